@@ -1,0 +1,88 @@
+using System.Diagnostics;
+using LakeFs.Benchmarks.Infrastructure;
+using LakeFs.Benchmarks.Scenarios;
+using LakeFs.Benchmarks.Scenarios.SideBySide;
+
+namespace LakeFs.Benchmarks;
+
+/// <summary>Runs the selected scenarios in one temp folder (deleted after) and returns every metric.</summary>
+public static class BenchmarkSuite
+{
+    /// <summary>Every scenario in run order (fixtures built by earlier scenarios are reused by later ones).</summary>
+    public static IReadOnlyList<IScenario> All() =>
+    [
+        new PutScenario(),
+        new CommitLargeScenario(),
+        new CommitSmallScenario(),
+        new BranchScenario(),
+        new StatScenario(),
+        new ListScenario(),
+#if LAKEFS_DIFF_MERGE
+        new DiffScenario(),
+        new MergeScenario(),
+#else
+        new UnavailableScenario("diff", "diff with 1,000 changes between two 1,000,000-object commits", "diff 1,000 changes, two 1,000,000-object commits", Goal.Max(50), "ms"),
+        new UnavailableScenario("merge", "merge of a branch with 1,000 changes into a 1,000,000-object main", "merge 1,000 changes into 1,000,000 objects", Goal.Max(200), "ms"),
+#endif
+        new LogScenario(),
+        new SideBySideScenario(),
+    ];
+
+    public static async Task<SuiteResult> RunAsync(BenchmarkOptions options, CancellationToken cancellationToken = default)
+    {
+        var scenarios = All();
+        var unknown = options.Only.Where(o => scenarios.All(s => !s.Name.Equals(o, StringComparison.OrdinalIgnoreCase))).ToArray();
+        if (unknown.Length > 0)
+        {
+            throw new ArgumentException($"Unknown scenario(s): {string.Join(", ", unknown)}. Known: {string.Join(", ", scenarios.Select(s => s.Name))}.");
+        }
+        var selected = scenarios.Where(s => options.Only.Count == 0 || options.Only.Contains(s.Name)).ToArray();
+
+        var tempRoot = Path.Combine(options.TempRoot ?? Path.GetTempPath(), "lakefs-bench-" + Guid.NewGuid().ToString("N")[..12]);
+        Directory.CreateDirectory(tempRoot);
+        var started = DateTimeOffset.UtcNow;
+        var loadAtStart = MachineInfo.Capture().LoadAverage;
+        var total = Stopwatch.StartNew();
+        var durations = new Dictionary<string, double>();
+        try
+        {
+            var fixtures = new Fixtures(tempRoot);
+            await using (fixtures)
+            {
+                var context = new ScenarioContext(options, tempRoot, fixtures);
+                foreach (var scenario in selected)
+                {
+                    cancellationToken.ThrowIfCancellationRequested();
+                    context.Scenario = scenario.Name;
+                    context.Log($"start: {scenario.Description}");
+                    var sw = Stopwatch.StartNew();
+                    await scenario.RunAsync(context, cancellationToken);
+                    durations[scenario.Name] = sw.Elapsed.TotalSeconds;
+                    context.Log($"done in {sw.Elapsed.TotalSeconds:F1} s");
+                }
+                return new SuiteResult
+                {
+                    Options = options,
+                    Machine = MachineInfo.Capture(),
+                    LoadAtStart = loadAtStart,
+                    Started = started,
+                    Elapsed = total.Elapsed,
+                    ScenarioSeconds = durations,
+                    Metrics = context.Metrics,
+                    ProcessPeakWorkingSetMiB = WorkingSetSampler.ProcessPeakMiB(),
+                };
+            }
+        }
+        finally
+        {
+            try
+            {
+                Directory.Delete(tempRoot, recursive: true);
+            }
+            catch (IOException e)
+            {
+                options.Progress.WriteLine($"could not delete {tempRoot}: {e.Message}");
+            }
+        }
+    }
+}

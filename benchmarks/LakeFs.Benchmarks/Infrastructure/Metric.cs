@@ -1,0 +1,35 @@
+namespace LakeFs.Benchmarks.Infrastructure;
+
+/// <summary>One measured figure: several samples of a value in one unit, summarized by median and spread.</summary>
+public sealed record Metric
+{
+    public required string Scenario { get; init; }
+
+    public required string Name { get; init; }
+
+    public required string Unit { get; init; }
+
+    public required IReadOnlyList<double> Samples { get; init; }
+
+    public Goal? Goal { get; init; }
+
+    /// <summary>Highest sampled working set of the process while the samples ran, in MiB.</summary>
+    public double? PeakWorkingSetMiB { get; init; }
+
+    public string? Note { get; init; }
+
+    /// <summary>Side by side only: the tool (LakeFs, git CLI, LibGit2Sharp).</summary>
+    public string? Tool { get; init; }
+
+    /// <summary>Side by side only: the workflow step.</summary>
+    public string? Step { get; init; }
+
+    public double Median => Stats.Median(Samples);
+
+    public double Min => Samples.Count == 0 ? double.NaN : Samples.Min();
+
+    public double Max => Samples.Count == 0 ? double.NaN : Samples.Max();
+
+    /// <summary>Met, missed, or null when there is no goal or goals are not judged at this scale.</summary>
+    public bool? GoalMet(bool judge) => Goal is null || !judge || Samples.Count == 0 ? null : Goal.IsMet(Median);
+}

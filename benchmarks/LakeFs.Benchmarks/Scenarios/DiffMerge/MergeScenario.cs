@@ -1,0 +1,41 @@
+using System.Diagnostics;
+using LakeFs.Benchmarks.Infrastructure;
+using LakeFs.Core.Model;
+
+namespace LakeFs.Benchmarks.Scenarios;
+
+/// <summary>
+/// Merge (no fast-forward) of a branch with 1,000 committed changes into a 1,000,000-object main. Each run makes
+/// its own branch from the current main, so every merge is a real three-way merge without conflicts.
+/// </summary>
+public sealed class MergeScenario : IScenario
+{
+    private int _branches;
+
+    public string Name => "merge";
+
+    public string Description => "merge of a branch with 1,000 changes into a 1,000,000-object main";
+
+    public async Task RunAsync(ScenarioContext context, CancellationToken cancellationToken)
+    {
+        var size = context.Options.Scaled(1_000_000, 100);
+        var repo = await context.Fixtures.CommittedAsync(size, context);
+        var k = Math.Min(1_000, Math.Max(1, size / 10));
+        var random = new Random(7);
+
+        await context.MeasureAsync($"merge {k:N0} changes into {size:N0} objects", "ms", async _ =>
+        {
+            var branch = $"merge-{Interlocked.Increment(ref _branches)}";
+            await repo.BranchAsync(branch, "main", cancellationToken);
+            var indexes = Enumerable.Range(0, k).Select(_ => random.Next(size)).Distinct().ToArray();
+            await context.Fixtures.LinkAsync(repo, branch, indexes, indexes.Length);
+            await repo.CommitAsync(branch, $"{k} changes", cancellationToken: cancellationToken);
+            // A commit on main too, so the merge cannot be a fast-forward in spirit either.
+            await repo.CommitAsync("main", "marker", new CommitOptions { AllowEmpty = true }, cancellationToken);
+
+            var sw = Stopwatch.StartNew();
+            await repo.MergeAsync(branch, "main", new MergeOptions { FastForward = FastForward.Never, Message = $"merge {branch}" }, cancellationToken);
+            return sw.Elapsed.TotalMilliseconds;
+        }, Goal.Max(200));
+    }
+}
