@@ -19,10 +19,13 @@ public sealed class CommitSmallScenario : IScenario
         foreach (var size in new[] { context.Options.Scaled(1_000_000, 100), context.Options.Scaled(100_000, 50) }.Distinct())
         {
             var repo = await context.Fixtures.CommittedAsync(size, context);
-            foreach (var (changes, goalMs) in new[] { (1, 20.0), (100, 50.0), (10_000, 1000.0) })
+            // Never more changes than a tenth of the repository (small scales); each count once.
+            var counts = new[] { (1, 20.0), (100, 50.0), (10_000, 1000.0) }
+                .Select(c => (K: Math.Min(c.Item1, Math.Max(1, size / 10)), GoalMs: c.Item2))
+                .DistinctBy(c => c.K);
+            foreach (var (k, goalMs) in counts)
             {
-                var k = Math.Min(changes, Math.Max(1, size / 10));
-                var random = new Random(changes);
+                var random = new Random(k);
                 string? shape = null;
                 await context.MeasureAsync($"commit {k:N0} changes on {size:N0}", "ms", async _ =>
                 {
