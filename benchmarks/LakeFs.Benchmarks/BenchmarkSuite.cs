@@ -28,15 +28,18 @@ public static class BenchmarkSuite
         new SideBySideScenario(),
     ];
 
+    /// <summary>Diagnostic scenarios that run only when named with <c>--only</c>.</summary>
+    public static IReadOnlyList<IScenario> OnDemand() => [new CommitProfileScenario()];
+
     public static async Task<SuiteResult> RunAsync(BenchmarkOptions options, CancellationToken cancellationToken = default)
     {
-        var scenarios = All();
+        var scenarios = All().Concat(OnDemand()).ToArray();
         var unknown = options.Only.Where(o => scenarios.All(s => !s.Name.Equals(o, StringComparison.OrdinalIgnoreCase))).ToArray();
         if (unknown.Length > 0)
         {
             throw new ArgumentException($"Unknown scenario(s): {string.Join(", ", unknown)}. Known: {string.Join(", ", scenarios.Select(s => s.Name))}.");
         }
-        var selected = scenarios.Where(s => options.Only.Count == 0 || options.Only.Contains(s.Name)).ToArray();
+        var selected = options.Only.Count == 0 ? All() : scenarios.Where(s => options.Only.Contains(s.Name)).ToArray();
 
         var tempRoot = Path.Combine(options.TempRoot ?? Path.GetTempPath(), "lakefs-bench-" + Guid.NewGuid().ToString("N")[..12]);
         Directory.CreateDirectory(tempRoot);

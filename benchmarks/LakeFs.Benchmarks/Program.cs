@@ -28,6 +28,10 @@ for (var i = 0; i < args.Length; i++)
             {
                 Console.WriteLine($"{s.Name,-14} {s.Description}");
             }
+            foreach (var s in BenchmarkSuite.OnDemand())
+            {
+                Console.WriteLine($"{s.Name,-14} {s.Description} (only with --only)");
+            }
             return 0;
         case "-h" or "--help":
             Console.WriteLine("""

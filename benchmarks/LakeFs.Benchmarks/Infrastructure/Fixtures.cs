@@ -29,13 +29,13 @@ public sealed class Fixtures(string tempRoot) : IAsyncDisposable
         return (address, 64);
     }
 
-    /// <summary>Links paths <paramref name="from"/>..<paramref name="from"/>+count-1 on a branch (8 concurrent writers share SQLite transactions).</summary>
+    /// <summary>Links the paths on a branch: 256 concurrent links, so group commit fills each SQLite transaction.</summary>
     public async Task LinkAsync(Repository repo, string branch, IEnumerable<int> indexes, int count, ScenarioContext? context = null)
     {
         var (address, size) = await PutSharedObjectAsync(repo);
         var progress = context?.Progress($"link {count:N0} paths", count);
         long done = 0;
-        await Parallel.ForEachAsync(indexes, new ParallelOptions { MaxDegreeOfParallelism = 8 }, async (i, ct) =>
+        await Parallel.ForEachAsync(indexes, new ParallelOptions { MaxDegreeOfParallelism = 256 }, async (i, ct) =>
         {
             await repo.LinkObjectAsync(branch, PathOf(i), address, size, NextChecksum(), cancellationToken: ct);
             progress?.Invoke(Interlocked.Increment(ref done));

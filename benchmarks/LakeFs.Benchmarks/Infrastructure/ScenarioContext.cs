@@ -34,6 +34,8 @@ public sealed class ScenarioContext(BenchmarkOptions options, string tempRoot, F
         return metric;
     }
 
+    public void Replace(Metric old, Metric replacement) => _metrics[_metrics.IndexOf(old)] = replacement;
+
     public Metric Add(string name, string unit, IReadOnlyList<double> samples, Goal? goal = null, double? peakMiB = null, string? note = null) =>
         Add(new Metric { Scenario = Scenario, Name = name, Unit = unit, Samples = samples, Goal = goal, PeakWorkingSetMiB = peakMiB, Note = note });
 

@@ -26,18 +26,35 @@ public sealed class CommitSmallScenario : IScenario
             foreach (var (k, goalMs) in counts)
             {
                 var random = new Random(k);
-                string? shape = null;
-                await context.MeasureAsync($"commit {k:N0} changes on {size:N0}", "ms", async _ =>
+                var next = 0;
+                // Random paths spread over the whole key space (the worst case: each touches its own range), and
+                // clustered paths (one contiguous run of keys, like rewriting a partition).
+                foreach (var (shape, pick) in new (string, Func<int[]>)[]
                 {
-                    var indexes = Enumerable.Range(0, k).Select(_ => random.Next(size)).Distinct().ToArray();
-                    await context.Fixtures.LinkAsync(repo, "main", indexes, indexes.Length);
-                    var sw = Stopwatch.StartNew();
-                    var commit = await repo.CommitAsync("main", $"{k} changes", cancellationToken: cancellationToken);
-                    var ms = sw.Elapsed.TotalMilliseconds;
-                    shape = $"{commit.Statistics!.RangesWritten} ranges written, {commit.Statistics.RangesReused} reused";
-                    return ms;
-                }, Goal.Max(goalMs), note: null);
-                context.Log($"  last run: {shape}");
+                    ("random", () => [.. Enumerable.Range(0, k).Select(_ => random.Next(size)).Distinct()]),
+                    ("clustered", () =>
+                    {
+                        var start = next;
+                        next = (next + k) % Math.Max(1, size - k);
+                        return [.. Enumerable.Range(start, k)];
+                    }),
+                })
+                {
+                    string? cost = null;
+                    var metric = await context.MeasureAsync($"commit {k:N0} {shape} changes on {size:N0}", "ms", async _ =>
+                    {
+                        var indexes = pick();
+                        await context.Fixtures.LinkAsync(repo, "main", indexes, indexes.Length);
+                        var sw = Stopwatch.StartNew();
+                        var commit = await repo.CommitAsync("main", $"{k} {shape} changes", cancellationToken: cancellationToken);
+                        var ms = sw.Elapsed.TotalMilliseconds;
+                        var s = commit.Statistics!;
+                        cost = $"last run: {s.RangesWritten} ranges / {s.EntriesWritten:N0} entries written, {s.RangesReused} reused";
+                        return ms;
+                    }, Goal.Max(goalMs));
+                    context.Log($"  {cost}");
+                    context.Replace(metric, metric with { Note = cost });
+                }
             }
         }
     }
