@@ -12,12 +12,32 @@ namespace LakeFs.Benchmarks.Infrastructure;
 public sealed class Fixtures(string tempRoot) : IAsyncDisposable
 {
     private readonly Dictionary<int, string> _stagedTemplates = [];
+    private readonly Dictionary<int, int[]> _sortedOrders = [];
     private readonly Dictionary<int, (Repository Repo, string Folder)> _committed = [];
     private int _folders;
     private long _checksums;
 
     /// <summary>Path of object <paramref name="i"/>: a table layout with partitions.</summary>
     public static string PathOf(int i) => $"tables/t{i % 8}/part={i / 8 % 500:D3}/obj-{i:D8}.parquet";
+
+    /// <summary>
+    /// <paramref name="k"/> indexes whose paths are adjacent in key order (like rewriting one partition), starting
+    /// at position <paramref name="start"/> of the sorted paths of a repository of <paramref name="n"/> objects.
+    /// </summary>
+    public int[] Clustered(int n, int start, int k)
+    {
+        if (!_sortedOrders.TryGetValue(n, out var order))
+        {
+            order = [.. Enumerable.Range(0, n).OrderBy(PathOf, StringComparer.Ordinal)];
+            _sortedOrders[n] = order;
+        }
+        start = Math.Clamp(start, 0, Math.Max(0, n - k));
+        return order[start..Math.Min(n, start + k)];
+    }
+
+    /// <summary><paramref name="k"/> distinct random indexes below <paramref name="n"/>.</summary>
+    public static int[] RandomIndexes(Random random, int n, int k) =>
+        [.. Enumerable.Range(0, k * 2).Select(_ => random.Next(n)).Distinct().Take(Math.Min(k, n))];
 
     /// <summary>A checksum no other link of this run has used (so every link is a new version).</summary>
     public string NextChecksum() => Interlocked.Increment(ref _checksums).ToString("x64", System.Globalization.CultureInfo.InvariantCulture);

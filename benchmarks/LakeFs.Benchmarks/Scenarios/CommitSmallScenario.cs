@@ -31,12 +31,12 @@ public sealed class CommitSmallScenario : IScenario
                 // clustered paths (one contiguous run of keys, like rewriting a partition).
                 foreach (var (shape, pick) in new (string, Func<int[]>)[]
                 {
-                    ("random", () => [.. Enumerable.Range(0, k).Select(_ => random.Next(size)).Distinct()]),
+                    ("random", () => Fixtures.RandomIndexes(random, size, k)),
                     ("clustered", () =>
                     {
                         var start = next;
-                        next = (next + k) % Math.Max(1, size - k);
-                        return [.. Enumerable.Range(start, k)];
+                        next = (next + k + size / 7) % Math.Max(1, size - k);
+                        return context.Fixtures.Clustered(size, start, k);
                     }),
                 })
                 {

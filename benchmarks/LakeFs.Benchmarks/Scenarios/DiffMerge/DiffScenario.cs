@@ -15,25 +15,31 @@ public sealed class DiffScenario : IScenario
         var size = context.Options.Scaled(1_000_000, 100);
         var repo = await context.Fixtures.CommittedAsync(size, context);
         var k = Math.Min(1_000, Math.Max(1, size / 10));
-        var left = (await repo.GetBranchAsync("main", cancellationToken)).Head;
-        var indexes = Enumerable.Range(0, k).Select(i => (int)((long)i * size / k)).ToArray();
-        await context.Fixtures.LinkAsync(repo, "main", indexes, k);
-        var right = (await repo.CommitAsync("main", $"{k} changes for diff", cancellationToken: cancellationToken)).Id;
-
-        await context.MeasureAsync($"diff {k:N0} changes, two {size:N0}-object commits", "ms", async _ =>
+        foreach (var (shape, indexes) in new[]
         {
-            var sw = Stopwatch.StartNew();
-            var count = 0;
-            await foreach (var change in repo.DiffAsync(left, right, cancellationToken: cancellationToken))
+            ("random", Fixtures.RandomIndexes(new Random(3), size, k)),
+            ("clustered", context.Fixtures.Clustered(size, size / 3, k)),
+        })
+        {
+            var left = (await repo.GetBranchAsync("main", cancellationToken)).Head;
+            await context.Fixtures.LinkAsync(repo, "main", indexes, indexes.Length);
+            var right = (await repo.CommitAsync("main", $"{k} {shape} changes for diff", cancellationToken: cancellationToken)).Id;
+
+            await context.MeasureAsync($"diff {indexes.Length:N0} {shape} changes, two {size:N0}-object commits", "ms", async _ =>
             {
-                count++;
-            }
-            var ms = sw.Elapsed.TotalMilliseconds;
-            if (count != k)
-            {
-                throw new InvalidOperationException($"The diff returned {count} changes, expected {k}.");
-            }
-            return ms;
-        }, Goal.Max(50));
+                var sw = Stopwatch.StartNew();
+                var count = 0;
+                await foreach (var change in repo.DiffAsync(left, right, cancellationToken: cancellationToken))
+                {
+                    count++;
+                }
+                var ms = sw.Elapsed.TotalMilliseconds;
+                if (count != indexes.Length)
+                {
+                    throw new InvalidOperationException($"The diff returned {count} changes, expected {indexes.Length}.");
+                }
+                return ms;
+            }, Goal.Max(50));
+        }
     }
 }

@@ -23,19 +23,32 @@ public sealed class MergeScenario : IScenario
         var k = Math.Min(1_000, Math.Max(1, size / 10));
         var random = new Random(7);
 
-        await context.MeasureAsync($"merge {k:N0} changes into {size:N0} objects", "ms", async _ =>
+        var next = 0;
+        foreach (var (shape, pick) in new (string, Func<int[]>)[]
         {
-            var branch = $"merge-{Interlocked.Increment(ref _branches)}";
-            await repo.BranchAsync(branch, "main", cancellationToken);
-            var indexes = Enumerable.Range(0, k).Select(_ => random.Next(size)).Distinct().ToArray();
-            await context.Fixtures.LinkAsync(repo, branch, indexes, indexes.Length);
-            await repo.CommitAsync(branch, $"{k} changes", cancellationToken: cancellationToken);
-            // A commit on main too, so the merge cannot be a fast-forward in spirit either.
-            await repo.CommitAsync("main", "marker", new CommitOptions { AllowEmpty = true }, cancellationToken);
+            ("random", () => Fixtures.RandomIndexes(random, size, k)),
+            ("clustered", () =>
+            {
+                var start = next;
+                next = (next + k + size / 7) % Math.Max(1, size - k);
+                return context.Fixtures.Clustered(size, start, k);
+            }),
+        })
+        {
+            await context.MeasureAsync($"merge {k:N0} {shape} changes into {size:N0} objects", "ms", async _ =>
+            {
+                var branch = $"merge-{Interlocked.Increment(ref _branches)}";
+                await repo.BranchAsync(branch, "main", cancellationToken);
+                var indexes = pick();
+                await context.Fixtures.LinkAsync(repo, branch, indexes, indexes.Length);
+                await repo.CommitAsync(branch, $"{k} changes", cancellationToken: cancellationToken);
+                // A commit on main too, so the merge is a real three-way merge, not a fast-forward in disguise.
+                await repo.CommitAsync("main", "marker", new CommitOptions { AllowEmpty = true }, cancellationToken);
 
-            var sw = Stopwatch.StartNew();
-            await repo.MergeAsync(branch, "main", new MergeOptions { FastForward = FastForward.Never, Message = $"merge {branch}" }, cancellationToken);
-            return sw.Elapsed.TotalMilliseconds;
-        }, Goal.Max(200));
+                var sw = Stopwatch.StartNew();
+                await repo.MergeAsync(branch, "main", new MergeOptions { FastForward = FastForward.Never, Message = $"merge {branch}" }, cancellationToken);
+                return sw.Elapsed.TotalMilliseconds;
+            }, Goal.Max(200));
+        }
     }
 }
