@@ -18,6 +18,12 @@ public sealed record Metric
 
     public string? Note { get; init; }
 
+    /// <summary>
+    /// Process CPU time per measured run (all threads, setup included where a run does its own setup), in ms:
+    /// less sensitive than wall time to other processes on a shared machine.
+    /// </summary>
+    public double? CpuMsPerRun { get; init; }
+
     /// <summary>Side by side only: the tool (LakeFs, git CLI, LibGit2Sharp).</summary>
     public string? Tool { get; init; }
 

@@ -39,12 +39,12 @@ public static class Report
             sb.AppendLine("Goals are written for scale 1 and are not judged at this scale.");
         }
         sb.AppendLine();
-        sb.AppendLine("| scenario | metric | median | min – max | unit | goal | status | peak WS MiB | note |");
-        sb.AppendLine("|---|---|--:|--:|---|---|---|--:|---|");
+        sb.AppendLine("| scenario | metric | median | min – max | unit | goal | status | peak WS MiB | CPU ms/run | note |");
+        sb.AppendLine("|---|---|--:|--:|---|---|---|--:|--:|---|");
         foreach (var m in result.Metrics.Where(m => m.Tool is null))
         {
             sb.AppendLine(CultureInfo.InvariantCulture,
-                $"| {m.Scenario} | {m.Name} | {Format(m.Median)} | {Format(m.Min)} – {Format(m.Max)} | {m.Unit} | {m.Goal?.ToString() ?? ""} | {Status(m, judge)} | {(m.PeakWorkingSetMiB is { } p ? Format(p) : "")} | {m.Note ?? ""} |");
+                $"| {m.Scenario} | {m.Name} | {Format(m.Median)} | {Format(m.Min)} – {Format(m.Max)} | {m.Unit} | {m.Goal?.ToString() ?? ""} | {Status(m, judge)} | {(m.PeakWorkingSetMiB is { } p ? Format(p) : "")} | {(m.CpuMsPerRun is { } c ? Format(c) : "")} | {m.Note ?? ""} |");
         }
         var side = SideBySideRows(result).ToArray();
         if (side.Length > 0)
@@ -71,16 +71,17 @@ public static class Report
     public static string Console(SuiteResult result)
     {
         var judge = result.Options.JudgeGoals;
-        var rows = new List<string[]> { new[] { "scenario", "metric", "median", "min – max", "unit", "goal", "status", "peak WS MiB" } };
+        var rows = new List<string[]> { new[] { "scenario", "metric", "median", "min – max", "unit", "goal", "status", "peak WS MiB", "CPU ms/run" } };
         rows.AddRange(result.Metrics.Where(m => m.Tool is null).Select(m => new[]
         {
             m.Scenario, m.Name, Format(m.Median), $"{Format(m.Min)} – {Format(m.Max)}", m.Unit, m.Goal?.ToString() ?? "", Status(m, judge),
             m.PeakWorkingSetMiB is { } p ? Format(p) : "",
+            m.CpuMsPerRun is { } c ? Format(c) : "",
         }));
         var sb = new StringBuilder();
         sb.AppendLine(CultureInfo.InvariantCulture, $"Machine: {result.Machine}; load at start {result.LoadAtStart ?? "n/a"}");
         sb.AppendLine(CultureInfo.InvariantCulture, $"Scale {result.Options.Scale.ToString(CultureInfo.InvariantCulture)}, {result.Options.Warmups} warm-up + {result.Options.Runs} runs; {result.Elapsed.TotalMinutes:F1} min; process peak working set {Format(result.ProcessPeakWorkingSetMiB)} MiB");
-        AppendTable(sb, rows, rightAligned: [2, 3, 7]);
+        AppendTable(sb, rows, rightAligned: [2, 3, 7, 8]);
         var notes = result.Metrics.Where(m => m.Tool is null && m.Note is not null).ToArray();
         foreach (var m in notes)
         {
@@ -127,6 +128,7 @@ public static class Report
             goal = m.Goal?.ToString(),
             goalMet = m.GoalMet(result.Options.JudgeGoals),
             peakWorkingSetMiB = m.PeakWorkingSetMiB,
+            cpuMsPerRun = m.CpuMsPerRun,
             note = m.Note,
         }),
     }, JsonOptions);

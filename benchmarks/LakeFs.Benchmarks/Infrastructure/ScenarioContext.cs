@@ -54,15 +54,24 @@ public sealed class ScenarioContext(BenchmarkOptions options, string tempRoot, F
         }
         var samples = new List<double>(count);
         double peak;
+        TimeSpan cpu;
         using (var sampler = WorkingSetSampler.StartClean())
         {
+            using var process = Process.GetCurrentProcess();
+            var cpuBefore = process.TotalProcessorTime;
             for (var i = 0; i < count; i++)
             {
                 samples.Add(await run(i));
             }
+            process.Refresh();
+            cpu = process.TotalProcessorTime - cpuBefore;
             peak = sampler.PeakMiB;
         }
-        var metric = Add(name, unit, samples, goal, peak, note);
+        var metric = Add(new Metric
+        {
+            Scenario = Scenario, Name = name, Unit = unit, Samples = samples, Goal = goal, PeakWorkingSetMiB = peak, Note = note,
+            CpuMsPerRun = cpu.TotalMilliseconds / count,
+        });
         Log($"{name}: median {Report.Format(metric.Median)} {unit} (min {Report.Format(metric.Min)}, max {Report.Format(metric.Max)})");
         return metric;
     }

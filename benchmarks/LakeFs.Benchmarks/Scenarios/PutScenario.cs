@@ -19,8 +19,8 @@ public sealed class PutScenario : IScenario
 
     public async Task RunAsync(ScenarioContext context, CancellationToken cancellationToken)
     {
-        await RunLevelAsync(context, Durability.ProcessCrash, context.Options.Scaled(20_000, 20), cancellationToken);
-        await RunLevelAsync(context, Durability.PowerLoss, context.Options.Scaled(2_000, 10), cancellationToken);
+        await RunLevelAsync(context, Durability.ProcessCrash, context.Options.Scaled(10_000, 20), cancellationToken);
+        await RunLevelAsync(context, Durability.PowerLoss, context.Options.Scaled(1_000, 10), cancellationToken);
     }
 
     private static async Task RunLevelAsync(ScenarioContext context, Durability durability, int count, CancellationToken cancellationToken)
