@@ -11,7 +11,7 @@ public class BenchmarkSmokeTests
     public async Task Every_scenario_produces_a_result_at_tiny_scale(CancellationToken cancellationToken)
     {
         var progress = new StringWriter();
-        var options = new BenchmarkOptions { Scale = 0.0002, Runs = 1, Warmups = 0, SideBySide = false, Progress = progress };
+        var options = new BenchmarkOptions { Scale = 0.0002, Runs = 1, Warmups = 0, SideBySide = false, FailFast = true, Progress = progress };
 
         var result = await BenchmarkSuite.RunAsync(options, cancellationToken);
 

@@ -29,7 +29,7 @@ public static class BenchmarkSuite
     ];
 
     /// <summary>Diagnostic scenarios that run only when named with <c>--only</c>.</summary>
-    public static IReadOnlyList<IScenario> OnDemand() => [new CommitProfileScenario()];
+    public static IReadOnlyList<IScenario> OnDemand() => [new CommitProfileScenario(), new StatProfileScenario()];
 
     public static async Task<SuiteResult> RunAsync(BenchmarkOptions options, CancellationToken cancellationToken = default)
     {
@@ -59,7 +59,16 @@ public static class BenchmarkSuite
                     context.Scenario = scenario.Name;
                     context.Log($"start: {scenario.Description}");
                     var sw = Stopwatch.StartNew();
-                    await scenario.RunAsync(context, cancellationToken);
+                    try
+                    {
+                        await scenario.RunAsync(context, cancellationToken);
+                    }
+                    catch (Exception e) when (e is not OperationCanceledException && !options.FailFast)
+                    {
+                        // One broken scenario must not throw away the others' results: report it as a row.
+                        context.Add("failed", "", [], note: $"{e.GetType().Name}: {e.Message}");
+                        context.Log($"FAILED: {e}");
+                    }
                     durations[scenario.Name] = sw.Elapsed.TotalSeconds;
                     context.Log($"done in {sw.Elapsed.TotalSeconds:F1} s");
                 }

@@ -18,6 +18,9 @@ public sealed record BenchmarkOptions
     /// <summary>Runs the git CLI and LibGit2Sharp beside LakeFs in the side-by-side scenario.</summary>
     public bool SideBySide { get; init; } = true;
 
+    /// <summary>Let a failing scenario end the run (the smoke test) instead of becoming a "failed" row.</summary>
+    public bool FailFast { get; init; }
+
     /// <summary>Parent of the temporary data folder (default: the system temp folder).</summary>
     public string? TempRoot { get; init; }
 

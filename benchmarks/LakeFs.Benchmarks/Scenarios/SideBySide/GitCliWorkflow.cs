@@ -2,7 +2,10 @@ using System.Diagnostics;
 
 namespace LakeFs.Benchmarks.Scenarios.SideBySide;
 
-/// <summary>The workflow with the git command line in a temporary repository (no user or system config).</summary>
+/// <summary>
+/// The workflow with the git command line in a temporary repository (no user or system config; automatic gc off,
+/// so no detached background gc runs while the timed steps or the cleanup do).
+/// </summary>
 public sealed class GitCliWorkflow : IWorkflow
 {
     private readonly string _root;
@@ -89,7 +92,7 @@ public sealed class GitCliWorkflow : IWorkflow
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        foreach (var (key, value) in new[] { ("user.name", "bench"), ("user.email", "bench@example.invalid"), ("commit.gpgsign", "false"), ("core.autocrlf", "false") })
+        foreach (var (key, value) in new[] { ("user.name", "bench"), ("user.email", "bench@example.invalid"), ("commit.gpgsign", "false"), ("core.autocrlf", "false"), ("gc.auto", "0"), ("maintenance.auto", "false") })
         {
             info.ArgumentList.Add("-c");
             info.ArgumentList.Add($"{key}={value}");

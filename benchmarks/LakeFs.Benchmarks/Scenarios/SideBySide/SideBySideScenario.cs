@@ -131,13 +131,31 @@ public sealed class SideBySideScenario : IScenario
         }
     }
 
-    /// <summary>Deletes a folder even where git made its object files read-only.</summary>
+    /// <summary>Deletes a folder even where git made its object files read-only; retries while a stray git process still writes.</summary>
     private static void DeleteFolder(string folder)
     {
-        foreach (var file in Directory.EnumerateFiles(folder, "*", SearchOption.AllDirectories))
+        for (var attempt = 1; ; attempt++)
         {
-            File.SetAttributes(file, FileAttributes.Normal);
+            try
+            {
+                if (OperatingSystem.IsWindows())
+                {
+                    foreach (var file in Directory.EnumerateFiles(folder, "*", SearchOption.AllDirectories))
+                    {
+                        File.SetAttributes(file, FileAttributes.Normal);
+                    }
+                }
+                Directory.Delete(folder, recursive: true);
+                return;
+            }
+            catch (DirectoryNotFoundException) when (!Directory.Exists(folder))
+            {
+                return;
+            }
+            catch (IOException) when (attempt < 5)
+            {
+                Thread.Sleep(200 * attempt);
+            }
         }
-        Directory.Delete(folder, recursive: true);
     }
 }
