@@ -1,0 +1,121 @@
+using System.IO.Hashing;
+using LakeFs.Core.Model;
+
+namespace LakeFs.Core.Graveler;
+
+/// <summary>
+/// Builds a new tree from a base tree and a sorted stream of changes (tombstones delete). Ranges no change
+/// touches are reused by id without being opened; touched ranges are rewritten; boundaries are
+/// content-defined so a rewrite realigns with the base's boundaries and later ranges are reused again.
+/// A change whose entry has the same identity as the base entry is no change: the base entry is kept.
+/// </summary>
+internal sealed class TreeBuilder(TreeStore trees)
+{
+    private readonly RangeWriter _writer = new(trees.Options.BlockSize);
+    private readonly List<RangeRef> _ranges = [];
+    private readonly ulong _boundaryMask = (1UL << trees.Options.BoundaryBits) - 1;
+    private long _changes;
+    private long _entriesWritten;
+    private int _rangesWritten;
+    private int _rangesReused;
+
+    public async Task<(MetaRange Tree, CommitStatistics Statistics)> BuildAsync(
+        MetaRange baseTree, EntryCursor changes, CancellationToken cancellationToken)
+    {
+        var hasChange = await changes.MoveNextAsync(cancellationToken).ConfigureAwait(false);
+        foreach (var range in baseTree.Ranges)
+        {
+            var touched = hasChange && changes.Key.Span.SequenceCompareTo(range.MaxKey) <= 0;
+            if (!touched && _writer.IsEmpty)
+            {
+                _ranges.Add(range);
+                _rangesReused++;
+                continue;
+            }
+            var cursor = (await trees.GetRangeAsync(range.Id, cancellationToken).ConfigureAwait(false)).CreateCursor();
+            var hasBase = cursor.MoveNext();
+            while (true)
+            {
+                var changeHere = hasChange && changes.Key.Span.SequenceCompareTo(range.MaxKey) <= 0;
+                if (!hasBase && !changeHere)
+                {
+                    break;
+                }
+                var order = !hasBase ? 1 : !changeHere ? -1 : cursor.Key.SequenceCompareTo(changes.Key.Span);
+                if (order < 0)
+                {
+                    await AddAsync(cursor.Key.ToArray(), cursor.Value, cancellationToken).ConfigureAwait(false);
+                    hasBase = cursor.MoveNext();
+                    continue;
+                }
+                if (order > 0)
+                {
+                    if (!changes.IsTombstone)
+                    {
+                        _changes++;
+                        await AddAsync(changes.Key.ToArray(), changes.Value, cancellationToken).ConfigureAwait(false);
+                    }
+                }
+                else
+                {
+                    if (changes.IsTombstone)
+                    {
+                        _changes++;
+                    }
+                    else if (EntryCodec.Decode(cursor.Value.Span).SameIdentity(EntryCodec.Decode(changes.Value.Span)))
+                    {
+                        await AddAsync(changes.Key.ToArray(), cursor.Value, cancellationToken).ConfigureAwait(false);
+                    }
+                    else
+                    {
+                        _changes++;
+                        await AddAsync(changes.Key.ToArray(), changes.Value, cancellationToken).ConfigureAwait(false);
+                    }
+                    hasBase = cursor.MoveNext();
+                }
+                hasChange = await changes.MoveNextAsync(cancellationToken).ConfigureAwait(false);
+            }
+            if (!touched && !_writer.IsEmpty)
+            {
+                // Feeding one untouched range did not realign with the base's boundaries: cut here so the
+                // cost of a misalignment stays bounded by one extra range.
+                await FlushAsync(cancellationToken).ConfigureAwait(false);
+            }
+        }
+        for (; hasChange; hasChange = await changes.MoveNextAsync(cancellationToken).ConfigureAwait(false))
+        {
+            if (!changes.IsTombstone)
+            {
+                _changes++;
+                await AddAsync(changes.Key.ToArray(), changes.Value, cancellationToken).ConfigureAwait(false);
+            }
+        }
+        if (!_writer.IsEmpty)
+        {
+            await FlushAsync(cancellationToken).ConfigureAwait(false);
+        }
+        var tree = await trees.PutMetaRangeAsync(_ranges, cancellationToken).ConfigureAwait(false);
+        return (tree, new CommitStatistics(_changes, _entriesWritten, _rangesWritten, _rangesReused));
+    }
+
+    private async ValueTask AddAsync(byte[] key, ReadOnlyMemory<byte> value, CancellationToken cancellationToken)
+    {
+        _writer.Add(key, value.Span);
+        _entriesWritten++;
+        var size = _writer.EstimatedSize;
+        var options = trees.Options;
+        if (size >= options.MaxRangeBytes || (size >= options.MinRangeBytes && (XxHash3.HashToUInt64(key) & _boundaryMask) == 0))
+        {
+            await FlushAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private async ValueTask FlushAsync(CancellationToken cancellationToken)
+    {
+        var file = _writer.Finish();
+        await trees.PutRangeAsync(file, cancellationToken).ConfigureAwait(false);
+        var p = file.Properties;
+        _ranges.Add(new RangeRef(file.Id, p.MinKey, p.MaxKey, p.Count, p.DataBytes));
+        _rangesWritten++;
+    }
+}

@@ -1,0 +1,210 @@
+using System.Runtime.CompilerServices;
+
+namespace LakeFs.Core.Graveler;
+
+/// <summary>
+/// Two-tree diff with range skipping: both sides walk their ranges in key order, and whenever both stand
+/// between ranges and the next ranges have the same id, both ranges are skipped without being opened.
+/// Content-defined boundaries make the two sides realign right after each changed range, so the cost follows
+/// the number of changed ranges, not the size of the trees.
+/// </summary>
+internal static class TreeDiff
+{
+    /// <summary>
+    /// Keys whose entry differs in identity between <paramref name="left"/> and <paramref name="right"/>
+    /// (present on one side only, or both with different identities), restricted to <paramref name="prefix"/>.
+    /// </summary>
+    public static async IAsyncEnumerable<TreeDifference> DiffAsync(
+        TreeStore trees, MetaRange left, MetaRange right, byte[] prefix, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        if (left.Id.Length > 0 && left.Id == right.Id)
+        {
+            yield break;
+        }
+        var l = new RangeWalker(trees, left, prefix);
+        var r = new RangeWalker(trees, right, prefix);
+        while (true)
+        {
+            if (l.AtBoundary && r.AtBoundary)
+            {
+                if (l.Done && r.Done)
+                {
+                    yield break;
+                }
+                if (l.NextRange is { } ln && r.NextRange is { } rn && ln.Id == rn.Id)
+                {
+                    l.SkipRange();
+                    r.SkipRange();
+                    continue;
+                }
+            }
+            // Open a side's next range only once the other side has reached its first key, so that the two
+            // sides can meet again between ranges and skip the shared ones.
+            if (l.AtBoundary && !l.Done && !await l.EnterIfNeededAsync(r, cancellationToken).ConfigureAwait(false) && r.AtBoundary)
+            {
+                await r.EnterAsync(cancellationToken).ConfigureAwait(false);
+                continue;
+            }
+            if (r.AtBoundary && !r.Done && !await r.EnterIfNeededAsync(l, cancellationToken).ConfigureAwait(false) && l.AtBoundary)
+            {
+                await l.EnterAsync(cancellationToken).ConfigureAwait(false);
+                continue;
+            }
+            if (l.AtBoundary && r.AtBoundary)
+            {
+                continue;
+            }
+            var order = l.AtBoundary ? 1 : r.AtBoundary ? -1 : l.Key.AsSpan(0, l.KeyLength).SequenceCompareTo(r.Key.AsSpan(0, r.KeyLength));
+            if (order < 0)
+            {
+                yield return new TreeDifference(l.Key[..l.KeyLength], l.Value, null);
+                l.Advance();
+            }
+            else if (order > 0)
+            {
+                yield return new TreeDifference(r.Key[..r.KeyLength], null, r.Value);
+                r.Advance();
+            }
+            else
+            {
+                if (!l.Value.Span.SequenceEqual(r.Value.Span)
+                    && !EntryCodec.Decode(l.Value.Span).SameIdentity(EntryCodec.Decode(r.Value.Span)))
+                {
+                    yield return new TreeDifference(l.Key[..l.KeyLength], l.Value, r.Value);
+                }
+                l.Advance();
+                r.Advance();
+            }
+        }
+    }
+
+    /// <summary>Whether anything at <paramref name="key"/> (exact) or under it (prefix) differs between the trees.</summary>
+    public static async Task<bool> AnyChangeAsync(TreeStore trees, MetaRange left, MetaRange right, byte[] key, bool exact, CancellationToken cancellationToken)
+    {
+        if (exact)
+        {
+            var a = await GetAsync(trees, left, key, cancellationToken).ConfigureAwait(false);
+            var b = await GetAsync(trees, right, key, cancellationToken).ConfigureAwait(false);
+            return (a, b) switch
+            {
+                (null, null) => false,
+                (null, _) or (_, null) => true,
+                _ => !a.SameIdentity(b),
+            };
+        }
+        await foreach (var _ in DiffAsync(trees, left, right, key, cancellationToken).ConfigureAwait(false))
+        {
+            return true;
+        }
+        return false;
+    }
+
+    public static async ValueTask<Entry?> GetAsync(TreeStore trees, MetaRange tree, byte[] key, CancellationToken cancellationToken)
+    {
+        var index = tree.FindRange(key);
+        if (index >= tree.Ranges.Count || tree.Ranges[index].MinKey.AsSpan().SequenceCompareTo(key) > 0)
+        {
+            return null;
+        }
+        var range = await trees.GetRangeAsync(tree.Ranges[index].Id, cancellationToken).ConfigureAwait(false);
+        return range.TryGet(key, out var value) ? EntryCodec.Decode(value.Span) : null;
+    }
+
+    /// <summary>One side of a diff: either between ranges (next range known, not opened) or on an entry inside a range.</summary>
+    private sealed class RangeWalker(TreeStore trees, MetaRange tree, byte[] prefix)
+    {
+        private int _index = tree.FindRange(prefix);
+        private RangeCursor? _cursor;
+        private bool _started;
+
+        public byte[] Key { get; private set; } = new byte[128];
+
+        public int KeyLength { get; private set; }
+
+        public ReadOnlyMemory<byte> Value { get; private set; }
+
+        public bool AtBoundary => _cursor is null;
+
+        /// <summary>The next range to enter, or null when the tree (within the prefix) is exhausted.</summary>
+        public RangeRef? NextRange =>
+            _index < tree.Ranges.Count && StartsBeforePrefixEnd(tree.Ranges[_index].MinKey) ? tree.Ranges[_index] : null;
+
+        public bool Done => AtBoundary && NextRange is null;
+
+        public void SkipRange() => _index++;
+
+        /// <summary>Enters the next range when the other side's current key has reached its first key. False when not entered.</summary>
+        public async ValueTask<bool> EnterIfNeededAsync(RangeWalker other, CancellationToken cancellationToken)
+        {
+            if (NextRange is not { } next)
+            {
+                return false;
+            }
+            if (!other.AtBoundary && other.Key.AsSpan(0, other.KeyLength).SequenceCompareTo(next.MinKey) < 0)
+            {
+                return false;
+            }
+            if (other.AtBoundary && other.NextRange is { } otherNext && otherNext.MinKey.AsSpan().SequenceCompareTo(next.MinKey) < 0)
+            {
+                return false;
+            }
+            await EnterAsync(cancellationToken).ConfigureAwait(false);
+            return true;
+        }
+
+        public async ValueTask EnterAsync(CancellationToken cancellationToken)
+        {
+            if (NextRange is not { } next)
+            {
+                return;
+            }
+            var reader = await trees.GetRangeAsync(next.Id, cancellationToken).ConfigureAwait(false);
+            _index++;
+            _cursor = reader.CreateCursor();
+            var positioned = !_started ? _cursor.SeekGE(prefix) : _cursor.MoveNext();
+            _started = true;
+            if (positioned)
+            {
+                Capture();
+            }
+            else
+            {
+                _cursor = null;
+            }
+        }
+
+        public void Advance()
+        {
+            if (_cursor!.MoveNext())
+            {
+                Capture();
+            }
+            else
+            {
+                _cursor = null;
+            }
+        }
+
+        private void Capture()
+        {
+            var key = _cursor!.Key;
+            if (!key.StartsWith(prefix))
+            {
+                // Keys are sorted: the first key past the prefix ends this side.
+                _cursor = null;
+                _index = tree.Ranges.Count;
+                return;
+            }
+            if (key.Length > Key.Length)
+            {
+                Key = new byte[Math.Max(key.Length, Key.Length * 2)];
+            }
+            key.CopyTo(Key);
+            KeyLength = key.Length;
+            Value = _cursor.Value;
+        }
+
+        private bool StartsBeforePrefixEnd(byte[] minKey) =>
+            prefix.Length == 0 || minKey.AsSpan().StartsWith(prefix) || minKey.AsSpan().SequenceCompareTo(prefix) < 0;
+    }
+}

@@ -1,0 +1,20 @@
+namespace LakeFs.Core.Graveler;
+
+/// <summary>
+/// Shape of range files. Boundaries are content-defined: a range closes after a key whose hash has its low
+/// <see cref="BoundaryBits"/> bits zero once it is past <see cref="MinRangeBytes"/>, or when it reaches
+/// <see cref="MaxRangeBytes"/>. These only tune cost; files built with other values stay readable.
+/// </summary>
+internal sealed record TreeOptions
+{
+    public int BlockSize { get; init; } = 32 * 1024;
+
+    public long MinRangeBytes { get; init; } = 32 * 1024;
+
+    public long MaxRangeBytes { get; init; } = 4 * 1024 * 1024;
+
+    /// <summary>About 2^BoundaryBits entries past the minimum size per range.</summary>
+    public int BoundaryBits { get; init; } = 10;
+
+    public static TreeOptions Default { get; } = new();
+}

@@ -1,0 +1,112 @@
+using Microsoft.Data.Sqlite;
+
+namespace LakeFs.Core.Refs;
+
+/// <summary>One pooled connection. Dispose returns it to the pool. Transactions are explicit BEGIN/COMMIT.</summary>
+internal sealed class SqliteSession(SqliteDatabase database, SqliteConnection connection) : IDisposable
+{
+    private readonly Dictionary<string, SqliteCommand> _commands = new(StringComparer.Ordinal);
+
+    public bool InTransaction { get; private set; }
+
+    /// <summary>A prepared command for <paramref name="sql"/>, reused across calls; parameters are bound by position name.</summary>
+    public SqliteCommand Command(string sql, params ReadOnlySpan<object?> args)
+    {
+        if (!_commands.TryGetValue(sql, out var command))
+        {
+            command = connection.CreateCommand();
+            command.CommandText = sql;
+            for (var i = 0; i < args.Length; i++)
+            {
+                command.Parameters.Add(new SqliteParameter("$" + (i + 1), null));
+            }
+            _commands[sql] = command;
+        }
+        for (var i = 0; i < args.Length; i++)
+        {
+            command.Parameters[i].Value = args[i] ?? DBNull.Value;
+        }
+        return command;
+    }
+
+    /// <summary>A command of its own (not cached), for readers that stay open while other commands run.</summary>
+    public SqliteCommand NewCommand(string sql, params ReadOnlySpan<object?> args)
+    {
+        var command = connection.CreateCommand();
+        command.CommandText = sql;
+        for (var i = 0; i < args.Length; i++)
+        {
+            command.Parameters.Add(new SqliteParameter("$" + (i + 1), args[i] ?? DBNull.Value));
+        }
+        return command;
+    }
+
+    public int Execute(string sql, params ReadOnlySpan<object?> args) => Command(sql, args).ExecuteNonQuery();
+
+    public object? Scalar(string sql, params ReadOnlySpan<object?> args)
+    {
+        var value = Command(sql, args).ExecuteScalar();
+        return value is DBNull ? null : value;
+    }
+
+    /// <summary>BEGIN IMMEDIATE for writers (takes the write lock up front), BEGIN for a read snapshot.</summary>
+    public void Begin(bool write)
+    {
+        Execute(write ? "BEGIN IMMEDIATE" : "BEGIN");
+        InTransaction = true;
+    }
+
+    public void Commit()
+    {
+        Execute("COMMIT");
+        InTransaction = false;
+    }
+
+    public void Rollback()
+    {
+        if (InTransaction)
+        {
+            InTransaction = false;
+            try
+            {
+                Execute("ROLLBACK");
+            }
+            catch (SqliteException)
+            {
+                // SQLite already rolled back (an error inside the transaction ends it).
+            }
+        }
+    }
+
+    /// <summary>Runs <paramref name="work"/> in a write transaction, committing on success and rolling back on failure.</summary>
+    public T Write<T>(Func<SqliteSession, T> work)
+    {
+        Begin(write: true);
+        try
+        {
+            var result = work(this);
+            Commit();
+            return result;
+        }
+        catch
+        {
+            Rollback();
+            throw;
+        }
+    }
+
+    internal void Close()
+    {
+        foreach (var command in _commands.Values)
+        {
+            command.Dispose();
+        }
+        connection.Dispose();
+    }
+
+    public void Dispose()
+    {
+        Rollback();
+        database.Return(this);
+    }
+}

@@ -1,0 +1,10 @@
+namespace LakeFs.Core.Refs;
+
+/// <summary>Outcome of a <see cref="StageRequest"/>.</summary>
+internal enum StageResult
+{
+    Staged,
+    BranchNotFound,
+    AlreadyExists,
+    HeadMoved,
+}

@@ -1,0 +1,39 @@
+using LakeFs.Core.Graveler;
+using LakeFs.Core.Model;
+using LakeFs.Storage;
+using Microsoft.Extensions.Logging;
+
+namespace LakeFs.Core;
+
+/// <summary>Where a repository lives and how it behaves. Used by <see cref="Repository.CreateAsync(RepositoryOptions, CancellationToken)"/> and <see cref="Repository.OpenAsync(RepositoryOptions, CancellationToken)"/>.</summary>
+public sealed record RepositoryOptions
+{
+    /// <summary>The storage namespace: object bytes, ranges and metaranges live here.</summary>
+    public required IObjectStore ObjectStore { get; init; }
+
+    /// <summary>Path of the SQLite file holding branches, tags, commits and uncommitted changes.</summary>
+    public required string RefStorePath { get; init; }
+
+    /// <summary>Name of the default branch created with the repository (default "main"). Ignored when opening.</summary>
+    public string DefaultBranch { get; init; } = "main";
+
+    /// <summary>What an acknowledged write survives (default <see cref="Durability.ProcessCrash"/>).</summary>
+    public Durability Durability { get; init; } = Durability.ProcessCrash;
+
+    /// <summary>Committer recorded when <see cref="CommitOptions.Committer"/> is not given.</summary>
+    public string Committer { get; init; } = "lakefs";
+
+    /// <summary>Logger for operations (default: none).</summary>
+    public ILogger? Logger { get; init; }
+
+    /// <summary>Clock for commit and object times (default: the system clock).</summary>
+    public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
+
+    /// <summary>Bytes of decoded range and metarange files kept in memory (default 256 MiB).</summary>
+    public long CacheSizeBytes { get; init; } = 256L * 1024 * 1024;
+
+    /// <summary>Commits kept in memory (default 100,000). Commits are immutable, so this only saves lookups.</summary>
+    public int CommitCacheSize { get; init; } = 100_000;
+
+    internal TreeOptions Tree { get; init; } = TreeOptions.Default;
+}
