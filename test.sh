@@ -49,8 +49,8 @@ pids+=($!)
 
 s3_port="$(free_port)"
 mkdir -p "$work/s3rver"
-node --openssl-legacy-provider node_modules/s3rver/bin/s3rver.js --address 127.0.0.1 --port "$s3_port" \
-  --directory "$work/s3rver" --silent >"$work/s3rver.log" 2>&1 &
+node --openssl-legacy-provider tools/s3rver-conditional.js 127.0.0.1 "$s3_port" "$work/s3rver" \
+  >"$work/s3rver.log" 2>&1 &
 pids+=($!)
 
 if [[ "$no_build" -eq 0 ]]; then

@@ -59,6 +59,7 @@ public sealed class AzureBlobObjectStore : IObjectStore
     public async Task<ObjectStat> PutAsync(string key, Stream content, PutOptions? options = null, CancellationToken cancellationToken = default)
     {
         StorageKeys.Validate(key);
+        cancellationToken.ThrowIfCancellationRequested();
         ArgumentNullException.ThrowIfNull(content);
         bool conditional = options?.IfNoneMatch == true;
         var conditions = conditional ? new BlobRequestConditions { IfNoneMatch = ETag.All } : null;
@@ -142,6 +143,7 @@ public sealed class AzureBlobObjectStore : IObjectStore
     public async Task<Stream> OpenReadAsync(string key, ByteRange? range = null, CancellationToken cancellationToken = default)
     {
         StorageKeys.Validate(key);
+        cancellationToken.ThrowIfCancellationRequested();
         var blob = _container.GetBlobClient(_root + key);
         try
         {
@@ -173,6 +175,7 @@ public sealed class AzureBlobObjectStore : IObjectStore
     public async Task<ObjectStat?> StatAsync(string key, CancellationToken cancellationToken = default)
     {
         StorageKeys.Validate(key);
+        cancellationToken.ThrowIfCancellationRequested();
         try
         {
             var properties = await _container.GetBlobClient(_root + key).GetPropertiesAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
@@ -192,6 +195,7 @@ public sealed class AzureBlobObjectStore : IObjectStore
     public async IAsyncEnumerable<ObjectStat> ListAsync(string prefix, string? startAfter = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         StorageKeys.ValidatePrefix(prefix);
+        cancellationToken.ThrowIfCancellationRequested();
         var options = new GetBlobsOptions { Prefix = _root + prefix };
         if (startAfter is not null && _options.ListFromStartAfter && StorageKeys.Compare(startAfter, prefix) > 0)
         {
@@ -214,6 +218,7 @@ public sealed class AzureBlobObjectStore : IObjectStore
                     throw mapped;
                 }
                 var item = enumerator.Current;
+                cancellationToken.ThrowIfCancellationRequested();
                 var key = item.Name[_root.Length..];
                 if (startAfter is not null && StorageKeys.Compare(key, startAfter) <= 0)
                 {
@@ -232,6 +237,7 @@ public sealed class AzureBlobObjectStore : IObjectStore
     public async Task<bool> DeleteAsync(string key, CancellationToken cancellationToken = default)
     {
         StorageKeys.Validate(key);
+        cancellationToken.ThrowIfCancellationRequested();
         try
         {
             var response = await _container.GetBlobClient(_root + key).DeleteIfExistsAsync(cancellationToken: cancellationToken).ConfigureAwait(false);

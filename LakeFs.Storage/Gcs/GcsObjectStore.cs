@@ -54,6 +54,7 @@ public sealed class GcsObjectStore : IObjectStore
     public async Task<ObjectStat> PutAsync(string key, Stream content, PutOptions? options = null, CancellationToken cancellationToken = default)
     {
         StorageKeys.Validate(key);
+        cancellationToken.ThrowIfCancellationRequested();
         ArgumentNullException.ThrowIfNull(content);
         bool conditional = options?.IfNoneMatch == true;
         var upload = new UploadObjectOptions { ChunkSize = _options.ChunkSize };
@@ -76,6 +77,7 @@ public sealed class GcsObjectStore : IObjectStore
     public async Task<Stream> OpenReadAsync(string key, ByteRange? range = null, CancellationToken cancellationToken = default)
     {
         StorageKeys.Validate(key);
+        cancellationToken.ThrowIfCancellationRequested();
         if (range is { Length: 0 })
         {
             return await StatAsync(key, cancellationToken).ConfigureAwait(false) is null
@@ -126,6 +128,7 @@ public sealed class GcsObjectStore : IObjectStore
     public async Task<ObjectStat?> StatAsync(string key, CancellationToken cancellationToken = default)
     {
         StorageKeys.Validate(key);
+        cancellationToken.ThrowIfCancellationRequested();
         try
         {
             var found = await _client.GetObjectAsync(_bucket, _root + key, new GetObjectOptions { RetryOptions = RetryOptions.Never }, cancellationToken).ConfigureAwait(false);
@@ -145,6 +148,7 @@ public sealed class GcsObjectStore : IObjectStore
     public async IAsyncEnumerable<ObjectStat> ListAsync(string prefix, string? startAfter = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         StorageKeys.ValidatePrefix(prefix);
+        cancellationToken.ThrowIfCancellationRequested();
         var options = new ListObjectsOptions { RetryOptions = RetryOptions.Never };
         if (startAfter is not null && StorageKeys.Compare(startAfter, prefix) > 0)
         {
@@ -168,6 +172,7 @@ public sealed class GcsObjectStore : IObjectStore
                     throw mapped;
                 }
                 var key = enumerator.Current.Name[_root.Length..];
+                cancellationToken.ThrowIfCancellationRequested();
                 if (startAfter is not null && StorageKeys.Compare(key, startAfter) <= 0)
                 {
                     continue;
@@ -185,6 +190,7 @@ public sealed class GcsObjectStore : IObjectStore
     public async Task<bool> DeleteAsync(string key, CancellationToken cancellationToken = default)
     {
         StorageKeys.Validate(key);
+        cancellationToken.ThrowIfCancellationRequested();
         try
         {
             await _client.DeleteObjectAsync(_bucket, _root + key, new DeleteObjectOptions { RetryOptions = RetryOptions.Never }, cancellationToken).ConfigureAwait(false);

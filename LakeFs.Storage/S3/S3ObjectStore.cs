@@ -81,6 +81,7 @@ public sealed class S3ObjectStore : IObjectStore, IDisposable
     public async Task<ObjectStat> PutAsync(string key, Stream content, PutOptions? options = null, CancellationToken cancellationToken = default)
     {
         StorageKeys.Validate(key);
+        cancellationToken.ThrowIfCancellationRequested();
         ArgumentNullException.ThrowIfNull(content);
         bool conditional = options?.IfNoneMatch == true;
         var pool = ArrayPool<byte>.Shared;
@@ -217,6 +218,7 @@ public sealed class S3ObjectStore : IObjectStore, IDisposable
     public async Task<Stream> OpenReadAsync(string key, ByteRange? range = null, CancellationToken cancellationToken = default)
     {
         StorageKeys.Validate(key);
+        cancellationToken.ThrowIfCancellationRequested();
         if (range is { Length: 0 })
         {
             return await EmptyIfExistsAsync(key, cancellationToken).ConfigureAwait(false);
@@ -257,6 +259,7 @@ public sealed class S3ObjectStore : IObjectStore, IDisposable
     public async Task<ObjectStat?> StatAsync(string key, CancellationToken cancellationToken = default)
     {
         StorageKeys.Validate(key);
+        cancellationToken.ThrowIfCancellationRequested();
         try
         {
             var response = await _client.GetObjectMetadataAsync(
@@ -277,6 +280,7 @@ public sealed class S3ObjectStore : IObjectStore, IDisposable
     public async IAsyncEnumerable<ObjectStat> ListAsync(string prefix, string? startAfter = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         StorageKeys.ValidatePrefix(prefix);
+        cancellationToken.ThrowIfCancellationRequested();
         var request = new ListObjectsV2Request { BucketName = _bucket, Prefix = _root + prefix };
         if (startAfter is not null)
         {
@@ -295,6 +299,7 @@ public sealed class S3ObjectStore : IObjectStore, IDisposable
             }
             foreach (var item in response.S3Objects ?? [])
             {
+                cancellationToken.ThrowIfCancellationRequested();
                 yield return new ObjectStat(item.Key[_root.Length..], item.Size ?? 0, ToOffset(item.LastModified), item.ETag);
             }
             if (response.IsTruncated != true || string.IsNullOrEmpty(response.NextContinuationToken))
