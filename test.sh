@@ -44,7 +44,7 @@ wait_for() { # name url
 
 azure_port="$(free_port)"
 node node_modules/azurite/dist/src/blob/main.js --blobHost 127.0.0.1 --blobPort "$azure_port" --inMemoryPersistence \
-  --skipApiVersionCheck --disableTelemetry --silent --location "$work/azurite" >"$work/azurite.log" 2>&1 &
+  --skipApiVersionCheck --disableTelemetry --silent >"$work/azurite.log" 2>&1 &
 pids+=($!)
 
 s3_port="$(free_port)"

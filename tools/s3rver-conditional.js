@@ -52,6 +52,6 @@ server.middleware.unshift(async (ctx, next) => {
 });
 
 server.run().then(
-  ([host, boundPort]) => console.log(`s3rver listening on http://${host}:${boundPort}`),
+  address => console.log(`s3rver listening on http://${address.address}:${address.port}`),
   error => { console.error(error); process.exit(1); },
 );

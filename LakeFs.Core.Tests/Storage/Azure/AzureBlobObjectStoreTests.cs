@@ -1,4 +1,5 @@
 using Azure.Storage.Blobs;
+using Azure.Storage.Blobs.Specialized;
 using LakeFs.Storage;
 using LakeFs.Storage.Azure;
 
