@@ -64,7 +64,8 @@ public sealed class GcsObjectStore : IObjectStore
         }
         try
         {
-            var written = await _client.UploadObjectAsync(_bucket, _root + key, null, content, upload, cancellationToken).ConfigureAwait(false);
+            var source = content.CanSeek && content.Position != 0 ? new RemainderStream(content) : content;
+            var written = await _client.UploadObjectAsync(_bucket, _root + key, null, source, upload, cancellationToken).ConfigureAwait(false);
             return ToStat(key, written);
         }
         catch (Exception e) when (GcsErrors.Map(e, key, conditional, cancellationToken) is { } mapped)

@@ -11,6 +11,13 @@ internal static class AzureEmulator
     /// <summary>Small blocks, so the contract's several-megabyte upload goes through staged blocks.</summary>
     public static AzureBlobObjectStoreOptions StoreOptions { get; } = new() { BlockSize = 1024 * 1024 };
 
+    /// <summary>Contract tests Azurite cannot pass, with the reason.</summary>
+    public static IReadOnlyDictionary<string, string> Deviations { get; } = new Dictionary<string, string>
+    {
+        ["List_orders_keys_by_utf8_bytes"] = "Azurite sorts names by UTF-16 code units, which puts U+1F600 before U+E000.",
+        ["List_agrees_with_a_sorted_filter_on_random_keys_and_queries"] = "Azurite sorts names by UTF-16 code units, which puts U+1F600 before U+E000.",
+    };
+
     /// <summary>A fresh container; ignores (or fails under CI) when the emulator is not running.</summary>
     public static async Task<BlobContainerClient> CreateContainerAsync()
     {
