@@ -107,7 +107,8 @@ public class TreeBuilderTests
         var keyGen = Gen.Choose(0, 400).Select(i => $"k/{i % 7}/{i:D4}");
         var opGen = Gen.Zip(keyGen, Gen.Choose(0, 3)).Select(t => (Key: t.Item1, Value: t.Item2 == 0 ? null : $"{t.Item2:x2}{t.Item1.GetHashCode():x8}"));
         var batchGen = opGen.ListOf().Select(ops => ops.GroupBy(o => o.Key).Select(g => g.Last()).ToList());
-        return Prop.ForAll(Gen.Zip(batchGen, batchGen, batchGen).ToArbitrary(), batches =>
+        var batchesGen = from a in batchGen from b in batchGen from c in batchGen select (a, b, c);
+        return Prop.ForAll(batchesGen.ToArbitrary(), batches =>
         {
             var trees = NewStore(Small);
             var model = new Dictionary<string, string>(StringComparer.Ordinal);

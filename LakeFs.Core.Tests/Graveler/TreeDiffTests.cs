@@ -65,7 +65,8 @@ public class TreeDiffTests
         var entriesGen = Gen.Zip(keyGen, Gen.Choose(0, 2)).ListOf()
             .Select(l => l.GroupBy(p => p.Item1).ToDictionary(g => g.Key, g => $"{g.Last().Item2:x2}"));
         var prefixGen = Gen.Elements("", "a/", "b/0", "c/01", "z");
-        return Prop.ForAll(Gen.Zip(entriesGen, entriesGen, prefixGen).ToArbitrary(), t =>
+        var casesGen = from a in entriesGen from b in entriesGen from p in prefixGen select (a, b, p);
+        return Prop.ForAll(casesGen.ToArbitrary(), t =>
         {
             var (a, b, prefix) = t;
             var trees = NewStore(Small);

@@ -6,9 +6,11 @@ internal sealed class RangeCursor(RangeReader reader)
     private int _block = -1;
     private BlockCursor? _cursor;
 
-    public ReadOnlySpan<byte> Key => _cursor!.Key;
+    public ReadOnlySpan<byte> Key => Positioned.Key;
 
-    public ReadOnlyMemory<byte> Value => _cursor!.Value;
+    public ReadOnlyMemory<byte> Value => Positioned.Value;
+
+    private BlockCursor Positioned => _cursor ?? throw new InvalidOperationException("The cursor is not on an entry: call MoveNext or SeekGE first, and check its result.");
 
     public bool MoveNext()
     {

@@ -10,7 +10,7 @@ internal static class RangeFormat
     public const uint Version = 1;
     public const int ChecksumSize = 8;
     public const int FooterSize = 56;
-    public static ReadOnlySpan<byte> Magic => "LKFSRNG1"u8;
+    public static ReadOnlySpan<byte> Magic => "LAKEFSRG"u8;
 
     public static ulong Checksum(ReadOnlySpan<byte> payload) => XxHash3.HashToUInt64(payload);
 

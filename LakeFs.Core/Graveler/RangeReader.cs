@@ -139,7 +139,10 @@ internal sealed class RangeReader
         return lo;
     }
 
-    /// <summary>The block's payload (verified on first use) and its offset in the file.</summary>
+    /// <summary>Where data block <paramref name="block"/> starts and how long its payload is (its checksum follows).</summary>
+    internal (int Start, int Length) GetBlock(int block) => (_offsets[block], _lengths[block]);
+
+    /// <summary>The block's payload, verified on first use.</summary>
     internal ReadOnlyMemory<byte> Block(int block)
     {
         if (!_verified[block])

@@ -8,10 +8,12 @@ namespace LakeFs.Core.Graveler;
 /// Builds one range (or metarange) file in memory from keys added in strictly increasing byte order.
 /// Deterministic: the same adds always give the same bytes, so the same id.
 /// </summary>
-internal sealed class RangeWriter(int blockSize = 32 * 1024, int restartInterval = 16)
+internal sealed class RangeWriter
 {
+    private readonly int _blockSize;
+    private readonly int _restartInterval;
     private readonly ArrayBufferWriter<byte> _file = new(64 * 1024);
-    private readonly ArrayBufferWriter<byte> _block = new(blockSize + 1024);
+    private readonly ArrayBufferWriter<byte> _block;
     private readonly List<int> _restarts = [];
     private readonly ArrayBufferWriter<byte> _index = new(4096);
     private readonly List<int> _indexRestarts = [];
@@ -23,11 +25,26 @@ internal sealed class RangeWriter(int blockSize = 32 * 1024, int restartInterval
     private byte[] _indexLastKey = [];
     private long _dataBytes;
 
+    public RangeWriter(int blockSize = 32 * 1024, int restartInterval = 16)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(blockSize);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(restartInterval);
+        _blockSize = blockSize;
+        _restartInterval = restartInterval;
+        _block = new ArrayBufferWriter<byte>(blockSize + 1024);
+    }
+
     public int Count { get; private set; }
 
     public bool IsEmpty => Count == 0;
 
-    public long EstimatedSize => _file.WrittenCount + _block.WrittenCount + _index.WrittenCount + RangeFormat.FooterSize;
+    /// <summary>The size the file would have if finished now, to within one index entry; 0 when empty.</summary>
+    public long EstimatedSize => IsEmpty ? 0 :
+        _file.WrittenCount
+        + (_blockEntries > 0 ? _block.WrittenCount + 4 * (_restarts.Count + 1) + RangeFormat.ChecksumSize + _lastKeyLength + 8 : 0)
+        + _index.WrittenCount + 4 * (_indexRestarts.Count + 2) + RangeFormat.ChecksumSize
+        + _minKey!.Length + _lastKeyLength + 24 + RangeFormat.ChecksumSize
+        + RangeFormat.FooterSize;
 
     public void Add(ReadOnlySpan<byte> key, ReadOnlySpan<byte> value)
     {
@@ -37,7 +54,7 @@ internal sealed class RangeWriter(int blockSize = 32 * 1024, int restartInterval
         }
         _minKey ??= key.ToArray();
         var shared = 0;
-        if (_blockEntries % restartInterval == 0)
+        if (_blockEntries % _restartInterval == 0)
         {
             _restarts.Add(_block.WrittenCount);
         }
@@ -55,7 +72,7 @@ internal sealed class RangeWriter(int blockSize = 32 * 1024, int restartInterval
         }
         key.CopyTo(_lastKey);
         _lastKeyLength = key.Length;
-        if (_block.WrittenCount >= blockSize)
+        if (_block.WrittenCount >= _blockSize)
         {
             FinishDataBlock();
         }
@@ -130,7 +147,7 @@ internal sealed class RangeWriter(int blockSize = 32 * 1024, int restartInterval
         handle.WriteVarInt64(offset);
         handle.WriteVarInt64(length);
         var shared = 0;
-        if (_indexEntries % restartInterval == 0)
+        if (_indexEntries % _restartInterval == 0)
         {
             _indexRestarts.Add(_index.WrittenCount);
         }
