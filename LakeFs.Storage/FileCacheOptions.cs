@@ -11,7 +11,8 @@ public sealed record FileCacheOptions
 
     /// <summary>
     /// Key prefixes of immutable objects, the only ones cached: a key under them is written once and never changes.
-    /// Default: <c>_lakefs/</c>, where range and metarange files live.
+    /// Default: <c>_lakefs/ranges/</c> and <c>_lakefs/metaranges/</c>, where a repository keeps its content-addressed
+    /// range and metarange files (the rest of <c>_lakefs/</c>, such as the repository marker, is not content-addressed).
     /// </summary>
-    public IReadOnlyList<string> ImmutablePrefixes { get; init; } = ["_lakefs/"];
+    public IReadOnlyList<string> ImmutablePrefixes { get; init; } = ["_lakefs/ranges/", "_lakefs/metaranges/"];
 }
