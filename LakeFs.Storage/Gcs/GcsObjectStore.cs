@@ -11,15 +11,21 @@ namespace LakeFs.Storage.Gcs;
 /// chunks of <see cref="GcsObjectStoreOptions.ChunkSize"/>; reads stream the media response, ranged reads send a Range header.
 /// The SDK's retries are switched off per call: wrap the store in <see cref="RetryingObjectStore"/>.
 /// </summary>
-public sealed class GcsObjectStore : IObjectStore
+public sealed class GcsObjectStore : IObjectStore, IDisposable
 {
     private readonly StorageClient _client;
+    private readonly bool _ownsClient;
     private readonly string _bucket;
     private readonly string _root;
     private readonly GcsObjectStoreOptions _options;
 
     /// <summary>Creates a store over <paramref name="bucket"/>, keeping every key under <paramref name="prefix"/>. The caller owns <paramref name="client"/>.</summary>
     public GcsObjectStore(StorageClient client, string bucket, string prefix = "", GcsObjectStoreOptions? options = null)
+        : this(client, ownsClient: false, bucket, prefix, options)
+    {
+    }
+
+    private GcsObjectStore(StorageClient client, bool ownsClient, string bucket, string prefix, GcsObjectStoreOptions? options)
     {
         ArgumentNullException.ThrowIfNull(client);
         ArgumentException.ThrowIfNullOrEmpty(bucket);
@@ -29,6 +35,7 @@ public sealed class GcsObjectStore : IObjectStore
             throw new ArgumentOutOfRangeException(nameof(options), $"ChunkSize must be a positive multiple of {UploadObjectOptions.MinimumChunkSize} bytes.");
         }
         _client = client;
+        _ownsClient = ownsClient;
         _bucket = bucket;
         _root = CloudLocation.NormalizePrefix(prefix);
     }
@@ -46,9 +53,21 @@ public sealed class GcsObjectStore : IObjectStore
         return new GcsObjectStore(client, parsed.Container, parsed.Prefix, options);
     }
 
-    /// <summary>Creates a store from a location <c>gs://bucket/prefix</c> with a client on Application Default Credentials.</summary>
-    public static GcsObjectStore FromUri(string location, GcsObjectStoreOptions? options = null) =>
-        FromUri(location, StorageClient.Create(), options);
+    /// <summary>Creates a store from a location <c>gs://bucket/prefix</c> with a client (which it owns) on Application Default Credentials.</summary>
+    public static GcsObjectStore FromUri(string location, GcsObjectStoreOptions? options = null)
+    {
+        var parsed = CloudLocation.Parse(location, "gs");
+        return new GcsObjectStore(StorageClient.Create(), ownsClient: true, parsed.Container, parsed.Prefix, options);
+    }
+
+    /// <summary>Disposes the client when this store built it.</summary>
+    public void Dispose()
+    {
+        if (_ownsClient)
+        {
+            _client.Dispose();
+        }
+    }
 
     /// <inheritdoc />
     public async Task<ObjectStat> PutAsync(string key, Stream content, PutOptions? options = null, CancellationToken cancellationToken = default)
