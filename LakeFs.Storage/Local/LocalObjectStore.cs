@@ -1,0 +1,569 @@
+using System.Buffers;
+using System.Collections.Concurrent;
+using System.IO.Enumeration;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using Microsoft.Win32.SafeHandles;
+
+namespace LakeFs.Storage.Local;
+
+/// <summary>
+/// An <see cref="IObjectStore"/> over a local folder: each key is a file under the root, '/' separating folders.
+/// Writes are atomic (a temporary file in the same folder renamed into place), so readers see the old or the new
+/// object, never a part. Keys never reach outside the root: the key rules forbid "..", absolute paths and
+/// backslashes, and symbolic links inside the root are never followed (listings skip them, other operations
+/// refuse them with <see cref="InvalidStorageKeyException"/>).
+/// </summary>
+/// <remarks>
+/// A file system cannot hold both an object "a" and an object "a/b": the second write fails with a
+/// <see cref="StorageException"/>. Folders left empty by a delete are removed. Temporary files of interrupted
+/// writes are never listed nor addressable by any key.
+/// </remarks>
+public sealed class LocalObjectStore : IObjectStore
+{
+    /// <summary>
+    /// Start of every temporary file name. On Unix it holds a backslash, which no key segment can contain;
+    /// Windows cannot name files so, and refuses key segments that start with its prefix instead.
+    /// </summary>
+    internal static readonly string TempPrefix = OperatingSystem.IsWindows() ? "~lakefs-tmp~" : "\\lakefs-tmp-";
+
+    private const int CopyBufferSize = 64 * 1024;
+    private const int MaxCachedFolders = 100_000;
+    private const int MaxPutAttempts = 4;
+
+    private static readonly EnumerationOptions ListingOptions = new()
+    {
+        AttributesToSkip = 0,
+        IgnoreInaccessible = true,
+        RecurseSubdirectories = false,
+        ReturnSpecialDirectories = false,
+    };
+
+    private readonly string _rootWithSeparator;
+    private readonly string _tempStem;
+    private readonly ConcurrentDictionary<string, byte> _verifiedFolders = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, byte>.AlternateLookup<ReadOnlySpan<char>> _verifiedFolderLookup;
+    private long _tempCounter;
+
+    /// <summary>Opens the folder <paramref name="rootPath"/> as a store, creating it when missing.</summary>
+    public LocalObjectStore(string rootPath)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(rootPath);
+        RootPath = Path.TrimEndingDirectorySeparator(Path.GetFullPath(rootPath));
+        Directory.CreateDirectory(RootPath);
+        _rootWithSeparator = Path.EndsInDirectorySeparator(RootPath) ? RootPath : RootPath + Path.DirectorySeparatorChar;
+        _tempStem = TempPrefix + Convert.ToHexStringLower(Guid.NewGuid().ToByteArray(), 0, 8) + "-";
+        _verifiedFolderLookup = _verifiedFolders.GetAlternateLookup<ReadOnlySpan<char>>();
+    }
+
+    /// <summary>The full path of the store's root folder.</summary>
+    public string RootPath { get; }
+
+    /// <inheritdoc/>
+    public async Task<ObjectStat> PutAsync(string key, Stream content, PutOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        ValidateKey(key);
+        ArgumentNullException.ThrowIfNull(content);
+        cancellationToken.ThrowIfCancellationRequested();
+        options ??= PutOptions.Default;
+
+        int slash = key.LastIndexOf('/');
+        string finalPath = FullPath(key);
+        string folderPath = finalPath[..(finalPath.Length - (key.Length - slash - 1) - 1)];
+        for (int attempt = 1; ; attempt++)
+        {
+            EnsureFolder(key, slash, create: true);
+            string tempPath = string.Concat(folderPath, Path.DirectorySeparatorChar.ToString(), NextTempName());
+            SafeFileHandle handle;
+            try
+            {
+                handle = File.OpenHandle(tempPath, FileMode.CreateNew, FileAccess.Write, FileShare.None);
+            }
+            catch (DirectoryNotFoundException) when (attempt < MaxPutAttempts)
+            {
+                // A concurrent delete removed the (cached) folder after it emptied it: check it again.
+                ForgetFolders(key, slash);
+                continue;
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                throw new StorageException($"Cannot write '{key}' under '{RootPath}': {e.Message}", e);
+            }
+
+            try
+            {
+                long size;
+                DateTime lastWrite;
+                using (handle)
+                {
+                    size = await CopyToFileAsync(key, content, handle, cancellationToken).ConfigureAwait(false);
+                    if (options.Durable)
+                    {
+                        RandomAccess.FlushToDisk(handle);
+                    }
+                    lastWrite = File.GetLastWriteTimeUtc(handle);
+                }
+                MoveIntoPlace(key, tempPath, finalPath, options.IfNoneMatch);
+                if (options.Durable)
+                {
+                    NativeMethods.FsyncFolder(folderPath);
+                }
+                return new ObjectStat(key, size, new DateTimeOffset(lastWrite, TimeSpan.Zero));
+            }
+            catch
+            {
+                TryDeleteFile(tempPath);
+                throw;
+            }
+        }
+    }
+
+    /// <inheritdoc/>
+    public Task<Stream> OpenReadAsync(string key, ByteRange? range = null, CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            return Task.FromResult(OpenRead(key, range));
+        }
+        catch (OperationCanceledException)
+        {
+            return Task.FromCanceled<Stream>(cancellationToken);
+        }
+        catch (Exception e)
+        {
+            return Task.FromException<Stream>(e);
+        }
+    }
+
+    /// <inheritdoc/>
+    public Task<ObjectStat?> StatAsync(string key, CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            return Task.FromResult(Stat(key));
+        }
+        catch (OperationCanceledException)
+        {
+            return Task.FromCanceled<ObjectStat?>(cancellationToken);
+        }
+        catch (Exception e)
+        {
+            return Task.FromException<ObjectStat?>(e);
+        }
+    }
+
+    /// <inheritdoc/>
+    public Task<bool> DeleteAsync(string key, CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            return Task.FromResult(Delete(key));
+        }
+        catch (OperationCanceledException)
+        {
+            return Task.FromCanceled<bool>(cancellationToken);
+        }
+        catch (Exception e)
+        {
+            return Task.FromException<bool>(e);
+        }
+    }
+
+    /// <inheritdoc/>
+    /// <remarks>Reads one folder at a time, depth first, each folder's children sorted as keys sort.</remarks>
+    public IAsyncEnumerable<ObjectStat> ListAsync(string prefix, string? startAfter = null, CancellationToken cancellationToken = default)
+    {
+        StorageKeys.ValidatePrefix(prefix);
+        return ListCoreAsync(prefix, startAfter, cancellationToken);
+    }
+
+    private async IAsyncEnumerable<ObjectStat> ListCoreAsync(string prefix, string? startAfter, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        foreach (var stat in List(prefix, startAfter, cancellationToken))
+        {
+            yield return stat;
+        }
+    }
+
+    private IEnumerable<ObjectStat> List(string prefix, string? startAfter, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        int slash = prefix.LastIndexOf('/');
+        try
+        {
+            if (!EnsureFolder(prefix, slash, create: false))
+            {
+                yield break;
+            }
+        }
+        catch (StorageException)
+        {
+            // The prefix's folder is a symbolic link or a file: nothing under it is an object.
+            yield break;
+        }
+
+        var stack = new Stack<LocalListingFrame>();
+        string top = prefix[..(slash + 1)];
+        stack.Push(new LocalListingFrame(top, ReadFolder(top, prefix[(slash + 1)..])));
+        while (stack.TryPeek(out var frame))
+        {
+            if (frame.Next == frame.Entries.Length)
+            {
+                stack.Pop();
+                continue;
+            }
+            cancellationToken.ThrowIfCancellationRequested();
+            var entry = frame.Entries[frame.Next++];
+            if (entry.IsFolder)
+            {
+                string folderKey = string.Concat(frame.KeyPrefix, entry.Name, "/");
+                bool allBefore = startAfter is not null
+                    && StorageKeys.Compare(folderKey, startAfter) <= 0
+                    && !startAfter.StartsWith(folderKey, StringComparison.Ordinal);
+                if (!allBefore)
+                {
+                    stack.Push(new LocalListingFrame(folderKey, ReadFolder(folderKey, string.Empty)));
+                }
+                continue;
+            }
+            string key = frame.KeyPrefix + entry.Name;
+            if (startAfter is not null && StorageKeys.Compare(key, startAfter) <= 0)
+            {
+                continue;
+            }
+            if (StorageKeys.IsValid(key))
+            {
+                yield return new ObjectStat(key, entry.Length, new DateTimeOffset(entry.LastWriteTimeUtc, TimeSpan.Zero));
+            }
+        }
+    }
+
+    private LocalListingEntry[] ReadFolder(string keyPrefix, string namePrefix)
+    {
+        string path = keyPrefix.Length == 0 ? RootPath : FullPath(keyPrefix[..^1]);
+        var children = new FileSystemEnumerable<LocalListingEntry>(
+            path,
+            static (ref FileSystemEntry entry) => entry.IsDirectory
+                ? new LocalListingEntry(entry.FileName.ToString(), true, 0, default)
+                : new LocalListingEntry(entry.FileName.ToString(), false, entry.Length, entry.LastWriteTimeUtc.UtcDateTime),
+            ListingOptions)
+        {
+            ShouldIncludePredicate = (ref FileSystemEntry entry) =>
+                (entry.Attributes & FileAttributes.ReparsePoint) == 0
+                && entry.FileName.StartsWith(namePrefix, StringComparison.Ordinal)
+                && IsListableName(entry.FileName),
+        };
+        LocalListingEntry[] entries;
+        try
+        {
+            entries = [.. children];
+        }
+        catch (DirectoryNotFoundException)
+        {
+            // Removed by a concurrent delete after it emptied it.
+            return [];
+        }
+        Array.Sort(entries, static (a, b) => StorageKeys.Compare(a.SortName, b.SortName));
+        return entries;
+    }
+
+    private Stream OpenRead(string key, ByteRange? range)
+    {
+        string path = ExistingFile(key) ?? throw NotFound(key);
+        FileStream stream;
+        try
+        {
+            stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+        }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+        {
+            throw NotFound(key, e);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new StorageException($"Cannot read '{key}' under '{RootPath}': {e.Message}", e);
+        }
+        if (range is not { } r)
+        {
+            return stream;
+        }
+        long length = stream.Length;
+        long offset = Math.Min(r.Offset, length);
+        long count = Math.Min(r.Length ?? long.MaxValue, length - offset);
+        if (count == 0)
+        {
+            stream.Dispose();
+            return new MemoryStream([], writable: false);
+        }
+        stream.Position = offset;
+        return new BoundedReadStream(stream, count);
+    }
+
+    private ObjectStat? Stat(string key)
+    {
+        ValidateKey(key);
+        if (!EnsureFolder(key, key.LastIndexOf('/'), create: false))
+        {
+            return null;
+        }
+        var info = new FileInfo(FullPath(key));
+        return Kind(key, info) == EntryKind.File
+            ? new ObjectStat(key, info.Length, new DateTimeOffset(info.LastWriteTimeUtc, TimeSpan.Zero))
+            : null;
+    }
+
+    private bool Delete(string key)
+    {
+        ValidateKey(key);
+        int slash = key.LastIndexOf('/');
+        if (!EnsureFolder(key, slash, create: false))
+        {
+            return false;
+        }
+        string path = FullPath(key);
+        if (Kind(key, new FileInfo(path)) != EntryKind.File)
+        {
+            return false;
+        }
+        try
+        {
+            if (NativeMethods.IsSupported)
+            {
+                if (NativeMethods.Unlink(path) != 0)
+                {
+                    int errno = Marshal.GetLastPInvokeError();
+                    if (errno == NativeMethods.ENOENT)
+                    {
+                        return false;
+                    }
+                    throw new IOException($"unlink failed (errno {errno})");
+                }
+            }
+            else
+            {
+                File.Delete(path);
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new StorageException($"Cannot delete '{key}' under '{RootPath}': {e.Message}", e);
+        }
+        RemoveEmptyFolders(key, slash);
+        return true;
+    }
+
+    private void RemoveEmptyFolders(string key, int slash)
+    {
+        while (slash > 0)
+        {
+            string folder = key[..slash];
+            try
+            {
+                Directory.Delete(FullPath(folder), recursive: false);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                // Not empty (or already gone): the folders above are not empty either.
+                return;
+            }
+            _verifiedFolders.TryRemove(folder, out _);
+            slash = key.LastIndexOf('/', slash - 1);
+        }
+    }
+
+    /// <summary>The full path of the key's file when it is a regular file reached without any symbolic link.</summary>
+    private string? ExistingFile(string key)
+    {
+        ValidateKey(key);
+        if (!EnsureFolder(key, key.LastIndexOf('/'), create: false))
+        {
+            return null;
+        }
+        string path = FullPath(key);
+        return Kind(key, new FileInfo(path)) == EntryKind.File ? path : null;
+    }
+
+    /// <summary>
+    /// Checks that the folder holding the key (its first <paramref name="slash"/> characters) is a real folder
+    /// under the root, reached without symbolic links; creates missing folders when <paramref name="create"/>.
+    /// Verified folders are remembered so that the hot path costs one dictionary lookup.
+    /// </summary>
+    /// <returns><c>false</c> when a folder is missing (or is a file) and <paramref name="create"/> is not set.</returns>
+    private bool EnsureFolder(string key, int slash, bool create)
+    {
+        if (slash <= 0 || _verifiedFolderLookup.ContainsKey(key.AsSpan(0, slash)))
+        {
+            return true;
+        }
+        int end = -1;
+        do
+        {
+            end = key.IndexOf('/', end + 1);
+            if (end < 0 || end > slash)
+            {
+                end = slash;
+            }
+            if (_verifiedFolderLookup.ContainsKey(key.AsSpan(0, end)))
+            {
+                continue;
+            }
+            string folder = key[..end];
+            string path = FullPath(folder);
+            switch (Kind(key, new FileInfo(path)))
+            {
+                case EntryKind.Missing when create:
+                    try
+                    {
+                        Directory.CreateDirectory(path);
+                    }
+                    catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+                    {
+                        throw new StorageException($"Cannot create folder '{folder}' for '{key}' under '{RootPath}': {e.Message}", e);
+                    }
+                    break;
+                case EntryKind.Missing:
+                    return false;
+                case EntryKind.File when create:
+                    throw new StorageException($"Cannot write '{key}': '{folder}' is an object, not a folder.");
+                case EntryKind.File:
+                    return false;
+            }
+            if (_verifiedFolders.Count >= MaxCachedFolders)
+            {
+                _verifiedFolders.Clear();
+            }
+            _verifiedFolders.TryAdd(folder, 0);
+        }
+        while (end < slash);
+        return true;
+    }
+
+    private void ForgetFolders(string key, int slash)
+    {
+        for (; slash > 0; slash = key.LastIndexOf('/', slash - 1))
+        {
+            _verifiedFolderLookup.TryRemove(key.AsSpan(0, slash), out _, out _);
+        }
+    }
+
+    /// <summary>Classifies a path without following a final symbolic link; a link is refused as an escape.</summary>
+    private static EntryKind Kind(string key, FileInfo info)
+    {
+        var attributes = info.Attributes;
+        if ((int)attributes == -1)
+        {
+            return EntryKind.Missing;
+        }
+        if ((attributes & FileAttributes.ReparsePoint) != 0)
+        {
+            throw StorageKeys.Invalid(key, "it passes through a symbolic link, which the local store never follows");
+        }
+        return (attributes & FileAttributes.Directory) != 0 ? EntryKind.Folder : EntryKind.File;
+    }
+
+    private static async ValueTask<long> CopyToFileAsync(string key, Stream content, SafeFileHandle handle, CancellationToken cancellationToken)
+    {
+        byte[] buffer = ArrayPool<byte>.Shared.Rent(CopyBufferSize);
+        try
+        {
+            long offset = 0;
+            while (true)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                int read = await content.ReadAsync(buffer, cancellationToken).ConfigureAwait(false);
+                if (read == 0)
+                {
+                    return offset;
+                }
+                try
+                {
+                    // Writes land in the page cache; an async write would only add a thread-pool hop.
+                    RandomAccess.Write(handle, buffer.AsSpan(0, read), offset);
+                }
+                catch (IOException e)
+                {
+                    throw new StorageException($"Cannot write '{key}': {e.Message}", e);
+                }
+                offset += read;
+            }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    private static void MoveIntoPlace(string key, string tempPath, string finalPath, bool ifNoneMatch)
+    {
+        try
+        {
+            if (!ifNoneMatch)
+            {
+                File.Move(tempPath, finalPath, overwrite: true);
+                return;
+            }
+            if (NativeMethods.IsSupported)
+            {
+                // link() fails atomically when the name is taken; File.Move(overwrite: false) checks, then renames.
+                if (NativeMethods.Link(tempPath, finalPath) == 0)
+                {
+                    File.Delete(tempPath);
+                    return;
+                }
+                if (Marshal.GetLastPInvokeError() == NativeMethods.EEXIST)
+                {
+                    throw Exists(key, null);
+                }
+            }
+            File.Move(tempPath, finalPath, overwrite: false);
+        }
+        catch (IOException e) when (ifNoneMatch && Path.Exists(finalPath))
+        {
+            throw Exists(key, e);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            string reason = Directory.Exists(finalPath) ? "a folder has that name" : e.Message;
+            throw new StorageException($"Cannot write '{key}': {reason}", e);
+        }
+    }
+
+    private static StorageKeyExistsException Exists(string key, Exception? inner) =>
+        new($"An object with key '{key}' already exists.", inner);
+
+    private static StorageKeyNotFoundException NotFound(string key, Exception? inner = null) =>
+        new($"No object has key '{key}'.", inner);
+
+    private static void TryDeleteFile(string path)
+    {
+        try
+        {
+            File.Delete(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // Best effort: a leftover temporary file is never listed nor addressable.
+        }
+    }
+
+    private static void ValidateKey(string key)
+    {
+        StorageKeys.Validate(key);
+        if (OperatingSystem.IsWindows() && (key.StartsWith(TempPrefix, StringComparison.Ordinal) || key.Contains("/" + TempPrefix, StringComparison.Ordinal)))
+        {
+            throw StorageKeys.Invalid(key, $"the local store reserves names starting with '{TempPrefix}'");
+        }
+    }
+
+    private static bool IsListableName(ReadOnlySpan<char> name) =>
+        name.IndexOfAny('\\', '\0') < 0 && !name.StartsWith(TempPrefix, StringComparison.Ordinal);
+
+    private string NextTempName() =>
+        _tempStem + Interlocked.Increment(ref _tempCounter).ToString(System.Globalization.CultureInfo.InvariantCulture);
+
+    private string FullPath(string relative) =>
+        _rootWithSeparator + (OperatingSystem.IsWindows() ? relative.Replace('/', '\\') : relative);
+}
