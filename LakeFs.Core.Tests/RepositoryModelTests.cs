@@ -284,7 +284,8 @@ public sealed class RepositoryModelTests
             }
             await repo.DeleteBranchAsync(name);
             _branches.Remove(name);
-            Assert.ThrowsAsync<BranchNotFoundException>(async () => await repo.StatObjectAsync(name, "a"));
+            Assert.CatchAsync<RefNotFoundException>(async () => await repo.StatObjectAsync(name, "a"));
+            Assert.ThrowsAsync<BranchNotFoundException>(async () => await repo.PutObjectAsync(name, "a", new MemoryStream([1])));
             return $"delete-branch {name}";
         }
 
@@ -347,9 +348,13 @@ public sealed class RepositoryModelTests
                     return (branch + "@", _commits[model.Head]);
                 default:
                     var (source, id) = PickSource();
-                    return (source, _commits[id]);
+                    return (source, ViewOf(source, id));
             }
         }
+
+        /// <summary>What a reader of a source ref sees: a bare branch shows its staged changes, anything else the commit.</summary>
+        private SortedDictionary<string, Obj> ViewOf(string source, string commitId) =>
+            _branches.TryGetValue(source, out var branch) ? branch.Working : _commits[commitId];
 
         private async Task<string> ReadAsync()
         {
@@ -373,7 +378,7 @@ public sealed class RepositoryModelTests
             await VerifyRefAsync(branch, model.Working, full: false);
             await VerifyRefAsync(branch + "@", _commits[model.Head], full: false);
             var (source, id) = PickSource();
-            await VerifyRefAsync(source, _commits[id], full: false);
+            await VerifyRefAsync(source, ViewOf(source, id), full: false);
         }
 
         public async Task VerifyEverythingAsync()
