@@ -21,6 +21,7 @@ public sealed class RepositoryBadInputTests
     private TempDirectory _temp = null!;
     private Repository _repo = null!;
     private string _before = "";
+    private string _input = "";
 
     [SetUp]
     public async Task SetUpAsync()
@@ -53,30 +54,47 @@ public sealed class RepositoryBadInputTests
         Assert.That(await _repo.SnapshotAsync(), Is.EqualTo(_before), "the repository changed after a rejected call");
     }
 
-    private async Task RejectsAsync<TException>(Func<Task> call)
+    private async Task RejectsAsync<TException>(Func<Task> call, [System.Runtime.CompilerServices.CallerArgumentExpression(nameof(call))] string what = "")
         where TException : Exception
     {
-        var thrown = Assert.ThrowsAsync<TException>(async () => await call());
+        Exception? thrown = null;
+        try
+        {
+            await call();
+        }
+        catch (Exception e)
+        {
+            thrown = e;
+        }
+        Assert.That(thrown, Is.TypeOf<TException>(), $"{what} with input '{_input}'");
         Assert.That(thrown!.Message, Is.Not.Empty);
         await AssertUnchangedAsync();
     }
 
-    [TestCaseSource(nameof(BadNames))]
-    public async Task Invalid_branch_names_are_rejected(string name)
+    [Test]
+    public async Task Invalid_branch_names_are_rejected()
     {
-        await RejectsAsync<InvalidNameException>(() => _repo.BranchAsync(name, "main"));
-        await RejectsAsync<InvalidNameException>(() => _repo.PutTextAsync(name, "x", "x"));
-        await RejectsAsync<InvalidNameException>(() => _repo.CommitAsync(name, "msg"));
-        await RejectsAsync<InvalidNameException>(() => _repo.DeleteBranchAsync(name));
-        await RejectsAsync<InvalidNameException>(() => _repo.GetBranchAsync(name));
+        foreach (var name in BadNames)
+        {
+            _input = name;
+            await RejectsAsync<InvalidNameException>(() => _repo.BranchAsync(name, "main"));
+            await RejectsAsync<InvalidNameException>(() => _repo.PutTextAsync(name, "x", "x"));
+            await RejectsAsync<InvalidNameException>(() => _repo.CommitAsync(name, "msg"));
+            await RejectsAsync<InvalidNameException>(() => _repo.DeleteBranchAsync(name));
+            await RejectsAsync<InvalidNameException>(() => _repo.GetBranchAsync(name));
+        }
     }
 
-    [TestCaseSource(nameof(BadNames))]
-    public async Task Invalid_tag_names_are_rejected(string name)
+    [Test]
+    public async Task Invalid_tag_names_are_rejected()
     {
-        await RejectsAsync<InvalidNameException>(() => _repo.TagAsync(name, "main"));
-        await RejectsAsync<InvalidNameException>(() => _repo.DeleteTagAsync(name));
-        await RejectsAsync<InvalidNameException>(() => _repo.GetTagAsync(name));
+        foreach (var name in BadNames)
+        {
+            _input = name;
+            await RejectsAsync<InvalidNameException>(() => _repo.TagAsync(name, "main"));
+            await RejectsAsync<InvalidNameException>(() => _repo.DeleteTagAsync(name));
+            await RejectsAsync<InvalidNameException>(() => _repo.GetTagAsync(name));
+        }
     }
 
     [Test]
@@ -91,14 +109,18 @@ public sealed class RepositoryBadInputTests
         await AssertUnchangedAsync();
     }
 
-    [TestCaseSource(nameof(BadPaths))]
-    public async Task Invalid_paths_are_rejected(string path)
+    [Test]
+    public async Task Invalid_paths_are_rejected()
     {
-        await RejectsAsync<InvalidPathException>(() => _repo.PutTextAsync("main", path, "x"));
-        await RejectsAsync<InvalidPathException>(() => _repo.StatObjectAsync("main", path));
-        await RejectsAsync<InvalidPathException>(() => _repo.OpenReadAsync("main", path));
-        await RejectsAsync<InvalidPathException>(() => _repo.DeleteObjectAsync("main", path));
-        await RejectsAsync<InvalidPathException>(() => _repo.StatObjectAsync("v1", path));
+        foreach (var path in BadPaths)
+        {
+            _input = path;
+            await RejectsAsync<InvalidPathException>(() => _repo.PutTextAsync("main", path, "x"));
+            await RejectsAsync<InvalidPathException>(() => _repo.StatObjectAsync("main", path));
+            await RejectsAsync<InvalidPathException>(() => _repo.OpenReadAsync("main", path));
+            await RejectsAsync<InvalidPathException>(() => _repo.DeleteObjectAsync("main", path));
+            await RejectsAsync<InvalidPathException>(() => _repo.StatObjectAsync("v1", path));
+        }
     }
 
     [Test]
@@ -121,23 +143,31 @@ public sealed class RepositoryBadInputTests
         Assert.That(await _repo.ReadTextAsync("main@", path), Is.EqualTo("long"));
     }
 
-    [TestCaseSource(nameof(UnknownRefs))]
-    public async Task Unknown_refs_are_not_found(string @ref)
+    [Test]
+    public async Task Unknown_refs_are_not_found()
     {
-        await RejectsAsync<RefNotFoundException>(() => _repo.GetCommitAsync(@ref));
-        await RejectsAsync<RefNotFoundException>(() => _repo.StatObjectAsync(@ref, "a/one.txt"));
-        await RejectsAsync<RefNotFoundException>(() => _repo.ListObjectsAsync(@ref).ToListAsync());
-        await RejectsAsync<RefNotFoundException>(() => _repo.LogAsync(@ref).ToListAsync());
-        await RejectsAsync<RefNotFoundException>(() => _repo.BranchAsync("new-branch", @ref));
-        await RejectsAsync<RefNotFoundException>(() => _repo.TagAsync("new-tag", @ref));
+        foreach (var @ref in UnknownRefs)
+        {
+            _input = @ref;
+            await RejectsAsync<RefNotFoundException>(() => _repo.GetCommitAsync(@ref));
+            await RejectsAsync<RefNotFoundException>(() => _repo.StatObjectAsync(@ref, "a/one.txt"));
+            await RejectsAsync<RefNotFoundException>(() => _repo.ListObjectsAsync(@ref).ToListAsync());
+            await RejectsAsync<RefNotFoundException>(() => _repo.LogAsync(@ref).ToListAsync());
+            await RejectsAsync<RefNotFoundException>(() => _repo.BranchAsync("new-branch", @ref));
+            await RejectsAsync<RefNotFoundException>(() => _repo.TagAsync("new-tag", @ref));
+        }
     }
 
-    [TestCaseSource(nameof(MalformedRefs))]
-    public async Task Malformed_ref_expressions_are_invalid(string @ref)
+    [Test]
+    public async Task Malformed_ref_expressions_are_invalid()
     {
-        await RejectsAsync<InvalidRefException>(() => _repo.GetCommitAsync(@ref));
-        await RejectsAsync<InvalidRefException>(() => _repo.StatObjectAsync(@ref, "a/one.txt"));
-        await RejectsAsync<InvalidRefException>(() => _repo.BranchAsync("new-branch", @ref));
+        foreach (var @ref in MalformedRefs)
+        {
+            _input = @ref;
+            await RejectsAsync<InvalidRefException>(() => _repo.GetCommitAsync(@ref));
+            await RejectsAsync<InvalidRefException>(() => _repo.StatObjectAsync(@ref, "a/one.txt"));
+            await RejectsAsync<InvalidRefException>(() => _repo.BranchAsync("new-branch", @ref));
+        }
     }
 
     [Test]
