@@ -19,14 +19,19 @@ internal sealed class TreeStore(IObjectStore store, TreeOptions options, long ca
     });
 
     private long _rangeLoads;
+    private long _rangeRequests;
 
     public TreeOptions Options { get; } = options;
 
     /// <summary>Range files read from the object store (cache misses), for tests and statistics.</summary>
     public long RangeLoads => Interlocked.Read(ref _rangeLoads);
 
+    /// <summary>Ranges opened for reading, from the cache or the store: what a diff or commit had to look into.</summary>
+    public long RangeRequests => Interlocked.Read(ref _rangeRequests);
+
     public async ValueTask<RangeReader> GetRangeAsync(string id, CancellationToken cancellationToken)
     {
+        Interlocked.Increment(ref _rangeRequests);
         if (_cache.TryGet(RangePrefix + id, out var cached))
         {
             return (RangeReader)cached;

@@ -320,5 +320,65 @@ internal sealed class SqliteRefStore : IDisposable
         return (false, null);
     }
 
+    /// <summary>Up to <paramref name="limit"/> paths with uncommitted changes on the branch (staged or sealed).</summary>
+    public IReadOnlyList<byte[]> StagedPaths(BranchRecord branch, int limit)
+    {
+        using var s = Open();
+        var paths = new SortedSet<byte[]>(Comparer<byte[]>.Create((a, b) => a.AsSpan().SequenceCompareTo(b)));
+        foreach (var token in branch.Tokens)
+        {
+            using var reader = s.Command("SELECT path FROM staged WHERE token = $1 ORDER BY path LIMIT $2", token, limit).ExecuteReader();
+            while (reader.Read())
+            {
+                paths.Add((byte[])reader.GetValue(0));
+            }
+        }
+        return [.. paths.Take(limit)];
+    }
+
+    /// <summary>Drops every uncommitted change of the branch: it gets a fresh staging token and no sealed ones.</summary>
+    public void ResetBranch(string name)
+    {
+        using var s = Open();
+        var old = s.Write(tx =>
+        {
+            var b = GetBranch(tx, name) ?? throw new BranchNotFoundException($"Branch '{name}' does not exist.");
+            tx.Execute("UPDATE branches SET staging_token = $2, sealed_tokens = '' WHERE name = $1", name, NextToken(tx));
+            return b.Tokens;
+        });
+        DropTokens(old);
+    }
+
+    /// <summary>Drops the branch's uncommitted changes at keys in [<paramref name="from"/>, <paramref name="to"/>).</summary>
+    public int ResetKeys(string name, byte[] from, byte[] to)
+    {
+        using var s = Open();
+        return s.Write(tx =>
+        {
+            var b = GetBranch(tx, name) ?? throw new BranchNotFoundException($"Branch '{name}' does not exist.");
+            return b.Tokens.Sum(t => tx.Execute("DELETE FROM staged WHERE token = $1 AND path >= $2 AND path < $3", t, from, to));
+        });
+    }
+
+    /// <summary>Moves a branch head by compare-and-swap, leaving its staged changes alone. False when the head moved.</summary>
+    public bool MoveHead(string name, string expectedHead, Commit? newCommit, string newHead)
+    {
+        using var s = Open();
+        return s.Write(tx =>
+        {
+            var b = GetBranch(tx, name) ?? throw new BranchNotFoundException($"Branch '{name}' does not exist.");
+            if (b.Head != expectedHead)
+            {
+                return false;
+            }
+            if (newCommit is not null)
+            {
+                InsertCommit(tx, newCommit);
+            }
+            tx.Execute("UPDATE branches SET head = $2 WHERE name = $1", name, newHead);
+            return true;
+        });
+    }
+
     public void Dispose() => _database.Dispose();
 }

@@ -17,7 +17,8 @@ namespace LakeFs.Storage.Local;
 /// <remarks>
 /// A file system cannot hold both an object "a" and an object "a/b": the second write fails with a
 /// <see cref="StorageException"/>. Folders left empty by a delete are removed. Temporary files of interrupted
-/// writes are never listed nor addressable by any key.
+/// writes are never listed nor addressable by any key. Folders are checked for links once and then remembered,
+/// so replacing a folder inside the root with a link while a store is open is not detected.
 /// </remarks>
 public sealed class LocalObjectStore : IObjectStore
 {
@@ -26,6 +27,8 @@ public sealed class LocalObjectStore : IObjectStore
     /// Windows cannot name files so, and refuses key segments that start with its prefix instead.
     /// </summary>
     internal static readonly string TempPrefix = OperatingSystem.IsWindows() ? "~lakefs-tmp~" : "\\lakefs-tmp-";
+
+    private static readonly string DirectorySeparator = Path.DirectorySeparatorChar.ToString();
 
     private const int CopyBufferSize = 64 * 1024;
     private const int MaxCachedFolders = 100_000;
@@ -73,7 +76,7 @@ public sealed class LocalObjectStore : IObjectStore
         for (int attempt = 1; ; attempt++)
         {
             EnsureFolder(key, slash, create: true);
-            string tempPath = string.Concat(folderPath, Path.DirectorySeparatorChar.ToString(), NextTempName());
+            string tempPath = string.Concat(folderPath, DirectorySeparator, NextTempName());
             SafeFileHandle handle;
             try
             {

@@ -1,0 +1,139 @@
+using System.Text;
+using FsCheck;
+using FsCheck.Fluent;
+using LakeFs.Core.Graveler;
+using LakeFs.Core.Tests.TestSupport;
+using LakeFs.Storage.Memory;
+
+namespace LakeFs.Core.Tests.Graveler;
+
+public class TreeBuilderTests
+{
+    private static readonly TreeOptions Small = new() { BlockSize = 512, MinRangeBytes = 1024, BoundaryBits = 3, MaxRangeBytes = 16 * 1024 };
+
+    private static TreeStore NewStore(TreeOptions? options = null) =>
+        new(new MemoryObjectStore(), options ?? TreeOptions.Default, 64L * 1024 * 1024, durable: false);
+
+    private static string PathOf(int i) => $"tables/events/part-{i:D7}.parquet";
+
+    private static async Task<Dictionary<string, string>> ReadAllAsync(TreeStore trees, MetaRange tree)
+    {
+        var result = new Dictionary<string, string>(StringComparer.Ordinal);
+        var cursor = new TreeCursor(trees, tree, []);
+        byte[]? previous = null;
+        while (await cursor.MoveNextAsync(CancellationToken.None))
+        {
+            var key = cursor.Key.ToArray();
+            Assert.That(previous is null || previous.AsSpan().SequenceCompareTo(key) < 0, "keys must come out strictly increasing");
+            previous = key;
+            result[Encoding.UTF8.GetString(key)] = EntryCodec.Decode(cursor.Value.Span).Checksum;
+        }
+        return result;
+    }
+
+    private static Task<(MetaRange Tree, Model.CommitStatistics Statistics)> BuildAsync(
+        TreeStore trees, MetaRange baseTree, IEnumerable<(string, Entry?)> changes) =>
+        new TreeBuilder(trees).BuildAsync(baseTree, new ListCursor(changes), CancellationToken.None);
+
+    private static MetaRange Empty => new(string.Empty, []);
+
+    [Test]
+    public async Task Changing_one_object_of_100000_rewrites_at_most_two_ranges()
+    {
+        var trees = NewStore();
+        var (tree, first) = await BuildAsync(trees, Empty,
+            Enumerable.Range(0, 100_000).Select(i => (PathOf(i), (Entry?)ListCursor.NewEntry($"{i:x8}"))));
+        Assert.That(first.Changes, Is.EqualTo(100_000));
+        Assert.That(tree.Ranges, Has.Count.GreaterThan(20), "a 100k-entry tree spans many ranges");
+
+        var (next, stats) = await BuildAsync(trees, tree, [(PathOf(54_321), ListCursor.NewEntry("changed"))]);
+
+        Assert.That(stats.Changes, Is.EqualTo(1));
+        Assert.That(stats.RangesWritten, Is.LessThanOrEqualTo(2));
+        Assert.That(stats.RangesReused, Is.GreaterThanOrEqualTo(tree.Ranges.Count - 2));
+        Assert.That(stats.EntriesWritten, Is.LessThan(20_000), "only the touched range's entries are rewritten");
+        var content = await ReadAllAsync(trees, next);
+        Assert.That(content, Has.Count.EqualTo(100_000));
+        Assert.That(content[PathOf(54_321)], Is.EqualTo("changed"));
+    }
+
+    [Test]
+    public async Task Deleting_every_range_boundary_key_keeps_cost_bounded_and_content_right()
+    {
+        var trees = NewStore(Small);
+        var (tree, _) = await BuildAsync(trees, Empty,
+            Enumerable.Range(0, 5_000).Select(i => (PathOf(i), (Entry?)ListCursor.NewEntry($"{i:x8}"))));
+        var boundary = Encoding.UTF8.GetString(tree.Ranges[5].MaxKey);
+
+        var (next, stats) = await BuildAsync(trees, tree, [(boundary, null)]);
+
+        Assert.That(stats.Changes, Is.EqualTo(1));
+        Assert.That(stats.RangesWritten, Is.LessThanOrEqualTo(2), "a lost boundary costs at most one extra range");
+        var content = await ReadAllAsync(trees, next);
+        Assert.That(content, Has.Count.EqualTo(4_999));
+        Assert.That(content.ContainsKey(boundary), Is.False);
+    }
+
+    [Test]
+    public async Task Identical_entries_and_tombstones_of_absent_keys_are_no_change()
+    {
+        var trees = NewStore(Small);
+        var (tree, _) = await BuildAsync(trees, Empty, Enumerable.Range(0, 500).Select(i => (PathOf(i), (Entry?)ListCursor.NewEntry($"{i:x8}"))));
+        var same = ListCursor.NewEntry($"{7:x8}") with { Address = "data/elsewhere/new-upload", LastModified = DateTimeOffset.UtcNow };
+
+        var (next, stats) = await BuildAsync(trees, tree, [(PathOf(7), same), ("not/there", null)]);
+
+        Assert.That(stats.Changes, Is.Zero);
+        Assert.That(next.Id, Is.EqualTo(tree.Id), "an unchanged tree keeps its id");
+    }
+
+    [Test]
+    public async Task Empty_changes_reuse_every_range_without_opening_any()
+    {
+        var trees = NewStore(Small);
+        var (tree, _) = await BuildAsync(trees, Empty, Enumerable.Range(0, 2_000).Select(i => (PathOf(i), (Entry?)ListCursor.NewEntry($"{i:x8}"))));
+        var before = trees.RangeRequests;
+
+        var (next, stats) = await BuildAsync(trees, tree, []);
+
+        Assert.That(trees.RangeRequests, Is.EqualTo(before));
+        Assert.That(stats.RangesReused, Is.EqualTo(tree.Ranges.Count));
+        Assert.That(next.Id, Is.EqualTo(tree.Id));
+    }
+
+    [FsCheck.NUnit.Property(MaxTest = 60)]
+    public Property Building_on_a_base_equals_applying_the_changes_to_a_dictionary()
+    {
+        var keyGen = Gen.Choose(0, 400).Select(i => $"k/{i % 7}/{i:D4}");
+        var opGen = Gen.Zip(keyGen, Gen.Choose(0, 3)).Select(t => (Key: t.Item1, Value: t.Item2 == 0 ? null : $"{t.Item2:x2}{t.Item1.GetHashCode():x8}"));
+        var batchGen = opGen.ListOf().Select(ops => ops.GroupBy(o => o.Key).Select(g => g.Last()).ToList());
+        var batchesGen = from a in batchGen from b in batchGen from c in batchGen select (a, b, c);
+        return Prop.ForAll(batchesGen.ToArbitrary(), batches =>
+        {
+            var trees = NewStore(Small);
+            var model = new Dictionary<string, string>(StringComparer.Ordinal);
+            var tree = Empty;
+            foreach (var batch in new[] { batches.Item1, batches.Item2, batches.Item3 })
+            {
+                tree = BuildAsync(trees, tree, batch.Select(o => (o.Key, o.Value is null ? null : ListCursor.NewEntry(o.Value)))).GetAwaiter().GetResult().Tree;
+                foreach (var (key, value) in batch)
+                {
+                    if (value is null)
+                    {
+                        model.Remove(key);
+                    }
+                    else
+                    {
+                        model[key] = value;
+                    }
+                }
+                var content = ReadAllAsync(trees, tree).GetAwaiter().GetResult();
+                if (!content.OrderBy(p => p.Key, StringComparer.Ordinal).SequenceEqual(model.OrderBy(p => p.Key, StringComparer.Ordinal)))
+                {
+                    return false;
+                }
+            }
+            return true;
+        });
+    }
+}

@@ -1,0 +1,88 @@
+using System.Text;
+using FsCheck;
+using FsCheck.Fluent;
+using LakeFs.Core.Graveler;
+using LakeFs.Core.Tests.TestSupport;
+using LakeFs.Storage.Memory;
+
+namespace LakeFs.Core.Tests.Graveler;
+
+public class TreeDiffTests
+{
+    private static readonly TreeOptions Small = new() { BlockSize = 512, MinRangeBytes = 1024, BoundaryBits = 3, MaxRangeBytes = 16 * 1024 };
+
+    private static MetaRange Empty => new(string.Empty, []);
+
+    private static TreeStore NewStore(TreeOptions options) => new(new MemoryObjectStore(), options, 64L * 1024 * 1024, durable: false);
+
+    private static async Task<MetaRange> BuildAsync(TreeStore trees, MetaRange baseTree, IEnumerable<(string, Entry?)> changes) =>
+        (await new TreeBuilder(trees).BuildAsync(baseTree, new ListCursor(changes), CancellationToken.None)).Tree;
+
+    private static async Task<List<(string Key, string? Left, string? Right)>> DiffAsync(TreeStore trees, MetaRange a, MetaRange b, string prefix = "")
+    {
+        var result = new List<(string, string?, string?)>();
+        await foreach (var d in TreeDiff.DiffAsync(trees, a, b, Encoding.UTF8.GetBytes(prefix), CancellationToken.None))
+        {
+            result.Add((Encoding.UTF8.GetString(d.Key),
+                d.Left is { } l ? EntryCodec.Decode(l.Span).Checksum : null,
+                d.Right is { } r ? EntryCodec.Decode(r.Span).Checksum : null));
+        }
+        return result;
+    }
+
+    [Test]
+    public async Task Diff_of_ten_changes_in_100000_objects_opens_only_the_changed_ranges()
+    {
+        var trees = NewStore(TreeOptions.Default);
+        var left = await BuildAsync(trees, Empty, Enumerable.Range(0, 100_000).Select(i => ($"p/{i:D7}", (Entry?)ListCursor.NewEntry($"{i:x8}"))));
+        var changed = Enumerable.Range(0, 10).Select(i => i * 9_973).ToArray();
+        var right = await BuildAsync(trees, left, changed.Select(i => ($"p/{i:D7}", (Entry?)ListCursor.NewEntry("new" + i))));
+        var touchedRanges = changed.Select(i => left.FindRange(Encoding.UTF8.GetBytes($"p/{i:D7}"))).Distinct().Count();
+        var before = trees.RangeRequests;
+
+        var diff = await DiffAsync(trees, left, right);
+
+        Assert.That(diff.Select(d => d.Key), Is.EqualTo(changed.Select(i => $"p/{i:D7}")));
+        Assert.That(trees.RangeRequests - before, Is.LessThanOrEqualTo(4 * touchedRanges),
+            $"{left.Ranges.Count} ranges in all, {touchedRanges} touched by the changes");
+    }
+
+    [Test]
+    public async Task Diff_of_a_tree_with_itself_is_empty_without_opening_a_range()
+    {
+        var trees = NewStore(Small);
+        var tree = await BuildAsync(trees, Empty, Enumerable.Range(0, 3_000).Select(i => ($"p/{i:D5}", (Entry?)ListCursor.NewEntry($"{i:x8}"))));
+        var before = trees.RangeRequests;
+
+        Assert.That(await DiffAsync(trees, tree, tree), Is.Empty);
+        Assert.That(trees.RangeRequests, Is.EqualTo(before));
+    }
+
+    [FsCheck.NUnit.Property(MaxTest = 80)]
+    public Property Diff_matches_comparing_two_dictionaries()
+    {
+        var keyGen = Gen.Choose(0, 300).Select(i => $"{(char)('a' + (i % 3))}/{i:D4}");
+        var entriesGen = Gen.Zip(keyGen, Gen.Choose(0, 2)).ListOf()
+            .Select(l => l.GroupBy(p => p.Item1).ToDictionary(g => g.Key, g => $"{g.Last().Item2:x2}"));
+        var prefixGen = Gen.Elements("", "a/", "b/0", "c/01", "z");
+        var casesGen = from a in entriesGen from b in entriesGen from p in prefixGen select (a, b, p);
+        return Prop.ForAll(casesGen.ToArbitrary(), t =>
+        {
+            var (a, b, prefix) = t;
+            var trees = NewStore(Small);
+            var left = BuildAsync(trees, Empty, a.Select(p => (p.Key, (Entry?)ListCursor.NewEntry(p.Value)))).GetAwaiter().GetResult();
+            // Build the right side from the left, so the two trees share ranges as real commits do.
+            var changes = a.Keys.Union(b.Keys).Select(k => (k, b.TryGetValue(k, out var v) ? ListCursor.NewEntry(v) : null));
+            var right = BuildAsync(trees, left, changes).GetAwaiter().GetResult();
+
+            var expected = a.Keys.Union(b.Keys)
+                .Where(k => k.StartsWith(prefix, StringComparison.Ordinal))
+                .Where(k => a.GetValueOrDefault(k) != b.GetValueOrDefault(k))
+                .Order(StringComparer.Ordinal)
+                .Select(k => (k, a.GetValueOrDefault(k), b.GetValueOrDefault(k)))
+                .ToList();
+            var actual = DiffAsync(trees, left, right, prefix).GetAwaiter().GetResult();
+            return actual.SequenceEqual(expected);
+        });
+    }
+}

@@ -1,0 +1,155 @@
+using System.Buffers.Binary;
+using LakeFs.Core.Errors;
+
+namespace LakeFs.Core.Graveler;
+
+/// <summary>
+/// Reads a range file held in memory. Opening checks the footer, index and properties; each data block's
+/// checksum is checked the first time the block is used, so a point lookup does not hash the whole file.
+/// Thread-safe: cursors are per caller, the file bytes are immutable.
+/// </summary>
+internal sealed class RangeReader
+{
+    private readonly ReadOnlyMemory<byte> _file;
+    private readonly byte[][] _lastKeys;
+    private readonly int[] _offsets;
+    private readonly int[] _lengths;
+    private readonly bool[] _verified;
+
+    private RangeReader(string id, ReadOnlyMemory<byte> file, RangeProperties properties, byte[][] lastKeys, int[] offsets, int[] lengths)
+    {
+        Id = id;
+        _file = file;
+        Properties = properties;
+        _lastKeys = lastKeys;
+        _offsets = offsets;
+        _lengths = lengths;
+        _verified = new bool[lastKeys.Length];
+    }
+
+    public string Id { get; }
+
+    public RangeProperties Properties { get; }
+
+    public int FileSize => _file.Length;
+
+    internal int BlockCount => _lastKeys.Length;
+
+    public static RangeReader Open(string id, ReadOnlyMemory<byte> file)
+    {
+        var span = file.Span;
+        if (span.Length < RangeFormat.FooterSize)
+        {
+            throw RangeFormat.Corrupt(id, "it is shorter than a footer");
+        }
+        var footer = span[^RangeFormat.FooterSize..];
+        if (!footer[48..].SequenceEqual(RangeFormat.Magic))
+        {
+            throw RangeFormat.Corrupt(id, "the footer has no LakeFs magic");
+        }
+        if (BinaryPrimitives.ReadUInt64LittleEndian(footer[40..]) != RangeFormat.Checksum(footer[..40]))
+        {
+            throw RangeFormat.Corrupt(id, "the footer fails its checksum");
+        }
+        if (BinaryPrimitives.ReadUInt32LittleEndian(footer[32..]) != RangeFormat.Version)
+        {
+            throw RangeFormat.Corrupt(id, $"format version {BinaryPrimitives.ReadUInt32LittleEndian(footer[32..])} is unknown");
+        }
+        var indexOffset = BinaryPrimitives.ReadInt64LittleEndian(footer);
+        var indexLength = BinaryPrimitives.ReadInt64LittleEndian(footer[8..]);
+        var propsOffset = BinaryPrimitives.ReadInt64LittleEndian(footer[16..]);
+        var propsLength = BinaryPrimitives.ReadInt64LittleEndian(footer[24..]);
+        RangeFormat.VerifyBlock(span, indexOffset, indexLength, id, "index block");
+        RangeFormat.VerifyBlock(span, propsOffset, propsLength, id, "properties block");
+
+        RangeProperties properties;
+        try
+        {
+            var reader = new SpanReader(span.Slice((int)propsOffset, (int)propsLength));
+            var minKey = reader.ReadBytes().ToArray();
+            var maxKey = reader.ReadBytes().ToArray();
+            var count = reader.ReadVarInt64();
+            var dataBytes = reader.ReadVarInt64();
+            if (reader.ReadVarUInt64() != RangeFormat.Version)
+            {
+                throw RangeFormat.Corrupt(id, "the properties name another format version");
+            }
+            properties = new RangeProperties(minKey, maxKey, count, dataBytes);
+        }
+        catch (CorruptDataException e) when (!e.Message.Contains(id, StringComparison.Ordinal))
+        {
+            throw RangeFormat.Corrupt(id, "the properties block is malformed");
+        }
+
+        var lastKeys = new List<byte[]>();
+        var offsets = new List<int>();
+        var lengths = new List<int>();
+        var index = new BlockCursor(id, span.Slice((int)indexOffset, (int)indexLength).ToArray());
+        while (index.MoveNext())
+        {
+            var handle = index.ValueSpan;
+            var pos = 0;
+            var offset = RangeFormat.ReadVarInt(handle, ref pos, id);
+            var length = RangeFormat.ReadVarInt(handle, ref pos, id);
+            if ((long)offset + length + RangeFormat.ChecksumSize > indexOffset)
+            {
+                throw RangeFormat.Corrupt(id, "a block handle points outside the data area");
+            }
+            lastKeys.Add(index.Key.ToArray());
+            offsets.Add(offset);
+            lengths.Add(length);
+        }
+        if (lastKeys.Count == 0)
+        {
+            throw RangeFormat.Corrupt(id, "the index is empty");
+        }
+        return new RangeReader(id, file, properties, [.. lastKeys], [.. offsets], [.. lengths]);
+    }
+
+    public bool TryGet(ReadOnlySpan<byte> key, out ReadOnlyMemory<byte> value)
+    {
+        var cursor = CreateCursor();
+        if (cursor.SeekGE(key) && cursor.Key.SequenceEqual(key))
+        {
+            value = cursor.Value;
+            return true;
+        }
+        value = default;
+        return false;
+    }
+
+    public RangeCursor CreateCursor() => new(this);
+
+    /// <summary>Index of the first block whose last key is at or after <paramref name="key"/>; BlockCount when none.</summary>
+    internal int FindBlock(ReadOnlySpan<byte> key)
+    {
+        int lo = 0, hi = _lastKeys.Length;
+        while (lo < hi)
+        {
+            var mid = (lo + hi) >>> 1;
+            if (_lastKeys[mid].AsSpan().SequenceCompareTo(key) < 0)
+            {
+                lo = mid + 1;
+            }
+            else
+            {
+                hi = mid;
+            }
+        }
+        return lo;
+    }
+
+    /// <summary>Where data block <paramref name="block"/> starts and how long its payload is (its checksum follows).</summary>
+    internal (int Start, int Length) GetBlock(int block) => (_offsets[block], _lengths[block]);
+
+    /// <summary>The block's payload, verified on first use.</summary>
+    internal ReadOnlyMemory<byte> Block(int block)
+    {
+        if (!_verified[block])
+        {
+            RangeFormat.VerifyBlock(_file.Span, _offsets[block], _lengths[block], Id, $"data block {block}");
+            _verified[block] = true;
+        }
+        return _file.Slice(_offsets[block], _lengths[block]);
+    }
+}
