@@ -44,7 +44,7 @@ public sealed class RepositoryConcurrencyTests
     public async Task Writes_during_commits_are_never_lost()
     {
         const int Writers = 3;
-        const int PerWriter = 150;
+        const int PerWriter = 80;
         var acknowledged = new ConcurrentDictionary<string, string>(StringComparer.Ordinal);
         var neverDeleted = new ConcurrentQueue<string>();
         var done = 0;

@@ -154,6 +154,22 @@ public sealed class RepositoryLogTests
     }
 
     [Test]
+    public async Task Identical_empty_commits_on_two_branches_share_one_id_and_both_logs_stay_whole()
+    {
+        // Same parent, tree, message, committer and time: content addressing gives both commits one id.
+        await CommitAsync("main", "base", ("a", "1"));
+        await _repo.BranchAsync("left", "main");
+        await _repo.BranchAsync("right", "main");
+        var left = await _repo.CommitAsync("left", "same", new CommitOptions { AllowEmpty = true });
+        var right = await _repo.CommitAsync("right", "same", new CommitOptions { AllowEmpty = true });
+        Assert.That(right.Id, Is.EqualTo(left.Id));
+        Assert.That((await _repo.GetBranchAsync("right")).Head, Is.EqualTo(right.Id));
+        Assert.That(await MessagesAsync("left"), Is.EqualTo(new[] { "same", "base", "Repository created" }));
+        Assert.That(await MessagesAsync("right"), Is.EqualTo(new[] { "same", "base", "Repository created" }));
+        Assert.That(await _repo.ReadTextAsync("right@", "a"), Is.EqualTo("1"));
+    }
+
+    [Test]
     public void Log_filters_reject_bad_paths()
     {
         Assert.ThrowsAsync<InvalidPathException>(async () => await _repo.LogAsync("main", new LogOptions { Paths = ["../a"] }).ToListAsync());

@@ -30,13 +30,13 @@ public sealed class RepositoryModelTests
                 s => s.Length > 1 ? [s with { Length = s.Length / 2 }, s with { Length = s.Length - 1 }] : []);
     }
 
-    [FsCheck.NUnit.Property(MaxTest = 25, Arbitrary = [typeof(Scenarios)])]
+    [FsCheck.NUnit.Property(MaxTest = 15, Arbitrary = [typeof(Scenarios)])]
     public void Local_repository_agrees_with_the_model(Scenario scenario)
     {
         RunAsync(scenario, memory: false).GetAwaiter().GetResult();
     }
 
-    [FsCheck.NUnit.Property(MaxTest = 25, Arbitrary = [typeof(Scenarios)])]
+    [FsCheck.NUnit.Property(MaxTest = 20, Arbitrary = [typeof(Scenarios)])]
     public void Memory_store_repository_agrees_with_the_model(Scenario scenario)
     {
         RunAsync(scenario, memory: true).GetAwaiter().GetResult();
@@ -45,7 +45,7 @@ public sealed class RepositoryModelTests
     [Test]
     public async Task Fixed_long_scenario_agrees_with_the_model()
     {
-        await RunAsync(new Scenario(20261125, 80), memory: false);
+        await RunAsync(new Scenario(20261125, 60), memory: false);
     }
 
     private static async Task RunAsync(Scenario scenario, bool memory)
