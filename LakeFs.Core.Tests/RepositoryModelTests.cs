@@ -48,11 +48,14 @@ public sealed class RepositoryModelTests
         await RunAsync(new Scenario(20261125, 60), memory: false);
     }
 
-    private static async Task RunAsync(Scenario scenario, bool memory)
+    /// <summary>Runs a scenario on a local folder, a memory store, or (when given) <paramref name="store"/>.</summary>
+    internal static async Task RunAsync(Scenario scenario, bool memory, LakeFs.Storage.IObjectStore? store = null)
     {
         using var temp = new TempDirectory();
         var time = new FakeTimeProvider(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
-        var options = memory
+        var options = store is not null
+            ? new RepositoryOptions { ObjectStore = store, RefStorePath = temp.Combine("refs.db") }
+            : memory
             ? new RepositoryOptions { ObjectStore = new MemoryObjectStore(), RefStorePath = temp.Combine("refs.db") }
             : Repository.LocalOptions(temp.Path);
         var repo = await Repository.CreateAsync(options with { Tree = TestRepositories.SmallTree, TimeProvider = time });

@@ -13,7 +13,7 @@ internal static class CloudEmulator
         {
             return value;
         }
-        var message = $"{variable} is not set, so the {emulator} tests cannot run. Run ./test.sh, which starts {emulator} on 127.0.0.1 and sets it.";
+        var message = $"{variable} is not set, so the tests against {emulator} cannot run. Run ./test.sh: it starts {emulator} on 127.0.0.1 and sets {variable}.";
         if (string.Equals(Environment.GetEnvironmentVariable("CI"), "true", StringComparison.OrdinalIgnoreCase))
         {
             Assert.Fail(message);
