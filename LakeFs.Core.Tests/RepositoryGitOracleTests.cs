@@ -17,7 +17,7 @@ namespace LakeFs.Core.Tests;
 /// </summary>
 public class RepositoryGitOracleTests
 {
-    private const int Steps = 45;
+    private const int Steps = 40;
 
     private static readonly string[] Paths = ["d1/f1", "d1/f2", "d1/f3", "d2/f1", "d2/f2", "d3/f1", "d3/f2"];
 
@@ -29,11 +29,10 @@ public class RepositoryGitOracleTests
 
     [TestCase(1)]
     [TestCase(2)]
-    [TestCase(3)]
-    [TestCase(20251125)]
+    [TestCase(338601028)]
     public Task LakeFs_agrees_with_git_on_a_fixed_sequence(int seed) => RunAsync(seed);
 
-    [FsCheck.NUnit.Property(MaxTest = 3)]
+    [FsCheck.NUnit.Property(MaxTest = 2)]
     public Property LakeFs_agrees_with_git_on_a_random_sequence() =>
         Prop.ForAll(Gen.Choose(0, int.MaxValue).ToArbitrary(), seed =>
         {
@@ -62,10 +61,9 @@ public class RepositoryGitOracleTests
                 }
                 await oracle.CompareAllBranchesAsync();
             }
-            catch (Exception)
+            catch (Exception e)
             {
-                await TestContext.Out.WriteLineAsync($"seed {seed}, steps so far:\n  " + string.Join("\n  ", oracle.Log));
-                throw;
+                throw new InvalidOperationException($"seed {seed}: {e.Message}\nsteps so far:\n  " + string.Join("\n  ", oracle.Log), e);
             }
         }
     }
@@ -240,7 +238,7 @@ public class RepositoryGitOracleTests
             Assert.That(gitBases, Does.Contain(_gitOf[lakeBase!.Id]), "the merge base is one of git's best common ancestors");
 
             var (upToDate, gitConflicts) = gitBases.Length == 1
-                ? await GitMergeAsync(source, options.Message)
+                ? await GitMergeAsync(source, gitHeadBefore, options.Message)
                 : await GitMergeWithBaseAsync(source, _gitOf[lakeBase.Id], options.Message);
 
             if (upToDate)
@@ -271,14 +269,19 @@ public class RepositoryGitOracleTests
         }
 
         /// <summary>git merge; returns whether it was already up to date, and the conflicting paths (then aborts).</summary>
-        private async Task<(bool UpToDate, List<string> Conflicts)> GitMergeAsync(string source, string message)
+        private async Task<(bool UpToDate, List<string> Conflicts)> GitMergeAsync(string source, string headBefore, string message)
         {
+            // git 2.39's default strategy (ort) detects renames even with merge.renames=false and -X no-renames
+            // (an identical file deleted on one path and added on another becomes a rename/delete conflict);
+            // the recursive strategy honours them. LakeFs has no renames.
             var (exit, output, error) = await git.TryRunAsync(
                 "-c", "merge.conflictstyle=merge", "-c", "merge.renames=false", "-c", "diff.renames=false",
-                "merge", "--no-ff", "--no-edit", "-m", message, source);
+                "merge", "-s", "recursive", "-X", "no-renames", "--no-ff", "--no-edit", "-m", message, source);
             if (exit == 0)
             {
-                return (output.Contains("Already up to date", StringComparison.Ordinal), []);
+                // Only an unmoved HEAD means "already up to date": the recursive strategy also prints "Already up
+                // to date!" when the source changed nothing since the base, and still records the merge commit.
+                return (await git.RevParseAsync() == headBefore, []);
             }
             var conflicts = await UnmergedPathsAsync();
             Assert.That(conflicts, Is.Not.Empty, $"git merge failed without conflicts: {output}{error}");
