@@ -234,6 +234,73 @@ public class RepositoryDiffMergePropertyTests
             Assert.That(await repo.ReadTextAsync("main@"), Is.EqualTo(committed));
         }));
 
+    // ------------------------------------------------------------------ bad input
+
+    /// <summary>A history with a root, a single-parent commit and a merge commit; "feature" has a staged change.</summary>
+    private sealed record BadInputFixture(string Root, string Single, string Merge);
+
+    private static readonly Dictionary<string, (Type Error, Func<Repository, BadInputFixture, Task> Act)> BadInputs = new()
+    {
+        ["diff from an unknown ref"] = (typeof(RefNotFoundException), (r, _) => CollectAsync(r.DiffAsync("nope", "main"))),
+        ["diff to an unknown ref"] = (typeof(RefNotFoundException), (r, _) => CollectAsync(r.DiffAsync("main", "nope", new DiffOptions { Mode = DiffMode.ThreeDot }))),
+        ["uncommitted diff of an unknown branch"] = (typeof(BranchNotFoundException), (r, _) => CollectAsync(r.DiffUncommittedAsync("nope"))),
+        ["merge base with an unknown ref"] = (typeof(RefNotFoundException), (r, _) => r.FindMergeBaseAsync("main", "nope")),
+        ["merge an unknown ref"] = (typeof(RefNotFoundException), (r, _) => r.MergeAsync("nope", "main")),
+        ["merge into an unknown branch"] = (typeof(BranchNotFoundException), (r, _) => r.MergeAsync("feature", "nope")),
+        ["merge a branch into itself"] = (typeof(ArgumentException), (r, _) => r.MergeAsync("main", "main")),
+        ["merge a dirty branch into itself"] = (typeof(ArgumentException), (r, _) => r.MergeAsync("feature", "feature")),
+        ["revert an unknown ref"] = (typeof(RefNotFoundException), (r, _) => r.RevertAsync("main", "nope")),
+        ["revert onto an unknown branch"] = (typeof(BranchNotFoundException), (r, f) => r.RevertAsync("nope", f.Single)),
+        ["cherry-pick an unknown ref"] = (typeof(RefNotFoundException), (r, _) => r.CherryPickAsync("main", "nope")),
+        ["cherry-pick onto an unknown branch"] = (typeof(BranchNotFoundException), (r, f) => r.CherryPickAsync("nope", f.Single)),
+        ["revert the first commit"] = (typeof(InvalidParentException), (r, f) => r.RevertAsync("main", f.Root)),
+        ["cherry-pick the first commit"] = (typeof(InvalidParentException), (r, f) => r.CherryPickAsync("main", f.Root)),
+        ["revert the first commit's parent"] = (typeof(RefNotFoundException), (r, f) => r.RevertAsync("main", f.Root + "~1")),
+        ["revert a merge commit without a parent number"] = (typeof(InvalidParentException), (r, f) => r.RevertAsync("main", f.Merge)),
+        ["revert a merge commit against parent 3"] = (typeof(InvalidParentException), (r, f) => r.RevertAsync("main", f.Merge, new RevertOptions { ParentNumber = 3 })),
+        ["revert a merge commit against parent 0"] = (typeof(InvalidParentException), (r, f) => r.RevertAsync("main", f.Merge, new RevertOptions { ParentNumber = 0 })),
+        ["cherry-pick a merge commit without a parent number"] = (typeof(InvalidParentException), (r, f) => r.CherryPickAsync("main", f.Merge)),
+        ["cherry-pick a merge commit against parent 3"] = (typeof(InvalidParentException), (r, f) => r.CherryPickAsync("main", f.Merge, new RevertOptions { ParentNumber = 3 })),
+        ["revert a single-parent commit against parent 2"] = (typeof(InvalidParentException), (r, f) => r.RevertAsync("main", f.Single, new RevertOptions { ParentNumber = 2 })),
+        ["cherry-pick a single-parent commit against parent 2"] = (typeof(InvalidParentException), (r, f) => r.CherryPickAsync("main", f.Single, new RevertOptions { ParentNumber = 2 })),
+        ["reset an unknown branch"] = (typeof(BranchNotFoundException), (r, _) => r.ResetAsync("nope")),
+    };
+
+    private static IEnumerable<string> BadInputNames => BadInputs.Keys;
+
+    [TestCaseSource(nameof(BadInputNames))]
+    public async Task Bad_input_is_a_typed_error_and_changes_nothing(string name)
+    {
+        var (error, act) = BadInputs[name];
+        using var dir = new TempDirectory();
+        await using var repo = await CreateAsync(dir);
+        var root = (await repo.GetBranchAsync("main")).Head;
+        await repo.PutTextAsync("main", "d0/f0", "a");
+        var single = (await repo.CommitAsync("main", "single")).Id;
+        await repo.BranchAsync("feature", "main");
+        await repo.PutTextAsync("feature", "d1/f1", "b");
+        await repo.CommitAsync("feature", "feature");
+        await repo.PutTextAsync("main", "d2/f2", "c");
+        await repo.CommitAsync("main", "main");
+        var merge = (await repo.MergeAsync("feature", "main", new MergeOptions { FastForward = FastForward.Never })).Head;
+        await repo.PutTextAsync("feature", "d3/f3", "staged");
+        var heads = await repo.HeadsAsync();
+        var views = new Dictionary<string, SortedDictionary<string, byte[]>>();
+        foreach (var branch in heads.Keys)
+        {
+            views[branch] = await repo.ReadBytesAsync(branch);
+        }
+
+        Assert.That(async () => await act(repo, new BadInputFixture(root, single, merge)), Throws.TypeOf(error));
+
+        Assert.That(await repo.HeadsAsync(), Is.EqualTo(heads));
+        foreach (var branch in heads.Keys)
+        {
+            Assert.That(await repo.ReadBytesAsync(branch), Is.EqualTo(views[branch]), "the view of " + branch);
+        }
+        Assert.That((await CollectAsync(repo.DiffUncommittedAsync("feature"))).Select(c => c.Path), Is.EqualTo(new[] { "d3/f3" }));
+    }
+
     // ------------------------------------------------------------------ helpers
 
     private static bool Run(Func<Task> body)
