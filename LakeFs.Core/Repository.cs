@@ -478,11 +478,15 @@ public sealed partial class Repository : IAsyncDisposable
     /// <summary>Checks the branch exists and, for if-none-match, that nothing is there; returns the head checked against.</summary>
     private async Task<string?> CheckWritableAsync(string branch, byte[] key, bool ifNoneMatch, CancellationToken cancellationToken)
     {
-        var (head, entry) = await GetBranchEntryAsync(branch, key, cancellationToken).ConfigureAwait(false);
         if (!ifNoneMatch)
         {
+            if (!_refs.BranchExists(branch))
+            {
+                throw new BranchNotFoundException($"Branch '{branch}' does not exist.");
+            }
             return null;
         }
+        var (head, entry) = await GetBranchEntryAsync(branch, key, cancellationToken).ConfigureAwait(false);
         if (entry is not null)
         {
             throw new ObjectAlreadyExistsException($"An object '{Encoding.UTF8.GetString(key)}' exists on branch '{branch}' already.");
