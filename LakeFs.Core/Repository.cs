@@ -676,14 +676,13 @@ public sealed partial class Repository : IAsyncDisposable
 
     private void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
 
-    /// <summary>Finishes queued writes and closes the ref store.</summary>
-    public async ValueTask DisposeAsync()
+    /// <summary>Closes the ref store. Writes already acknowledged are durable; calls after this throw <see cref="ObjectDisposedException"/>.</summary>
+    public ValueTask DisposeAsync()
     {
-        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        if (Interlocked.Exchange(ref _disposed, 1) == 0)
         {
-            return;
+            _refs.Dispose();
         }
-        await _stager.DisposeAsync().ConfigureAwait(false);
-        _refs.Dispose();
+        return ValueTask.CompletedTask;
     }
 }
