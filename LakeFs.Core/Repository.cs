@@ -554,17 +554,8 @@ public sealed partial class Repository : IAsyncDisposable
         return (head, await GetCommittedEntryAsync(GetCommit(head), key, cancellationToken).ConfigureAwait(false));
     }
 
-    private async ValueTask<Entry?> GetCommittedEntryAsync(Commit commit, byte[] key, CancellationToken cancellationToken)
-    {
-        var tree = await _trees.GetMetaRangeAsync(commit.MetaRangeId, cancellationToken).ConfigureAwait(false);
-        var index = tree.FindRange(key);
-        if (index >= tree.Ranges.Count || tree.Ranges[index].MinKey.AsSpan().SequenceCompareTo(key) > 0)
-        {
-            return null;
-        }
-        var range = await _trees.GetRangeAsync(tree.Ranges[index].Id, cancellationToken).ConfigureAwait(false);
-        return range.TryGet(key, out var value) ? EntryCodec.Decode(value.Span) : null;
-    }
+    private async ValueTask<Entry?> GetCommittedEntryAsync(Commit commit, byte[] key, CancellationToken cancellationToken) =>
+        await _trees.GetEntryAsync(await _trees.GetMetaRangeAsync(commit.MetaRangeId, cancellationToken).ConfigureAwait(false), key, cancellationToken).ConfigureAwait(false);
 
     // ------------------------------------------------------------------ branches
 
