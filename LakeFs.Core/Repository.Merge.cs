@@ -66,7 +66,7 @@ public sealed partial class Repository
                 {
                     yield break;
                 }
-                var committed = await TreeDiff.GetAsync(_trees, tree, key, cancellationToken).ConfigureAwait(false);
+                var committed = await _trees.GetEntryAsync(tree, key, cancellationToken).ConfigureAwait(false);
                 var path = Utf8(key);
                 if (staged.IsTombstone)
                 {

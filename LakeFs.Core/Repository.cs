@@ -478,11 +478,15 @@ public sealed partial class Repository : IAsyncDisposable
     /// <summary>Checks the branch exists and, for if-none-match, that nothing is there; returns the head checked against.</summary>
     private async Task<string?> CheckWritableAsync(string branch, byte[] key, bool ifNoneMatch, CancellationToken cancellationToken)
     {
-        var (head, entry) = await GetBranchEntryAsync(branch, key, cancellationToken).ConfigureAwait(false);
         if (!ifNoneMatch)
         {
+            if (!_refs.BranchExists(branch))
+            {
+                throw new BranchNotFoundException($"Branch '{branch}' does not exist.");
+            }
             return null;
         }
+        var (head, entry) = await GetBranchEntryAsync(branch, key, cancellationToken).ConfigureAwait(false);
         if (entry is not null)
         {
             throw new ObjectAlreadyExistsException($"An object '{Encoding.UTF8.GetString(key)}' exists on branch '{branch}' already.");
@@ -550,17 +554,8 @@ public sealed partial class Repository : IAsyncDisposable
         return (head, await GetCommittedEntryAsync(GetCommit(head), key, cancellationToken).ConfigureAwait(false));
     }
 
-    private async ValueTask<Entry?> GetCommittedEntryAsync(Commit commit, byte[] key, CancellationToken cancellationToken)
-    {
-        var tree = await _trees.GetMetaRangeAsync(commit.MetaRangeId, cancellationToken).ConfigureAwait(false);
-        var index = tree.FindRange(key);
-        if (index >= tree.Ranges.Count || tree.Ranges[index].MinKey.AsSpan().SequenceCompareTo(key) > 0)
-        {
-            return null;
-        }
-        var range = await _trees.GetRangeAsync(tree.Ranges[index].Id, cancellationToken).ConfigureAwait(false);
-        return range.TryGet(key, out var value) ? EntryCodec.Decode(value.Span) : null;
-    }
+    private async ValueTask<Entry?> GetCommittedEntryAsync(Commit commit, byte[] key, CancellationToken cancellationToken) =>
+        await _trees.GetEntryAsync(await _trees.GetMetaRangeAsync(commit.MetaRangeId, cancellationToken).ConfigureAwait(false), key, cancellationToken).ConfigureAwait(false);
 
     // ------------------------------------------------------------------ branches
 
@@ -672,14 +667,13 @@ public sealed partial class Repository : IAsyncDisposable
 
     private void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
 
-    /// <summary>Finishes queued writes and closes the ref store.</summary>
-    public async ValueTask DisposeAsync()
+    /// <summary>Closes the ref store. Writes already acknowledged are durable; calls after this throw <see cref="ObjectDisposedException"/>.</summary>
+    public ValueTask DisposeAsync()
     {
-        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        if (Interlocked.Exchange(ref _disposed, 1) == 0)
         {
-            return;
+            _refs.Dispose();
         }
-        await _stager.DisposeAsync().ConfigureAwait(false);
-        _refs.Dispose();
+        return ValueTask.CompletedTask;
     }
 }

@@ -38,13 +38,45 @@ internal sealed class RangeWriter
 
     public bool IsEmpty => Count == 0;
 
-    /// <summary>The size the file would have if finished now, to within one index entry; 0 when empty.</summary>
-    public long EstimatedSize => IsEmpty ? 0 :
-        _file.WrittenCount
-        + (_blockEntries > 0 ? _block.WrittenCount + 4 * (_restarts.Count + 1) + RangeFormat.ChecksumSize + _lastKeyLength + 8 : 0)
-        + _index.WrittenCount + 4 * (_indexRestarts.Count + 2) + RangeFormat.ChecksumSize
-        + _minKey!.Length + _lastKeyLength + 24 + RangeFormat.ChecksumSize
-        + RangeFormat.FooterSize;
+    /// <summary>The exact size the file would have if finished now; 0 when empty.</summary>
+    public long EstimatedSize
+    {
+        get
+        {
+            if (IsEmpty)
+            {
+                return 0;
+            }
+            var size = (long)_file.WrittenCount;
+            var indexEntry = 0L;
+            var indexRestarts = _indexRestarts.Count;
+            if (_blockEntries > 0)
+            {
+                var payload = _block.WrittenCount + 4L * (_restarts.Count + 1);
+                size += payload + RangeFormat.ChecksumSize;
+                var key = _lastKey.AsSpan(0, _lastKeyLength);
+                var restart = _indexEntries % _restartInterval == 0;
+                var shared = restart ? 0 : key.CommonPrefixLength(_indexLastKey);
+                var handle = VarintSize(_file.WrittenCount) + VarintSize(payload);
+                indexEntry = VarintSize(shared) + VarintSize(key.Length - shared) + VarintSize(handle) + (key.Length - shared) + handle;
+                indexRestarts += restart ? 1 : 0;
+            }
+            size += _index.WrittenCount + indexEntry + 4L * (indexRestarts + 1) + RangeFormat.ChecksumSize;
+            size += VarintSize(_minKey!.Length) + _minKey.Length + VarintSize(_lastKeyLength) + _lastKeyLength
+                + VarintSize(Count) + VarintSize(_dataBytes) + VarintSize(RangeFormat.Version) + RangeFormat.ChecksumSize;
+            return size + RangeFormat.FooterSize;
+        }
+    }
+
+    private static int VarintSize(long value)
+    {
+        var n = 1;
+        for (var v = (ulong)value; v >= 0x80; v >>= 7)
+        {
+            n++;
+        }
+        return n;
+    }
 
     public void Add(ReadOnlySpan<byte> key, ReadOnlySpan<byte> value)
     {

@@ -83,8 +83,8 @@ internal static class TreeDiff
     {
         if (exact)
         {
-            var a = await GetAsync(trees, left, key, cancellationToken).ConfigureAwait(false);
-            var b = await GetAsync(trees, right, key, cancellationToken).ConfigureAwait(false);
+            var a = await trees.GetEntryAsync(left, key, cancellationToken).ConfigureAwait(false);
+            var b = await trees.GetEntryAsync(right, key, cancellationToken).ConfigureAwait(false);
             return (a, b) switch
             {
                 (null, null) => false,
@@ -97,17 +97,6 @@ internal static class TreeDiff
             return true;
         }
         return false;
-    }
-
-    public static async ValueTask<Entry?> GetAsync(TreeStore trees, MetaRange tree, byte[] key, CancellationToken cancellationToken)
-    {
-        var index = tree.FindRange(key);
-        if (index >= tree.Ranges.Count || tree.Ranges[index].MinKey.AsSpan().SequenceCompareTo(key) > 0)
-        {
-            return null;
-        }
-        var range = await trees.GetRangeAsync(tree.Ranges[index].Id, cancellationToken).ConfigureAwait(false);
-        return range.TryGet(key, out var value) ? EntryCodec.Decode(value.Span) : null;
     }
 
     /// <summary>One side of a diff: either between ranges (next range known, not opened) or on an entry inside a range.</summary>

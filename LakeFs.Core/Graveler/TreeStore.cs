@@ -64,6 +64,18 @@ internal sealed class TreeStore(IObjectStore store, TreeOptions options, long ca
         return metaRange;
     }
 
+    /// <summary>The entry at <paramref name="key"/> in a tree, or null: one metarange search, one range lookup.</summary>
+    public async ValueTask<Entry?> GetEntryAsync(MetaRange tree, byte[] key, CancellationToken cancellationToken)
+    {
+        var index = tree.FindRange(key);
+        if (index >= tree.Ranges.Count || tree.Ranges[index].MinKey.AsSpan().SequenceCompareTo(key) > 0)
+        {
+            return null;
+        }
+        var range = await GetRangeAsync(tree.Ranges[index].Id, cancellationToken).ConfigureAwait(false);
+        return range.TryGet(key, out var value) ? EntryCodec.Decode(value.Span) : null;
+    }
+
     /// <summary>Writes a range file unless a file with its id exists already (same id, same bytes).</summary>
     public Task PutRangeAsync(RangeFile file, CancellationToken cancellationToken) =>
         PutFileAsync(RangePrefix + file.Id, file.Bytes, cancellationToken);

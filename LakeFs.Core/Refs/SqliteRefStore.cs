@@ -132,6 +132,12 @@ internal sealed class SqliteRefStore : IDisposable
         return reader.Read() ? ReadBranch(reader) : null;
     }
 
+    public bool BranchExists(string name)
+    {
+        using var s = Open();
+        return s.Scalar("SELECT 1 FROM branches WHERE name = $1", name) is not null;
+    }
+
     public IReadOnlyList<BranchRecord> ListBranches()
     {
         using var s = Open();

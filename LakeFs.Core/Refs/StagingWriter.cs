@@ -1,42 +1,49 @@
-using System.Threading.Channels;
+using System.Collections.Concurrent;
 
 namespace LakeFs.Core.Refs;
 
 /// <summary>
-/// Group commit for staged writes: concurrent puts queue here and one loop writes everything queued in a
-/// single transaction, so N concurrent writers pay for one SQLite commit instead of N. Each row goes to the
+/// Group commit for staged writes: concurrent puts queue here and whoever finds no write in progress becomes the
+/// writer, writing everything queued in one transaction on its own thread, then whatever queued meanwhile. One
+/// writer pays one SQLite commit and no thread hop; N concurrent writers share commits. Each row goes to the
 /// branch's staging token as read inside that transaction, so a commit sealing the token can never miss it.
 /// </summary>
-internal sealed class StagingWriter : IAsyncDisposable
+internal sealed class StagingWriter(SqliteRefStore refs)
 {
     private const int MaxBatch = 2048;
-    private readonly SqliteRefStore _refs;
-    private readonly Channel<StageRequest> _queue = Channel.CreateUnbounded<StageRequest>(new UnboundedChannelOptions { SingleReader = true });
-    private readonly Task _loop;
-
-    public StagingWriter(SqliteRefStore refs)
-    {
-        _refs = refs;
-        _loop = Task.Run(RunAsync);
-    }
+    private readonly ConcurrentQueue<StageRequest> _queue = new();
+    private int _writing;
 
     public Task<StageResult> StageAsync(StageRequest request)
     {
-        if (!_queue.Writer.TryWrite(request))
+        _queue.Enqueue(request);
+        while (!_queue.IsEmpty && Interlocked.CompareExchange(ref _writing, 1, 0) == 0)
         {
-            throw new ObjectDisposedException(nameof(StagingWriter));
+            try
+            {
+                Drain();
+            }
+            finally
+            {
+                Volatile.Write(ref _writing, 0);
+            }
+            // Loop: a request queued after the last drain but before the release has no writer yet.
         }
         return request.Completion.Task;
     }
 
-    private async Task RunAsync()
+    private void Drain()
     {
-        var batch = new List<StageRequest>(MaxBatch);
-        while (await _queue.Reader.WaitToReadAsync().ConfigureAwait(false))
+        var batch = new List<StageRequest>();
+        while (true)
         {
-            while (batch.Count < MaxBatch && _queue.Reader.TryRead(out var request))
+            while (batch.Count < MaxBatch && _queue.TryDequeue(out var request))
             {
                 batch.Add(request);
+            }
+            if (batch.Count == 0)
+            {
+                return;
             }
             try
             {
@@ -61,7 +68,7 @@ internal sealed class StagingWriter : IAsyncDisposable
 
     private StageResult[] Write(List<StageRequest> batch)
     {
-        using var s = _refs.Open();
+        using var s = refs.Open();
         return s.Write(tx =>
         {
             var results = new StageResult[batch.Count];
@@ -95,11 +102,5 @@ internal sealed class StagingWriter : IAsyncDisposable
             }
             return results;
         });
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        _queue.Writer.TryComplete();
-        await _loop.ConfigureAwait(false);
     }
 }

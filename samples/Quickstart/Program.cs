@@ -44,6 +44,23 @@ try
     {
         Console.WriteLine($"  {item.Path}");
     }
+
+    // 4. See exactly what ingest changed, then publish all of it into main atomically.
+    Console.WriteLine("\nDiff main..ingest:");
+    await foreach (var change in repo.DiffAsync("main", "ingest"))
+    {
+        Console.WriteLine($"  {change.Kind,-8} {change.Path}");
+    }
+    var merge = await repo.MergeAsync("ingest", "main", new MergeOptions { FastForward = FastForward.Never });
+    Console.WriteLine($"\nMerged ingest into main as {merge.Head[..12]}: {merge.Changes} changes applied");
+    await Show(repo, "main", "What a reader of 'main' sees after the merge");
+
+    // 5. The load turns out to be bad: undo the whole merge in one call.
+    var revert = await repo.RevertAsync("main", merge.Head, new RevertOptions { ParentNumber = 1 });
+    Console.WriteLine($"\nReverted the merge as {revert.Id[..12]} ({revert.Message})");
+    await Show(repo, "main", "What a reader of 'main' sees after the revert (back to v1)");
+    var backToV1 = !await repo.DiffAsync("v1", "main").AnyAsync();
+    Console.WriteLine($"\nmain matches tag v1 again: {backToV1}");
 }
 finally
 {

@@ -1,0 +1,135 @@
+using System.Runtime.CompilerServices;
+
+namespace LakeFs.Storage;
+
+/// <summary>
+/// Retries the <see cref="TransientStorageException"/>s of any <see cref="IObjectStore"/> (throttling, 5xx, timeouts)
+/// with jittered exponential backoff, a bounded number of times. This is the one place retries live; adapters do not retry.
+/// </summary>
+/// <remarks>
+/// A put is retried only when its stream can seek back to where it started: the decorator never buffers a body.
+/// A listing that fails part way resumes after the last key it returned. A retried conditional create or delete whose
+/// first attempt did reach the store reports "exists" or <c>false</c>, as a second attempt would without the retry.
+/// </remarks>
+public sealed class RetryingObjectStore : IObjectStore
+{
+    private readonly IObjectStore _inner;
+    private readonly ObjectStoreRetryOptions _options;
+
+    /// <summary>Wraps <paramref name="inner"/>.</summary>
+    public RetryingObjectStore(IObjectStore inner, ObjectStoreRetryOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(inner);
+        _inner = inner;
+        _options = options ?? ObjectStoreRetryOptions.Default;
+        ArgumentOutOfRangeException.ThrowIfLessThan(_options.MaxAttempts, 1, nameof(options));
+    }
+
+    /// <summary>The wrapped store.</summary>
+    public IObjectStore Inner => _inner;
+
+    /// <inheritdoc />
+    public Task<ObjectStat> PutAsync(string key, Stream content, PutOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(content);
+        if (!content.CanSeek)
+        {
+            return _inner.PutAsync(key, content, options, cancellationToken);
+        }
+        long start = content.Position;
+        return RunAsync(
+            attempt =>
+            {
+                if (attempt > 1)
+                {
+                    content.Position = start;
+                }
+                return _inner.PutAsync(key, content, options, cancellationToken);
+            },
+            cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public Task<Stream> OpenReadAsync(string key, ByteRange? range = null, CancellationToken cancellationToken = default) =>
+        RunAsync(_ => _inner.OpenReadAsync(key, range, cancellationToken), cancellationToken);
+
+    /// <inheritdoc />
+    public Task<ObjectStat?> StatAsync(string key, CancellationToken cancellationToken = default) =>
+        RunAsync(_ => _inner.StatAsync(key, cancellationToken), cancellationToken);
+
+    /// <inheritdoc />
+    public Task<bool> DeleteAsync(string key, CancellationToken cancellationToken = default) =>
+        RunAsync(_ => _inner.DeleteAsync(key, cancellationToken), cancellationToken);
+
+    /// <inheritdoc />
+    public async IAsyncEnumerable<ObjectStat> ListAsync(string prefix, string? startAfter = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        string? after = startAfter;
+        int attempt = 1;
+        while (true)
+        {
+            var enumerator = _inner.ListAsync(prefix, after, cancellationToken).GetAsyncEnumerator(cancellationToken);
+            bool retry = false;
+            try
+            {
+                while (true)
+                {
+                    bool moved;
+                    try
+                    {
+                        moved = await enumerator.MoveNextAsync().ConfigureAwait(false);
+                    }
+                    catch (TransientStorageException) when (attempt < _options.MaxAttempts && !cancellationToken.IsCancellationRequested)
+                    {
+                        retry = true;
+                        break;
+                    }
+                    if (!moved)
+                    {
+                        yield break;
+                    }
+                    attempt = 1;
+                    after = enumerator.Current.Key;
+                    yield return enumerator.Current;
+                }
+            }
+            finally
+            {
+                await enumerator.DisposeAsync().ConfigureAwait(false);
+            }
+            if (!retry)
+            {
+                yield break;
+            }
+            await DelayAsync(attempt, cancellationToken).ConfigureAwait(false);
+            attempt++;
+        }
+    }
+
+    private async Task<T> RunAsync<T>(Func<int, Task<T>> operation, CancellationToken cancellationToken)
+    {
+        for (int attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await operation(attempt).ConfigureAwait(false);
+            }
+            catch (TransientStorageException) when (attempt < _options.MaxAttempts && !cancellationToken.IsCancellationRequested)
+            {
+                await DelayAsync(attempt, cancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
+
+    /// <summary>Full jitter: a uniform wait between zero and the capped exponential bound of this attempt.</summary>
+    private Task DelayAsync(int attempt, CancellationToken cancellationToken)
+    {
+        double bound = Math.Min(_options.MaxDelay.TotalMilliseconds, _options.BaseDelay.TotalMilliseconds * Math.Pow(2, attempt - 1));
+#pragma warning disable CA5394 // Jitter needs no cryptographic randomness.
+        var delay = TimeSpan.FromMilliseconds(bound * Random.Shared.NextDouble());
+#pragma warning restore CA5394
+        return delay <= TimeSpan.Zero
+            ? Task.CompletedTask
+            : Task.Delay(delay, _options.TimeProvider, cancellationToken);
+    }
+}

@@ -1,0 +1,37 @@
+using Amazon.Runtime;
+
+namespace LakeFs.Storage.S3;
+
+/// <summary>Options of <see cref="S3ObjectStore"/>.</summary>
+public sealed record S3ObjectStoreOptions
+{
+    /// <summary>The smallest part S3 accepts in a multipart upload (all parts but the last).</summary>
+    public const int MinPartSize = 5 * 1024 * 1024;
+
+    /// <summary>
+    /// Size of one upload part, and the multipart threshold: an object no larger than one part goes up in a single
+    /// PUT, a larger one in a multipart upload of parts of this size. At most two parts are held in memory. Default 8 MiB.
+    /// </summary>
+    public int PartSize { get; init; } = 8 * 1024 * 1024;
+
+    /// <summary>
+    /// Send request bodies as <c>aws-chunked</c> (the SDK's default). Some S3-compatible servers store such bodies
+    /// verbatim over plain HTTP; set <c>false</c> for them.
+    /// </summary>
+    public bool UseChunkEncoding { get; init; } = true;
+
+    /// <summary>Endpoint of an S3-compatible service (for example MinIO); null for AWS. Used only when the store builds its own client.</summary>
+    public Uri? ServiceUrl { get; init; }
+
+    /// <summary>AWS region (for example "eu-west-1"). Used only when the store builds its own client.</summary>
+    public string? Region { get; init; }
+
+    /// <summary>Use path-style addressing (<c>host/bucket/key</c>). Used only when the store builds its own client; S3-compatible services usually need it.</summary>
+    public bool ForcePathStyle { get; init; }
+
+    /// <summary>Credentials; null uses the SDK's default chain. Used only when the store builds its own client.</summary>
+    public AWSCredentials? Credentials { get; init; }
+
+    /// <summary>Clock used to stamp the <see cref="ObjectStat.LastModified"/> a put returns (S3 does not send it back).</summary>
+    public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
+}
