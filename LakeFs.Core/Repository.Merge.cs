@@ -257,27 +257,23 @@ public sealed partial class Repository
     }
 
     /// <summary>
-    /// Three-way merge of base/source onto the destination commit: first every conflict is found and resolved
-    /// (or all reported), then the destination's tree is rebuilt with the resolved changes, reusing every range
-    /// the changes do not touch.
+    /// Three-way merge of base/source onto the destination commit in one streaming pass: the destination's tree
+    /// is rebuilt with the source's changes, reusing every range they do not touch, and each conflict is resolved
+    /// by the resolver or strategy as the walk reaches it. With conflicts left unresolved nothing is committed and
+    /// every one of them is reported (the range files written on the way are unreferenced).
     /// </summary>
     private async Task<(MetaRange Tree, CommitStatistics Statistics, int Resolved)> ThreeWayAsync(
         MetaRange baseTree, MetaRange sourceTree, Commit destination,
         MergeStrategy strategy, Func<Conflict, ConflictResolution>? resolver, string what, CancellationToken cancellationToken)
     {
         var destinationTree = await _trees.GetMetaRangeAsync(destination.MetaRangeId, cancellationToken).ConfigureAwait(false);
-        var resolutions = new Dictionary<string, byte[]?>(StringComparer.Ordinal);
         var unresolved = new List<Conflict>();
         var resolvedCount = 0;
-        await foreach (var step in ThreeWayMerge.StepsAsync(_trees, baseTree, sourceTree, destinationTree, cancellationToken).ConfigureAwait(false))
+        (bool, byte[]?) Resolve(MergeStep step)
         {
-            if (!step.IsConflict)
-            {
-                continue;
-            }
             var path = Utf8(step.Key);
             var conflict = new Conflict(path, ToInfo(path, step.Base), ToInfo(path, step.Source), ToInfo(path, step.Destination));
-            var resolution = resolver?.Invoke(conflict) ?? strategy switch
+            var resolution = resolver is not null ? resolver(conflict) : strategy switch
             {
                 MergeStrategy.SourceWins => ConflictResolution.UseSource,
                 MergeStrategy.DestinationWins => ConflictResolution.UseDestination,
@@ -286,18 +282,23 @@ public sealed partial class Repository
             if (resolution is null)
             {
                 unresolved.Add(conflict);
-                continue;
+                return (false, null);
             }
             resolvedCount++;
-            switch (resolution.Choice)
+            return resolution.Choice switch
             {
-                case ConflictChoice.Source:
-                    resolutions[path] = step.Source?.ToArray();
-                    break;
-                case ConflictChoice.Custom:
-                    resolutions[path] = resolution.Custom is { } custom ? EntryCodec.Encode(FromInfo(custom)) : null;
-                    break;
-            }
+                ConflictChoice.Source => (true, step.Source?.ToArray()),
+                ConflictChoice.Custom => (true, resolution.Custom is { } custom ? EntryCodec.Encode(FromInfo(custom)) : null),
+                _ => (false, null),
+            };
+        }
+
+        var changes = new MergeStepCursor(ThreeWayMerge.StepsAsync(_trees, baseTree, sourceTree, destinationTree, cancellationToken), Resolve);
+        MetaRange tree;
+        CommitStatistics statistics;
+        await using (changes.ConfigureAwait(false))
+        {
+            (tree, statistics) = await new TreeBuilder(_trees).BuildAsync(destinationTree, changes, cancellationToken).ConfigureAwait(false);
         }
         if (unresolved.Count > 0)
         {
@@ -305,12 +306,7 @@ public sealed partial class Repository
             throw new MergeConflictException(
                 $"{what}: {unresolved.Count} conflicting path(s): {shown}{(unresolved.Count > 10 ? ", …" : "")}. Nothing was changed.", unresolved);
         }
-        var changes = new MergeStepCursor(ThreeWayMerge.StepsAsync(_trees, baseTree, sourceTree, destinationTree, cancellationToken), resolutions);
-        await using (changes.ConfigureAwait(false))
-        {
-            var (tree, statistics) = await new TreeBuilder(_trees).BuildAsync(destinationTree, changes, cancellationToken).ConfigureAwait(false);
-            return (tree, statistics, resolvedCount);
-        }
+        return (tree, statistics, resolvedCount);
     }
 
     private async Task<long> CountChangesAsync(Commit from, Commit to, CancellationToken cancellationToken)

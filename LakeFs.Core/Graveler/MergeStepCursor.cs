@@ -1,10 +1,11 @@
 namespace LakeFs.Core.Graveler;
 
 /// <summary>
-/// Turns merge steps into the change stream a <see cref="TreeBuilder"/> applies to the destination:
-/// plain steps apply the source side; conflicts apply their resolution (or nothing when the destination wins).
+/// Turns merge steps into the change stream a <see cref="TreeBuilder"/> applies to the destination: plain steps
+/// apply the source side; a conflict applies what <c>resolve</c> returns for it (nothing when the destination
+/// wins or the conflict stays unresolved).
 /// </summary>
-internal sealed class MergeStepCursor(IAsyncEnumerable<MergeStep> steps, IReadOnlyDictionary<string, byte[]?> resolutions) : EntryCursor
+internal sealed class MergeStepCursor(IAsyncEnumerable<MergeStep> steps, Func<MergeStep, (bool Apply, byte[]? Value)> resolve) : EntryCursor
 {
     private readonly IAsyncEnumerator<MergeStep> _steps = steps.GetAsyncEnumerator();
     private byte[] _key = [];
@@ -26,11 +27,11 @@ internal sealed class MergeStepCursor(IAsyncEnumerable<MergeStep> steps, IReadOn
                 (_key, _value) = (step.Key, step.Source);
                 return true;
             }
-            // Conflicts missing from the resolutions are the ones the destination wins: nothing to apply.
-            if (resolutions.TryGetValue(Repository.Utf8(step.Key), out var resolved))
+            var (apply, value) = resolve(step);
+            if (apply)
             {
                 _key = step.Key;
-                _value = resolved is null ? (ReadOnlyMemory<byte>?)null : resolved;
+                _value = value is null ? (ReadOnlyMemory<byte>?)null : value;
                 return true;
             }
         }
