@@ -48,10 +48,16 @@ public sealed class RepositoryConcurrencyTests
         var acknowledged = new ConcurrentDictionary<string, string>(StringComparer.Ordinal);
         var neverDeleted = new ConcurrentQueue<string>();
         var done = 0;
+        // Writers pause halfway until a commit has landed, so commits and writes always interleave.
+        var firstCommit = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var writers = Enumerable.Range(0, Writers).Select(w => Task.Run(async () =>
         {
             for (var i = 0; i < PerWriter; i++)
             {
+                if (i == PerWriter / 2)
+                {
+                    await firstCommit.Task.WaitAsync(TimeSpan.FromSeconds(60));
+                }
                 var path = string.Create(CultureInfo.InvariantCulture, $"w{w}/{i:D4}");
                 await _repo.PutTextAsync("main", path, Text(w, i));
                 acknowledged[path] = Text(w, i);
@@ -80,6 +86,7 @@ public sealed class RepositoryConcurrencyTests
                 {
                     await _repo.CommitAsync("main", $"commit {commits}");
                     commits++;
+                    firstCommit.TrySetResult();
                 }
                 catch (NoChangesException)
                 {

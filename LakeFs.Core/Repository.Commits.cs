@@ -183,6 +183,10 @@ public sealed partial class Repository
     private ResolvedRef Resolve(string @ref)
     {
         ArgumentNullException.ThrowIfNull(@ref);
+        if (CommitId.IsFullId(@ref) && TryGetCommit(@ref) is not null)
+        {
+            return new ResolvedRef(@ref, null);
+        }
         var expression = RefExpression.Parse(@ref);
         string commitId;
         string? branchView = null;

@@ -11,12 +11,9 @@ internal sealed class TreeStore(IObjectStore store, TreeOptions options, long ca
     public const string RangePrefix = "_lakefs/ranges/";
     public const string MetaRangePrefix = "_lakefs/metaranges/";
 
-    private readonly LruCache<string, object> _cache = new(cacheBytes, v => v switch
-    {
-        RangeReader r => r.FileSize + 256,
-        MetaRange m => m.Cost,
-        _ => 0,
-    });
+    // Two caches keyed by file id, sharing the byte budget: no key string is built per lookup.
+    private readonly LruCache<string, RangeReader> _ranges = new(cacheBytes - cacheBytes / 8, r => r.FileSize + 256);
+    private readonly LruCache<string, MetaRange> _metaRanges = new(cacheBytes / 8, m => m.Cost);
 
     private long _rangeLoads;
     private long _rangeRequests;
@@ -32,22 +29,22 @@ internal sealed class TreeStore(IObjectStore store, TreeOptions options, long ca
     public async ValueTask<RangeReader> GetRangeAsync(string id, CancellationToken cancellationToken)
     {
         Interlocked.Increment(ref _rangeRequests);
-        if (_cache.TryGet(RangePrefix + id, out var cached))
+        if (_ranges.TryGet(id, out var cached))
         {
-            return (RangeReader)cached;
+            return cached;
         }
         var bytes = await ReadFileAsync(RangePrefix + id, "range", id, cancellationToken).ConfigureAwait(false);
         Interlocked.Increment(ref _rangeLoads);
         var reader = RangeReader.Open(id, bytes);
-        _cache.Add(RangePrefix + id, reader);
+        _ranges.Add(id, reader);
         return reader;
     }
 
     public async ValueTask<MetaRange> GetMetaRangeAsync(string id, CancellationToken cancellationToken)
     {
-        if (_cache.TryGet(MetaRangePrefix + id, out var cached))
+        if (_metaRanges.TryGet(id, out var cached))
         {
-            return (MetaRange)cached;
+            return cached;
         }
         var bytes = await ReadFileAsync(MetaRangePrefix + id, "metarange", id, cancellationToken).ConfigureAwait(false);
         var ranges = new List<RangeRef>();
@@ -60,7 +57,7 @@ internal sealed class TreeStore(IObjectStore store, TreeOptions options, long ca
             }
         }
         var metaRange = new MetaRange(id, [.. ranges]);
-        _cache.Add(MetaRangePrefix + id, metaRange);
+        _metaRanges.Add(id, metaRange);
         return metaRange;
     }
 
@@ -104,7 +101,7 @@ internal sealed class TreeStore(IObjectStore store, TreeOptions options, long ca
         }
         await PutFileAsync(MetaRangePrefix + id, bytes, cancellationToken).ConfigureAwait(false);
         var metaRange = new MetaRange(id, [.. ranges]);
-        _cache.Add(MetaRangePrefix + id, metaRange);
+        _metaRanges.Add(id, metaRange);
         return metaRange;
     }
 
