@@ -9,6 +9,8 @@ internal static class Names
     public const int MaxNameLength = 256;
     public const int MaxPathBytes = 1024;
 
+    private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
+
     /// <summary>Branch and tag names: a letter, digit or '_' first, then letters, digits, '_', '-', '.', '/'; no "..", "//", trailing '/' or '.'.</summary>
     public static void ValidateRefName(string name, string kind)
     {
@@ -51,7 +53,7 @@ internal static class Names
         byte[] bytes;
         try
         {
-            bytes = new UTF8Encoding(false, throwOnInvalidBytes: true).GetBytes(path);
+            bytes = StrictUtf8.GetBytes(path);
         }
         catch (EncoderFallbackException)
         {
