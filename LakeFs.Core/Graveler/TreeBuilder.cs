@@ -44,7 +44,7 @@ internal sealed class TreeBuilder(TreeStore trees)
                 var order = !hasBase ? 1 : !changeHere ? -1 : cursor.Key.SequenceCompareTo(changes.Key.Span);
                 if (order < 0)
                 {
-                    await AddAsync(cursor.Key.ToArray(), cursor.Value, cancellationToken).ConfigureAwait(false);
+                    await AddAsync(cursor.Key, cursor.Value.Span, cancellationToken).ConfigureAwait(false);
                     hasBase = cursor.MoveNext();
                     continue;
                 }
@@ -53,7 +53,7 @@ internal sealed class TreeBuilder(TreeStore trees)
                     if (!changes.IsTombstone)
                     {
                         _changes++;
-                        await AddAsync(changes.Key.ToArray(), changes.Value, cancellationToken).ConfigureAwait(false);
+                        await AddAsync(changes.Key.Span, changes.Value.Span, cancellationToken).ConfigureAwait(false);
                     }
                 }
                 else
@@ -64,12 +64,12 @@ internal sealed class TreeBuilder(TreeStore trees)
                     }
                     else if (EntryCodec.Decode(cursor.Value.Span).SameIdentity(EntryCodec.Decode(changes.Value.Span)))
                     {
-                        await AddAsync(changes.Key.ToArray(), cursor.Value, cancellationToken).ConfigureAwait(false);
+                        await AddAsync(changes.Key.Span, cursor.Value.Span, cancellationToken).ConfigureAwait(false);
                     }
                     else
                     {
                         _changes++;
-                        await AddAsync(changes.Key.ToArray(), changes.Value, cancellationToken).ConfigureAwait(false);
+                        await AddAsync(changes.Key.Span, changes.Value.Span, cancellationToken).ConfigureAwait(false);
                     }
                     hasBase = cursor.MoveNext();
                 }
@@ -87,7 +87,7 @@ internal sealed class TreeBuilder(TreeStore trees)
             if (!changes.IsTombstone)
             {
                 _changes++;
-                await AddAsync(changes.Key.ToArray(), changes.Value, cancellationToken).ConfigureAwait(false);
+                await AddAsync(changes.Key.Span, changes.Value.Span, cancellationToken).ConfigureAwait(false);
             }
         }
         if (!_writer.IsEmpty)
@@ -98,16 +98,16 @@ internal sealed class TreeBuilder(TreeStore trees)
         return (tree, new CommitStatistics(_changes, _entriesWritten, _rangesWritten, _rangesReused));
     }
 
-    private async ValueTask AddAsync(byte[] key, ReadOnlyMemory<byte> value, CancellationToken cancellationToken)
+    /// <summary>Adds an entry and writes the range out when the key is a boundary; only the write awaits.</summary>
+    private ValueTask AddAsync(ReadOnlySpan<byte> key, ReadOnlySpan<byte> value, CancellationToken cancellationToken)
     {
-        _writer.Add(key, value.Span);
+        _writer.Add(key, value);
         _entriesWritten++;
         var size = _writer.EstimatedSize;
         var options = trees.Options;
-        if (size >= options.MaxRangeBytes || (size >= options.MinRangeBytes && (XxHash3.HashToUInt64(key) & _boundaryMask) == 0))
-        {
-            await FlushAsync(cancellationToken).ConfigureAwait(false);
-        }
+        return size >= options.MaxRangeBytes || (size >= options.MinRangeBytes && (XxHash3.HashToUInt64(key) & _boundaryMask) == 0)
+            ? FlushAsync(cancellationToken)
+            : ValueTask.CompletedTask;
     }
 
     private async ValueTask FlushAsync(CancellationToken cancellationToken)
