@@ -362,7 +362,7 @@ public sealed partial class Repository
         Names.ValidateRefName(branch, "branch");
         var key = Names.ValidatePath(path);
         cancellationToken.ThrowIfCancellationRequested();
-        _refs.ResetKeys(branch, key, [.. key, 0]);
+        _refs.ResetKeys(branch, key, Successor(key));
         return Task.CompletedTask;
     }
 

@@ -9,17 +9,6 @@ internal sealed class LruCache<TKey, TValue>(long capacity, Func<TValue, long> c
     private readonly Lock _lock = new();
     private long _size;
 
-    public long Size
-    {
-        get
-        {
-            lock (_lock)
-            {
-                return _size;
-            }
-        }
-    }
-
     public bool TryGet(TKey key, out TValue value)
     {
         lock (_lock)

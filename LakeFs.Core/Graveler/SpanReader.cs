@@ -1,4 +1,3 @@
-using System.Buffers.Binary;
 using System.Text;
 using LakeFs.Core.Errors;
 
@@ -9,8 +8,6 @@ internal ref struct SpanReader(ReadOnlySpan<byte> span)
 {
     private readonly ReadOnlySpan<byte> _span = span;
     private int _position;
-
-    public readonly bool End => _position >= _span.Length;
 
     public byte ReadByte()
     {
@@ -55,19 +52,6 @@ internal ref struct SpanReader(ReadOnlySpan<byte> span)
         _position += n;
         return bytes;
     }
-
-    public ReadOnlySpan<byte> ReadFixed(int n)
-    {
-        if (n > _span.Length - _position)
-        {
-            throw Corrupt();
-        }
-        var bytes = _span.Slice(_position, n);
-        _position += n;
-        return bytes;
-    }
-
-    public long ReadInt64LittleEndian() => BinaryPrimitives.ReadInt64LittleEndian(ReadFixed(8));
 
     public string ReadString() => Encoding.UTF8.GetString(ReadBytes());
 

@@ -15,13 +15,9 @@ internal sealed class TreeStore(IObjectStore store, TreeOptions options, long ca
     private readonly LruCache<string, RangeReader> _ranges = new(cacheBytes - cacheBytes / 8, r => r.FileSize + 256);
     private readonly LruCache<string, MetaRange> _metaRanges = new(cacheBytes / 8, m => m.Cost);
 
-    private long _rangeLoads;
     private long _rangeRequests;
 
     public TreeOptions Options { get; } = options;
-
-    /// <summary>Range files read from the object store (cache misses), for tests and statistics.</summary>
-    public long RangeLoads => Interlocked.Read(ref _rangeLoads);
 
     /// <summary>Ranges opened for reading, from the cache or the store: what a diff or commit had to look into.</summary>
     public long RangeRequests => Interlocked.Read(ref _rangeRequests);
@@ -34,7 +30,6 @@ internal sealed class TreeStore(IObjectStore store, TreeOptions options, long ca
             return cached;
         }
         var bytes = await ReadFileAsync(RangePrefix + id, "range", id, cancellationToken).ConfigureAwait(false);
-        Interlocked.Increment(ref _rangeLoads);
         var reader = RangeReader.Open(id, bytes);
         _ranges.Add(id, reader);
         return reader;
