@@ -58,7 +58,7 @@ public sealed class RangeReaderTests
         {
             for (var position = 0; position < file.Bytes.Length; position++)
             {
-                var damaged = (byte[])file.Bytes.Clone();
+                var damaged = file.Bytes.ToArray();
                 damaged[position] ^= mask;
                 AssertDetected(file.Id, damaged, entries, $"byte {position} ^ 0x{mask:X2}");
             }
@@ -76,7 +76,7 @@ public sealed class RangeReaderTests
         {
             // Half the samples land in the index, properties and footer, which a uniform sample would rarely hit.
             var position = i % 2 == 0 ? random.Next(file.Bytes.Length) : file.Bytes.Length - 1 - random.Next(Math.Min(file.Bytes.Length, 4096));
-            var damaged = (byte[])file.Bytes.Clone();
+            var damaged = file.Bytes.ToArray();
             damaged[position] ^= (byte)random.Next(1, 256);
             AssertDetected(file.Id, damaged, entries, $"byte {position}");
         }
@@ -89,7 +89,7 @@ public sealed class RangeReaderTests
 
         for (var length = 0; length < file.Bytes.Length; length++)
         {
-            var truncated = file.Bytes.AsMemory(0, length);
+            var truncated = file.Bytes[..length];
             var error = Assert.Throws<CorruptDataException>(() => RangeReader.Open(file.Id, truncated), $"length {length}");
             Assert.That(error!.Message, Does.Contain(file.Id));
         }
@@ -125,7 +125,7 @@ public sealed class RangeReaderTests
     public void An_unknown_format_version_is_rejected()
     {
         var file = RangeTestData.Write(RangeTestData.Paths(10));
-        var bytes = (byte[])file.Bytes.Clone();
+        var bytes = file.Bytes.ToArray();
         var footer = bytes.AsSpan(bytes.Length - FooterSize);
         WriteFooter(bytes, (long)BinaryPrimitives.ReadUInt64LittleEndian(footer), (long)BinaryPrimitives.ReadUInt64LittleEndian(footer[8..]),
             (long)BinaryPrimitives.ReadUInt64LittleEndian(footer[24..]), version: 2);
@@ -140,7 +140,7 @@ public sealed class RangeReaderTests
     {
         var entries = RangeTestData.Paths(2_000);
         var file = RangeTestData.Write(entries, blockSize: 1024);
-        var bytes = (byte[])file.Bytes.Clone();
+        var bytes = file.Bytes.ToArray();
         var lastIndex = entries.Count - 1;
         var lastBlock = RangeReader.Open(file.Id, bytes).BlockCount - 1;
 
@@ -166,7 +166,7 @@ public sealed class RangeReaderTests
 
         for (var i = 0; i < 3000; i++)
         {
-            var bytes = (byte[])file.Bytes.Clone();
+            var bytes = file.Bytes.ToArray();
             var (start, length) = blocks[random.Next(blocks.Count)];
             for (var n = random.Next(1, 4); n > 0; n--)
             {
@@ -289,12 +289,12 @@ public sealed class RangeReaderTests
             start = end;
         }
 
-        var footer = file.Bytes.AsSpan(file.Bytes.Length - FooterSize);
+        var footer = file.Bytes.Span[(file.Bytes.Length - FooterSize)..];
         extents.Add(((int)BinaryPrimitives.ReadUInt64LittleEndian(footer), (int)BinaryPrimitives.ReadUInt64LittleEndian(footer[8..])));
         extents.Add(((int)BinaryPrimitives.ReadUInt64LittleEndian(footer[16..]), (int)BinaryPrimitives.ReadUInt64LittleEndian(footer[24..])));
         return extents;
     }
 
     private static int IndexOffset(RangeFile file) =>
-        (int)BinaryPrimitives.ReadUInt64LittleEndian(file.Bytes.AsSpan(file.Bytes.Length - FooterSize));
+        (int)BinaryPrimitives.ReadUInt64LittleEndian(file.Bytes.Span[(file.Bytes.Length - FooterSize)..]);
 }

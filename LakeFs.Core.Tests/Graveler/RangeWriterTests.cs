@@ -28,8 +28,8 @@ public sealed class RangeWriterTests
 
             var third = writer.Finish();
 
-            Assert.That(second.Bytes, Is.EqualTo(first.Bytes));
-            Assert.That(third.Bytes, Is.EqualTo(first.Bytes));
+            Assert.That(second.Bytes.ToArray(), Is.EqualTo(first.Bytes.ToArray()));
+            Assert.That(third.Bytes.ToArray(), Is.EqualTo(first.Bytes.ToArray()));
             Assert.That(second.Id, Is.EqualTo(first.Id));
         });
 
@@ -39,7 +39,7 @@ public sealed class RangeWriterTests
         {
             var file = RangeTestData.Write(c);
 
-            Assert.That(file.Id, Is.EqualTo(Convert.ToHexStringLower(SHA256.HashData(file.Bytes))));
+            Assert.That(file.Id, Is.EqualTo(Convert.ToHexStringLower(SHA256.HashData(file.Bytes.Span))));
             Assert.That(file.Properties.MinKey, Is.EqualTo(c.Entries[0].Key));
             Assert.That(file.Properties.MaxKey, Is.EqualTo(c.Entries[^1].Key));
             Assert.That(file.Properties.Count, Is.EqualTo(c.Entries.Count));
@@ -158,5 +158,44 @@ public sealed class RangeWriterTests
         var average = (double)file.Bytes.Length / reader.BlockCount;
 
         Assert.That(average, Is.InRange(4096, 4096 + 200));
+    }
+
+    /// <summary>
+    /// Version 1 is on disk in users' repositories: the bytes of a known input are pinned, so a change to the
+    /// writer that alters the encoding fails here rather than silently forking range ids.
+    /// </summary>
+    [TestCase(32 * 1024, 16, "f573f5899be600c9bd68276bee945a3319bb5f23da63dbf77451e9bb20fa9a4a")]
+    [TestCase(4096, 16, "012531c7781684454adfa7a5b5d785a1479658858d16730d5a35ac6d7acee765")]
+    [TestCase(512, 3, "26394eec88b3c95936e27175917718255a40b3df07376237493bd3c36040227f")]
+    public void Version_1_bytes_are_pinned(int blockSize, int restartInterval, string expectedId)
+    {
+        var file = RangeTestData.Write(RangeTestData.Paths(3000, seed: 7), blockSize, restartInterval);
+        Assert.That(file.Id, Is.EqualTo(expectedId));
+    }
+
+    [Test]
+    public void FinishInPlace_gives_the_same_file_as_Finish_and_the_next_add_starts_a_new_file()
+    {
+        var entries = RangeTestData.Paths(2000, seed: 3);
+        var owned = RangeTestData.Write(entries, 4096);
+        var writer = new RangeWriter(4096);
+        foreach (var (key, value) in entries)
+        {
+            writer.Add(key, value);
+        }
+
+        var inPlace = writer.FinishInPlace();
+        Assert.Multiple(() =>
+        {
+            Assert.That(inPlace.Id, Is.EqualTo(owned.Id));
+            Assert.That(inPlace.Bytes.ToArray(), Is.EqualTo(owned.Bytes.ToArray()));
+            Assert.That(writer.IsEmpty, Is.True);
+            Assert.That(writer.EstimatedSize, Is.Zero);
+        });
+
+        // The next file may reuse the buffer (and any key order): it is a file of its own.
+        writer.Add(entries[0].Key, entries[0].Value);
+        var single = writer.Finish();
+        Assert.That(single.Id, Is.EqualTo(RangeTestData.Write(entries.Take(1), 4096).Id));
     }
 }

@@ -12,18 +12,23 @@ internal sealed class RangeWriter
 {
     private readonly int _blockSize;
     private readonly int _restartInterval;
+
+    // Data block entries are encoded straight into the file buffer (the open block runs from _blockStart to
+    // the end); finishing a block appends its restart array and checksum in place, so nothing is copied.
     private readonly ArrayBufferWriter<byte> _file = new(64 * 1024);
-    private readonly ArrayBufferWriter<byte> _block;
     private readonly List<int> _restarts = [];
     private readonly ArrayBufferWriter<byte> _index = new(4096);
     private readonly List<int> _indexRestarts = [];
     private byte[] _lastKey = new byte[256];
     private int _lastKeyLength;
+    private byte[] _indexLastKey = new byte[256];
+    private int _indexLastKeyLength;
     private byte[]? _minKey;
+    private int _blockStart;
     private int _blockEntries;
     private int _indexEntries;
-    private byte[] _indexLastKey = [];
     private long _dataBytes;
+    private bool _finishedFileInBuffer;
 
     public RangeWriter(int blockSize = 32 * 1024, int restartInterval = 16)
     {
@@ -31,7 +36,6 @@ internal sealed class RangeWriter
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(restartInterval);
         _blockSize = blockSize;
         _restartInterval = restartInterval;
-        _block = new ArrayBufferWriter<byte>(blockSize + 1024);
     }
 
     public int Count { get; private set; }
@@ -52,12 +56,12 @@ internal sealed class RangeWriter
             var indexRestarts = _indexRestarts.Count;
             if (_blockEntries > 0)
             {
-                var payload = _block.WrittenCount + 4L * (_restarts.Count + 1);
-                size += payload + RangeFormat.ChecksumSize;
+                var payload = _file.WrittenCount - _blockStart + 4L * (_restarts.Count + 1);
+                size += 4L * (_restarts.Count + 1) + RangeFormat.ChecksumSize;
                 var key = _lastKey.AsSpan(0, _lastKeyLength);
                 var restart = _indexEntries % _restartInterval == 0;
-                var shared = restart ? 0 : key.CommonPrefixLength(_indexLastKey);
-                var handle = VarintSize(_file.WrittenCount) + VarintSize(payload);
+                var shared = restart ? 0 : key.CommonPrefixLength(_indexLastKey.AsSpan(0, _indexLastKeyLength));
+                var handle = VarintSize(_blockStart) + VarintSize(payload);
                 indexEntry = VarintSize(shared) + VarintSize(key.Length - shared) + VarintSize(handle) + (key.Length - shared) + handle;
                 indexRestarts += restart ? 1 : 0;
             }
@@ -80,7 +84,13 @@ internal sealed class RangeWriter
 
     public void Add(ReadOnlySpan<byte> key, ReadOnlySpan<byte> value)
     {
-        if (Count > 0 && key.SequenceCompareTo(_lastKey.AsSpan(0, _lastKeyLength)) <= 0)
+        if (_finishedFileInBuffer)
+        {
+            _file.ResetWrittenCount();
+            _finishedFileInBuffer = false;
+        }
+        var lastKey = _lastKey.AsSpan(0, _lastKeyLength);
+        if (Count > 0 && key.SequenceCompareTo(lastKey) <= 0)
         {
             throw new ArgumentException("Keys must be added in strictly increasing order.", nameof(key));
         }
@@ -88,29 +98,35 @@ internal sealed class RangeWriter
         var shared = 0;
         if (_blockEntries % _restartInterval == 0)
         {
-            _restarts.Add(_block.WrittenCount);
+            _restarts.Add(_file.WrittenCount - _blockStart);
         }
         else
         {
-            shared = key.CommonPrefixLength(_lastKey.AsSpan(0, _lastKeyLength));
+            shared = key.CommonPrefixLength(lastKey);
         }
-        AppendEntry(_block, shared, key[shared..], value);
+        AppendEntry(_file, shared, key[shared..], value);
         _blockEntries++;
         Count++;
         _dataBytes += key.Length + value.Length;
-        if (key.Length > _lastKey.Length)
-        {
-            _lastKey = new byte[Math.Max(key.Length, _lastKey.Length * 2)];
-        }
-        key.CopyTo(_lastKey);
-        _lastKeyLength = key.Length;
-        if (_block.WrittenCount >= _blockSize)
+        Remember(ref _lastKey, ref _lastKeyLength, key);
+        if (_file.WrittenCount - _blockStart >= _blockSize)
         {
             FinishDataBlock();
         }
     }
 
+    /// <summary>Finishes the file and returns it with a copy of its bytes the caller owns; the writer starts over.</summary>
     public RangeFile Finish()
+    {
+        var file = FinishInPlace();
+        return file with { Bytes = file.Bytes.ToArray() };
+    }
+
+    /// <summary>
+    /// Finishes the file without copying it: the returned bytes are the writer's own buffer and stay valid only
+    /// until the next <see cref="Add"/> or <see cref="Reset"/>, which starts the next file.
+    /// </summary>
+    public RangeFile FinishInPlace()
     {
         if (IsEmpty)
         {
@@ -122,62 +138,72 @@ internal sealed class RangeWriter
         }
         // Index block: same block encoding as data blocks.
         var indexOffset = _file.WrittenCount;
-        var indexLength = WriteBlock(_index, _indexRestarts);
+        _file.Write(_index.WrittenSpan);
+        var indexLength = FinishBlock(indexOffset, _indexRestarts);
         var maxKey = _lastKey.AsSpan(0, _lastKeyLength).ToArray();
         var properties = new RangeProperties(_minKey!, maxKey, Count, _dataBytes);
-        var props = new ArrayBufferWriter<byte>(64 + _minKey!.Length + maxKey.Length);
-        props.WriteBytes(_minKey);
-        props.WriteBytes(maxKey);
-        props.WriteVarInt64(Count);
-        props.WriteVarInt64(_dataBytes);
-        props.WriteVarUInt64(RangeFormat.Version);
         var propsOffset = _file.WrittenCount;
-        AppendWithChecksum(props.WrittenSpan);
+        _file.WriteBytes(_minKey);
+        _file.WriteBytes(maxKey);
+        _file.WriteVarInt64(Count);
+        _file.WriteVarInt64(_dataBytes);
+        _file.WriteVarUInt64(RangeFormat.Version);
+        var propsLength = _file.WrittenCount - propsOffset;
+        AppendChecksum(propsOffset);
 
         var footer = _file.GetSpan(RangeFormat.FooterSize)[..RangeFormat.FooterSize];
         BinaryPrimitives.WriteInt64LittleEndian(footer, indexOffset);
         BinaryPrimitives.WriteInt64LittleEndian(footer[8..], indexLength);
         BinaryPrimitives.WriteInt64LittleEndian(footer[16..], propsOffset);
-        BinaryPrimitives.WriteInt64LittleEndian(footer[24..], props.WrittenCount);
+        BinaryPrimitives.WriteInt64LittleEndian(footer[24..], propsLength);
         BinaryPrimitives.WriteUInt32LittleEndian(footer[32..], RangeFormat.Version);
         BinaryPrimitives.WriteUInt32LittleEndian(footer[36..], 0);
         BinaryPrimitives.WriteUInt64LittleEndian(footer[40..], RangeFormat.Checksum(footer[..40]));
         RangeFormat.Magic.CopyTo(footer[48..]);
         _file.Advance(RangeFormat.FooterSize);
 
-        var bytes = _file.WrittenSpan.ToArray();
-        var file = new RangeFile(Convert.ToHexStringLower(SHA256.HashData(bytes)), bytes, properties);
-        Reset();
+        var bytes = _file.WrittenMemory;
+        var file = new RangeFile(Convert.ToHexStringLower(SHA256.HashData(bytes.Span)), bytes, properties);
+        ResetEntries();
+        _finishedFileInBuffer = true;
         return file;
     }
 
     public void Reset()
     {
-        _file.Clear();
-        _block.Clear();
+        // ResetWrittenCount, not Clear: the buffers are overwritten anyway, zeroing them is wasted work.
+        _file.ResetWrittenCount();
+        _finishedFileInBuffer = false;
+        ResetEntries();
+    }
+
+    private void ResetEntries()
+    {
         _restarts.Clear();
-        _index.Clear();
+        _index.ResetWrittenCount();
         _indexRestarts.Clear();
         _lastKeyLength = 0;
+        _indexLastKeyLength = 0;
         _minKey = null;
+        _blockStart = 0;
         _blockEntries = 0;
         _indexEntries = 0;
-        _indexLastKey = [];
         _dataBytes = 0;
         Count = 0;
     }
 
     private void FinishDataBlock()
     {
-        var offset = _file.WrittenCount;
-        var length = WriteBlock(_block, _restarts);
+        var offset = _blockStart;
+        var length = FinishBlock(offset, _restarts);
+        _blockStart = _file.WrittenCount;
         _blockEntries = 0;
 
         // Index entry: last key of the block -> (offset, payload length).
         var key = _lastKey.AsSpan(0, _lastKeyLength);
-        var handle = new ArrayBufferWriter<byte>(16);
-        handle.WriteVarInt64(offset);
-        handle.WriteVarInt64(length);
+        Span<byte> handle = stackalloc byte[20];
+        var handleLength = WriteVarInt(handle, offset);
+        handleLength += WriteVarInt(handle[handleLength..], length);
         var shared = 0;
         if (_indexEntries % _restartInterval == 0)
         {
@@ -185,49 +211,72 @@ internal sealed class RangeWriter
         }
         else
         {
-            shared = key.CommonPrefixLength(_indexLastKey);
+            shared = key.CommonPrefixLength(_indexLastKey.AsSpan(0, _indexLastKeyLength));
         }
-        AppendEntry(_index, shared, key[shared..], handle.WrittenSpan);
-        _indexLastKey = key.ToArray();
+        AppendEntry(_index, shared, key[shared..], handle[..handleLength]);
+        Remember(ref _indexLastKey, ref _indexLastKeyLength, key);
         _indexEntries++;
     }
 
-    /// <summary>Appends block entries + restart array + restart count + checksum to the file; returns the payload length.</summary>
-    private int WriteBlock(ArrayBufferWriter<byte> entries, List<int> restarts)
+    /// <summary>
+    /// Closes the block whose entries run from <paramref name="start"/> to the end of the file: appends the
+    /// restart array, the restart count and the checksum; returns the payload length.
+    /// </summary>
+    private int FinishBlock(int start, List<int> restarts)
     {
-        var tail = new byte[(restarts.Count + 1) * 4];
+        var tail = _file.GetSpan((restarts.Count + 1) * 4);
         for (var i = 0; i < restarts.Count; i++)
         {
-            BinaryPrimitives.WriteInt32LittleEndian(tail.AsSpan(i * 4), restarts[i]);
+            BinaryPrimitives.WriteInt32LittleEndian(tail[(i * 4)..], restarts[i]);
         }
-        BinaryPrimitives.WriteInt32LittleEndian(tail.AsSpan(restarts.Count * 4), restarts.Count);
-        var start = _file.WrittenCount;
-        _file.Write(entries.WrittenSpan);
-        _file.Write(tail);
+        BinaryPrimitives.WriteInt32LittleEndian(tail[(restarts.Count * 4)..], restarts.Count);
+        _file.Advance((restarts.Count + 1) * 4);
         var length = _file.WrittenCount - start;
-        var checksum = RangeFormat.Checksum(_file.WrittenSpan.Slice(start, length));
-        var span = _file.GetSpan(8);
-        BinaryPrimitives.WriteUInt64LittleEndian(span, checksum);
-        _file.Advance(8);
-        entries.Clear();
+        AppendChecksum(start);
         restarts.Clear();
         return length;
     }
 
-    private void AppendWithChecksum(ReadOnlySpan<byte> payload)
+    /// <summary>Appends the checksum of everything written since <paramref name="start"/>.</summary>
+    private void AppendChecksum(int start)
     {
-        _file.Write(payload);
-        var span = _file.GetSpan(8);
-        BinaryPrimitives.WriteUInt64LittleEndian(span, RangeFormat.Checksum(payload));
+        var checksum = RangeFormat.Checksum(_file.WrittenSpan[start..]);
+        BinaryPrimitives.WriteUInt64LittleEndian(_file.GetSpan(8), checksum);
         _file.Advance(8);
+    }
+
+    private static void Remember(ref byte[] buffer, ref int length, ReadOnlySpan<byte> key)
+    {
+        if (key.Length > buffer.Length)
+        {
+            buffer = new byte[Math.Max(key.Length, buffer.Length * 2)];
+        }
+        key.CopyTo(buffer);
+        length = key.Length;
+    }
+
+    private static int WriteVarInt(Span<byte> span, long value)
+    {
+        var i = 0;
+        var v = (ulong)value;
+        while (v >= 0x80)
+        {
+            span[i++] = (byte)(v | 0x80);
+            v >>= 7;
+        }
+        span[i++] = (byte)v;
+        return i;
     }
 
     private static void AppendEntry(ArrayBufferWriter<byte> block, int shared, ReadOnlySpan<byte> unshared, ReadOnlySpan<byte> value)
     {
-        block.WriteVarUInt64((ulong)shared);
-        block.WriteVarUInt64((ulong)unshared.Length);
-        block.WriteVarUInt64((ulong)value.Length);
-        block.Write(unshared);
-        block.Write(value);
+        var span = block.GetSpan(15 + unshared.Length + value.Length);
+        var n = WriteVarInt(span, shared);
+        n += WriteVarInt(span[n..], unshared.Length);
+        n += WriteVarInt(span[n..], value.Length);
+        unshared.CopyTo(span[n..]);
+        n += unshared.Length;
+        value.CopyTo(span[n..]);
+        block.Advance(n + value.Length);
     }
 }

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.IO.Hashing;
 using LakeFs.Core.Model;
 
@@ -13,6 +14,7 @@ internal sealed class TreeBuilder(TreeStore trees)
 {
     private readonly RangeWriter _writer = new(trees.Options.BlockSize);
     private readonly List<RangeRef> _ranges = [];
+    private readonly ArrayBufferWriter<byte> _scratch = new();
     private readonly ulong _boundaryMask = (1UL << trees.Options.BoundaryBits) - 1;
     private long _changes;
     private long _entriesWritten;
@@ -32,7 +34,7 @@ internal sealed class TreeBuilder(TreeStore trees)
                 _rangesReused++;
                 continue;
             }
-            var cursor = (await trees.GetRangeAsync(range.Id, cancellationToken).ConfigureAwait(false)).CreateCursor();
+            var cursor = (await trees.GetRangeForPassAsync(range.Id, _scratch, cancellationToken).ConfigureAwait(false)).CreateCursor();
             var hasBase = cursor.MoveNext();
             while (true)
             {
@@ -112,7 +114,8 @@ internal sealed class TreeBuilder(TreeStore trees)
 
     private async ValueTask FlushAsync(CancellationToken cancellationToken)
     {
-        var file = _writer.Finish();
+        // In place: the bytes are written out before the writer takes its next entry.
+        var file = _writer.FinishInPlace();
         await trees.PutRangeAsync(file, cancellationToken).ConfigureAwait(false);
         var p = file.Properties;
         _ranges.Add(new RangeRef(file.Id, p.MinKey, p.MaxKey, p.Count, p.DataBytes));

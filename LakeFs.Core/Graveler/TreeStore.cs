@@ -1,3 +1,5 @@
+using System.Buffers;
+using System.Runtime.InteropServices;
 using LakeFs.Storage;
 
 namespace LakeFs.Core.Graveler;
@@ -29,10 +31,27 @@ internal sealed class TreeStore(IObjectStore store, TreeOptions options, long ca
         {
             return cached;
         }
-        var bytes = await ReadFileAsync(RangePrefix + id, "range", id, cancellationToken).ConfigureAwait(false);
+        var bytes = await ReadFileAsync(RangePrefix + id, "range", id, null, cancellationToken).ConfigureAwait(false);
         var reader = RangeReader.Open(id, bytes);
         _ranges.Add(id, reader);
         return reader;
+    }
+
+    /// <summary>
+    /// A range for one pass over it (a rewrite): the cached reader when there is one, otherwise the file read into
+    /// <paramref name="scratch"/> and not cached, valid until <paramref name="scratch"/> is used again. A rewrite
+    /// streams through many ranges once; reusing one buffer spares the cache that churn and the process fresh
+    /// memory (page faults) for every range.
+    /// </summary>
+    public async ValueTask<RangeReader> GetRangeForPassAsync(string id, ArrayBufferWriter<byte> scratch, CancellationToken cancellationToken)
+    {
+        Interlocked.Increment(ref _rangeRequests);
+        if (_ranges.TryGet(id, out var cached))
+        {
+            return cached;
+        }
+        var bytes = await ReadFileAsync(RangePrefix + id, "range", id, scratch, cancellationToken).ConfigureAwait(false);
+        return RangeReader.Open(id, bytes);
     }
 
     public async ValueTask<MetaRange> GetMetaRangeAsync(string id, CancellationToken cancellationToken)
@@ -41,7 +60,7 @@ internal sealed class TreeStore(IObjectStore store, TreeOptions options, long ca
         {
             return cached;
         }
-        var bytes = await ReadFileAsync(MetaRangePrefix + id, "metarange", id, cancellationToken).ConfigureAwait(false);
+        var bytes = await ReadFileAsync(MetaRangePrefix + id, "metarange", id, null, cancellationToken).ConfigureAwait(false);
         var ranges = new List<RangeRef>();
         if (bytes.Length > 0)
         {
@@ -75,13 +94,13 @@ internal sealed class TreeStore(IObjectStore store, TreeOptions options, long ca
     /// <summary>Writes the metarange of <paramref name="ranges"/> and returns its id.</summary>
     public async Task<MetaRange> PutMetaRangeAsync(IReadOnlyList<RangeRef> ranges, CancellationToken cancellationToken)
     {
-        byte[] bytes;
+        ReadOnlyMemory<byte> bytes;
         string id;
         if (ranges.Count == 0)
         {
             // The empty tree is the empty file; its id is the SHA-256 of no bytes, like every other id.
-            bytes = [];
-            id = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(bytes));
+            bytes = ReadOnlyMemory<byte>.Empty;
+            id = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(ReadOnlySpan<byte>.Empty));
         }
         else
         {
@@ -90,7 +109,7 @@ internal sealed class TreeStore(IObjectStore store, TreeOptions options, long ca
             {
                 writer.Add(range.MaxKey, range.EncodeValue());
             }
-            var file = writer.Finish();
+            var file = writer.FinishInPlace();
             bytes = file.Bytes;
             id = file.Id;
         }
@@ -100,11 +119,13 @@ internal sealed class TreeStore(IObjectStore store, TreeOptions options, long ca
         return metaRange;
     }
 
-    private async Task PutFileAsync(string key, byte[] bytes, CancellationToken cancellationToken)
+    private async Task PutFileAsync(string key, ReadOnlyMemory<byte> bytes, CancellationToken cancellationToken)
     {
         try
         {
-            using var stream = new MemoryStream(bytes, writable: false);
+            using var stream = MemoryMarshal.TryGetArray(bytes, out var segment)
+                ? new MemoryStream(segment.Array!, segment.Offset, segment.Count, writable: false)
+                : new MemoryStream(bytes.ToArray(), writable: false);
             await store.PutAsync(key, stream, new PutOptions { IfNoneMatch = true, Durable = durable }, cancellationToken).ConfigureAwait(false);
         }
         catch (StorageKeyExistsException)
@@ -113,16 +134,36 @@ internal sealed class TreeStore(IObjectStore store, TreeOptions options, long ca
         }
     }
 
-    private async Task<byte[]> ReadFileAsync(string key, string kind, string id, CancellationToken cancellationToken)
+    /// <summary>A whole file: into <paramref name="scratch"/> when given, else into a new array of its exact size.</summary>
+    private async Task<ReadOnlyMemory<byte>> ReadFileAsync(string key, string kind, string id, ArrayBufferWriter<byte>? scratch, CancellationToken cancellationToken)
     {
         try
         {
             var stream = await store.OpenReadAsync(key, null, cancellationToken).ConfigureAwait(false);
             await using (stream.ConfigureAwait(false))
             {
-                using var buffer = new MemoryStream();
-                await stream.CopyToAsync(buffer, cancellationToken).ConfigureAwait(false);
-                return buffer.ToArray();
+                scratch?.ResetWrittenCount();
+                if (stream.CanSeek && stream.Length - stream.Position is var length && length < Array.MaxLength)
+                {
+                    // Known size (local files): one read into a buffer of exactly that size, plus one byte to see
+                    // the end (a file that grew meanwhile falls through to the general copy below).
+                    var buffer = scratch is null ? new byte[length + 1] : scratch.GetMemory((int)length + 1);
+                    var read = await stream.ReadAtLeastAsync(buffer, (int)length + 1, throwOnEndOfStream: false, cancellationToken).ConfigureAwait(false);
+                    if (read == length)
+                    {
+                        scratch?.Advance(read);
+                        return buffer[..read];
+                    }
+                    stream.Position = 0;
+                }
+                using var copy = new MemoryStream();
+                await stream.CopyToAsync(copy, cancellationToken).ConfigureAwait(false);
+                if (scratch is null)
+                {
+                    return copy.ToArray();
+                }
+                scratch.Write(copy.GetBuffer().AsSpan(0, (int)copy.Length));
+                return scratch.WrittenMemory;
             }
         }
         catch (StorageKeyNotFoundException e)
