@@ -46,4 +46,58 @@ public class RepositoryCommitCostTests
         Assert.That(empty.Parents, Is.EqualTo(new[] { head.Id }));
         Assert.That(empty.Generation, Is.EqualTo(head.Generation + 1));
     }
+
+    [Test]
+    public async Task Merging_into_a_main_that_moved_elsewhere_takes_the_source_ranges_whole_and_counts_every_change()
+    {
+        using var dir = new TempDirectory();
+        await using var repo = await Repository.CreateAsync(dir.Path);
+        var address = repo.CreatePhysicalAddress();
+        await repo.ObjectStore.PutAsync(address, new MemoryStream(new byte[16]));
+        static string PathOf(int i) => $"events/day={i % 30:D2}/part-{i:D6}";
+        await Parallel.ForEachAsync(Enumerable.Range(0, 100_000), new ParallelOptions { MaxDegreeOfParallelism = 8 }, async (i, ct) =>
+            await repo.LinkObjectAsync("main", PathOf(i), address, 16, $"{i:x64}", cancellationToken: ct));
+        var load = await repo.CommitAsync("main", "load");
+        await repo.BranchAsync("feature", "main");
+
+        // 60 changes spread over the key space on the branch, 3 elsewhere on main.
+        var random = new Random(5);
+        var featurePaths = Enumerable.Range(0, 200).Select(_ => random.Next(100_000)).Distinct().Take(60).Select(PathOf).ToArray();
+        var mainPaths = Enumerable.Range(0, 200).Select(_ => random.Next(100_000)).Select(PathOf).Except(featurePaths).Distinct().Take(3).ToArray();
+        foreach (var path in featurePaths)
+        {
+            await repo.PutObjectAsync("feature", path, new MemoryStream(Encoding.UTF8.GetBytes("feature " + path)));
+        }
+        await repo.CommitAsync("feature", "feature changes");
+        foreach (var path in mainPaths)
+        {
+            await repo.PutObjectAsync("main", path, new MemoryStream(Encoding.UTF8.GetBytes("main " + path)));
+        }
+        await repo.CommitAsync("main", "main changes");
+
+        var merge = await repo.MergeAsync("feature", "main", new MergeOptions { FastForward = FastForward.Never });
+
+        Assert.That(merge.Changes, Is.EqualTo(featurePaths.Length));
+        Assert.That(merge.Commit!.Statistics!.Changes, Is.EqualTo(featurePaths.Length));
+        // Only ranges both sides changed are rewritten (a few at most); each range only the branch changed is
+        // its range, taken by id.
+        Assert.That(merge.Commit.Statistics.RangesWritten, Is.LessThanOrEqualTo(mainPaths.Length + 2));
+        Assert.That(merge.Commit.Statistics.RangesReused, Is.GreaterThan(load.Statistics!.RangesWritten - mainPaths.Length - 3));
+        foreach (var path in featurePaths)
+        {
+            Assert.That(await ReadAsync(repo, "main", path), Is.EqualTo("feature " + path));
+        }
+        foreach (var path in mainPaths)
+        {
+            Assert.That(await ReadAsync(repo, "main", path), Is.EqualTo("main " + path));
+        }
+        Assert.That(await repo.DiffAsync("feature", "main").CountAsync(), Is.EqualTo(mainPaths.Length));
+    }
+
+    private static async Task<string> ReadAsync(Repository repo, string @ref, string path)
+    {
+        await using var stream = await repo.OpenReadAsync(@ref, path);
+        using var reader = new StreamReader(stream);
+        return await reader.ReadToEndAsync();
+    }
 }

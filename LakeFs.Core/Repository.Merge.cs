@@ -257,8 +257,9 @@ public sealed partial class Repository
     }
 
     /// <summary>
-    /// Three-way merge of base/source onto the destination commit in one streaming pass: the destination's tree
-    /// is rebuilt with the source's changes, reusing every range they do not touch, and each conflict is resolved
+    /// Three-way merge of base/source onto the destination commit in one streaming pass: destination ranges the
+    /// destination never changed take the source's range of the same bounds whole (<see cref="TakenRanges"/>), the
+    /// rest of the tree is rebuilt with the source's changes, reusing every range they do not touch, and each conflict is resolved
     /// by the resolver or strategy as the walk reaches it. With conflicts left unresolved nothing is committed and
     /// every one of them is reported (the range files written on the way are unreferenced).
     /// </summary>
@@ -293,13 +294,15 @@ public sealed partial class Repository
             };
         }
 
-        var changes = new MergeStepCursor(ThreeWayMerge.StepsAsync(_trees, baseTree, sourceTree, destinationTree, cancellationToken), Resolve);
+        var taken = TakenRanges.Find(baseTree, sourceTree, destinationTree);
+        var changes = new MergeStepCursor(ThreeWayMerge.StepsAsync(_trees, baseTree, sourceTree, destinationTree, cancellationToken), Resolve, taken);
         MetaRange tree;
         CommitStatistics statistics;
         await using (changes.ConfigureAwait(false))
         {
-            (tree, statistics) = await new TreeBuilder(_trees).BuildAsync(destinationTree, changes, cancellationToken).ConfigureAwait(false);
+            (tree, statistics) = await new TreeBuilder(_trees).BuildAsync(taken.Destination, changes, cancellationToken).ConfigureAwait(false);
         }
+        statistics = statistics with { Changes = statistics.Changes + taken.DroppedChanges };
         if (unresolved.Count > 0)
         {
             var shown = string.Join(", ", unresolved.Take(10).Select(c => $"'{c.Path}'"));

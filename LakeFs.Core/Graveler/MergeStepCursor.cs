@@ -1,11 +1,14 @@
+using System.Diagnostics;
+
 namespace LakeFs.Core.Graveler;
 
 /// <summary>
 /// Turns merge steps into the change stream a <see cref="TreeBuilder"/> applies to the destination: plain steps
 /// apply the source side; a conflict applies what <c>resolve</c> returns for it (nothing when the destination
-/// wins or the conflict stays unresolved).
+/// wins or the conflict stays unresolved). Steps inside ranges taken whole (<paramref name="taken"/>) are
+/// already in the tree and are dropped; the destination never changed those spans, so none is a conflict.
 /// </summary>
-internal sealed class MergeStepCursor(IAsyncEnumerable<MergeStep> steps, Func<MergeStep, (bool Apply, byte[]? Value)> resolve) : EntryCursor
+internal sealed class MergeStepCursor(IAsyncEnumerable<MergeStep> steps, Func<MergeStep, (bool Apply, byte[]? Value)> resolve, TakenRanges taken) : EntryCursor
 {
     private readonly IAsyncEnumerator<MergeStep> _steps = steps.GetAsyncEnumerator();
     private byte[] _key = [];
@@ -22,6 +25,11 @@ internal sealed class MergeStepCursor(IAsyncEnumerable<MergeStep> steps, Func<Me
         while (await _steps.MoveNextAsync().ConfigureAwait(false))
         {
             var step = _steps.Current;
+            if (taken.Drop(step.Key))
+            {
+                Debug.Assert(!step.IsConflict, "A taken range lies where the destination changed nothing.");
+                continue;
+            }
             if (!step.IsConflict)
             {
                 (_key, _value) = (step.Key, step.Source);

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Runtime.CompilerServices;
 
 namespace LakeFs.Core.Graveler;
@@ -13,6 +14,7 @@ internal static class TreeDiff
     /// <summary>
     /// Keys whose entry differs in identity between <paramref name="left"/> and <paramref name="right"/>
     /// (present on one side only, or both with different identities), restricted to <paramref name="prefix"/>.
+    /// A difference's values are valid until the enumeration moves on to the next difference.
     /// </summary>
     public static async IAsyncEnumerable<TreeDifference> DiffAsync(
         TreeStore trees, MetaRange left, MetaRange right, byte[] prefix, [EnumeratorCancellation] CancellationToken cancellationToken)
@@ -99,9 +101,14 @@ internal static class TreeDiff
         return false;
     }
 
-    /// <summary>One side of a diff: either between ranges (next range known, not opened) or on an entry inside a range.</summary>
+    /// <summary>
+    /// One side of a diff: either between ranges (next range known, not opened) or on an entry inside a range.
+    /// A diff is one pass, so ranges are read through one scratch buffer per side (see
+    /// <see cref="TreeStore.GetRangeForPassAsync"/>): a value is valid until its side moves to the next range.
+    /// </summary>
     private sealed class RangeWalker(TreeStore trees, MetaRange tree, byte[] prefix)
     {
+        private readonly ArrayBufferWriter<byte> _scratch = new();
         private int _index = tree.FindRange(prefix);
         private RangeCursor? _cursor;
         private bool _started;
@@ -147,7 +154,7 @@ internal static class TreeDiff
             {
                 return;
             }
-            var reader = await trees.GetRangeAsync(next.Id, cancellationToken).ConfigureAwait(false);
+            var reader = await trees.GetRangeForPassAsync(next.Id, _scratch, cancellationToken).ConfigureAwait(false);
             _index++;
             _cursor = reader.CreateCursor();
             var positioned = !_started ? _cursor.SeekGE(prefix) : _cursor.MoveNext();
