@@ -180,21 +180,16 @@ public sealed class CachingObjectStore : IObjectStore
         try
         {
             // FileShare.Delete lets eviction remove the file while a reader still has it open.
-            file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read | FileShare.Delete, 81920, FileOptions.Asynchronous);
+            file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read | FileShare.Delete);
         }
         catch (FileNotFoundException)
         {
             Forget(key);
             return null;
         }
-        if (range is not { } r)
-        {
-            return file;
-        }
-        long start = Math.Min(r.Offset, file.Length);
-        long length = Math.Min(r.Length ?? long.MaxValue, file.Length - start);
-        file.Position = start;
-        return new Local.BoundedReadStream(file, length);
+        long start = Math.Min(range?.Offset ?? 0, file.Length);
+        long length = Math.Min(range?.Length ?? long.MaxValue, file.Length - start);
+        return new Local.LocalReadStream(file, start, length);
     }
 
     private void Remember(string key, string path, long size)

@@ -289,20 +289,10 @@ public sealed class LocalObjectStore : IObjectStore
         {
             throw new StorageException($"Cannot read '{key}' under '{RootPath}': {e.Message}", e);
         }
-        if (range is not { } r)
-        {
-            return stream;
-        }
         long length = stream.Length;
-        long offset = Math.Min(r.Offset, length);
-        long count = Math.Min(r.Length ?? long.MaxValue, length - offset);
-        if (count == 0)
-        {
-            stream.Dispose();
-            return new MemoryStream([], writable: false);
-        }
-        stream.Position = offset;
-        return new BoundedReadStream(stream, count);
+        long offset = Math.Min(range?.Offset ?? 0, length);
+        long count = Math.Min(range?.Length ?? long.MaxValue, length - offset);
+        return new LocalReadStream(stream, offset, count);
     }
 
     private ObjectStat? Stat(string key)

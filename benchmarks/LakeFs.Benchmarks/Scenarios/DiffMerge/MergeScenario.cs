@@ -5,8 +5,9 @@ using LakeFs.Core.Model;
 namespace LakeFs.Benchmarks.Scenarios;
 
 /// <summary>
-/// Merge (no fast-forward) of a branch with 1,000 committed changes into a 1,000,000-object main. Each run makes
-/// its own branch from the current main, so every merge is a real three-way merge without conflicts.
+/// Merge (no fast-forward) of a branch with 1,000 committed changes into a 1,000,000-object main that committed
+/// 100 changes of its own meanwhile. Each run makes its own branch from the current main, so every merge is a real
+/// three-way merge without conflicts.
 /// </summary>
 public sealed class MergeScenario : IScenario
 {
@@ -42,8 +43,11 @@ public sealed class MergeScenario : IScenario
                 var indexes = pick();
                 await context.Fixtures.LinkAsync(repo, branch, indexes, indexes.Length);
                 await repo.CommitAsync(branch, $"{k} changes", cancellationToken: cancellationToken);
-                // A commit on main too, so the merge is a real three-way merge, not a fast-forward in disguise.
-                await repo.CommitAsync("main", "marker", new CommitOptions { AllowEmpty = true }, cancellationToken);
+                // Main moves on meanwhile with changes of its own (other paths), so the merge is a real three-way
+                // merge: ranges both sides changed are merged entry by entry, the rest taken whole.
+                var others = Fixtures.RandomIndexes(random, size, Math.Max(1, k / 10)).Except(indexes).ToArray();
+                await context.Fixtures.LinkAsync(repo, "main", others, others.Length);
+                await repo.CommitAsync("main", "meanwhile on main", cancellationToken: cancellationToken);
 
                 var sw = Stopwatch.StartNew();
                 await repo.MergeAsync(branch, "main", new MergeOptions { FastForward = FastForward.Never, Message = $"merge {branch}" }, cancellationToken);
