@@ -9,16 +9,26 @@ namespace LakeFs.Storage.Local;
 
 /// <summary>
 /// An <see cref="IObjectStore"/> over a local folder: each key is a file under the root, '/' separating folders.
-/// Writes are atomic (a temporary file in the same folder renamed into place), so readers see the old or the new
-/// object, never a part. Keys never reach outside the root: the key rules forbid "..", absolute paths and
-/// backslashes, and symbolic links inside the root are never followed (listings skip them, other operations
-/// refuse them with <see cref="InvalidStorageKeyException"/>).
+/// Writes are atomic, so readers see the old or the new object, never a part: on Linux (x64 and arm64) the bytes
+/// go to an unnamed file in the key's folder (O_TMPFILE) that is linked to its name once complete; elsewhere, or
+/// where the file system or a missing /proc rules that out, to a temporary file in the same folder renamed into
+/// place. Keys never reach outside the root: the key rules forbid "..", absolute paths and backslashes, and
+/// symbolic links inside the root are never followed (listings skip them, other operations refuse them with
+/// <see cref="InvalidStorageKeyException"/>).
 /// </summary>
 /// <remarks>
+/// <para>
+/// A conditional put (<see cref="PutOptions.IfNoneMatch"/>) links without replacing, so of concurrent creates of
+/// one key exactly one wins. A plain put onto a taken key links the finished file under a temporary name and
+/// renames it over the old one. With <see cref="PutOptions.Durable"/> the file and then its folder are flushed.
+/// An interrupted unnamed write leaves nothing behind; an interrupted named one leaves a temporary file, which is
+/// never listed nor addressable by any key.
+/// </para>
+/// <para>
 /// A file system cannot hold both an object "a" and an object "a/b": the second write fails with a
-/// <see cref="StorageException"/>. Folders left empty by a delete are removed. Temporary files of interrupted
-/// writes are never listed nor addressable by any key. Folders are checked for links once and then remembered,
-/// so replacing a folder inside the root with a link while a store is open is not detected.
+/// <see cref="StorageException"/>. Folders left empty by a delete are removed. Folders are checked for links once
+/// and then remembered, so replacing a folder inside the root with a link while a store is open is not detected.
+/// </para>
 /// </remarks>
 public sealed class LocalObjectStore : IObjectStore
 {
@@ -34,6 +44,10 @@ public sealed class LocalObjectStore : IObjectStore
     private const int MaxCachedFolders = 100_000;
     private const int MaxPutAttempts = 4;
 
+    private const int UnnamedFilesUnknown = 0;
+    private const int UnnamedFilesOn = 1;
+    private const int UnnamedFilesOff = 2;
+
     private static readonly EnumerationOptions ListingOptions = new()
     {
         AttributesToSkip = 0,
@@ -47,9 +61,16 @@ public sealed class LocalObjectStore : IObjectStore
     private readonly ConcurrentDictionary<string, byte> _verifiedFolders = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, byte>.AlternateLookup<ReadOnlySpan<char>> _verifiedFolderLookup;
     private long _tempCounter;
+    private volatile int _unnamedFiles;
 
     /// <summary>Opens the folder <paramref name="rootPath"/> as a store, creating it when missing.</summary>
     public LocalObjectStore(string rootPath)
+        : this(rootPath, unnamedFiles: true)
+    {
+    }
+
+    /// <summary>Opens the store; tests turn <paramref name="unnamedFiles"/> off to run the named-temporary-file path.</summary>
+    internal LocalObjectStore(string rootPath, bool unnamedFiles)
     {
         ArgumentException.ThrowIfNullOrEmpty(rootPath);
         RootPath = Path.TrimEndingDirectorySeparator(Path.GetFullPath(rootPath));
@@ -57,10 +78,14 @@ public sealed class LocalObjectStore : IObjectStore
         _rootWithSeparator = Path.EndsInDirectorySeparator(RootPath) ? RootPath : RootPath + Path.DirectorySeparatorChar;
         _tempStem = TempPrefix + Convert.ToHexStringLower(Guid.NewGuid().ToByteArray(), 0, 8) + "-";
         _verifiedFolderLookup = _verifiedFolders.GetAlternateLookup<ReadOnlySpan<char>>();
+        _unnamedFiles = unnamedFiles ? UnnamedFilesUnknown : UnnamedFilesOff;
     }
 
     /// <summary>The full path of the store's root folder.</summary>
     public string RootPath { get; }
+
+    /// <summary>Whether puts write unnamed files (known after the first put; false before it).</summary>
+    internal bool WritesUnnamedFiles => _unnamedFiles == UnnamedFilesOn;
 
     /// <inheritdoc/>
     public async Task<ObjectStat> PutAsync(string key, Stream content, PutOptions? options = null, CancellationToken cancellationToken = default)
@@ -76,11 +101,12 @@ public sealed class LocalObjectStore : IObjectStore
         for (int attempt = 1; ; attempt++)
         {
             EnsureFolder(key, slash, create: true);
-            string tempPath = string.Concat(folderPath, DirectorySeparator, NextTempName());
+            string? tempPath = null;
             SafeFileHandle handle;
             try
             {
-                handle = File.OpenHandle(tempPath, FileMode.CreateNew, FileAccess.Write, FileShare.None);
+                handle = OpenUnnamedFile(folderPath)
+                    ?? File.OpenHandle(tempPath = string.Concat(folderPath, DirectorySeparator, NextTempName()), FileMode.CreateNew, FileAccess.Write, FileShare.None);
             }
             catch (DirectoryNotFoundException) when (attempt < MaxPutAttempts)
             {
@@ -105,15 +131,22 @@ public sealed class LocalObjectStore : IObjectStore
                         RandomAccess.FlushToDisk(handle);
                     }
                     lastWrite = File.GetLastWriteTimeUtc(handle);
+                    if (tempPath is null)
+                    {
+                        LinkIntoPlace(key, slash, handle, finalPath, options.IfNoneMatch);
+                    }
                 }
-                MoveIntoPlace(key, tempPath, finalPath, options.IfNoneMatch);
+                if (tempPath is not null)
+                {
+                    MoveIntoPlace(key, tempPath, finalPath, options.IfNoneMatch);
+                }
                 if (options.Durable)
                 {
                     NativeMethods.FsyncFolder(folderPath);
                 }
                 return new ObjectStat(key, size, new DateTimeOffset(lastWrite, TimeSpan.Zero));
             }
-            catch
+            catch when (tempPath is not null)
             {
                 TryDeleteFile(tempPath);
                 throw;
@@ -486,6 +519,111 @@ public sealed class LocalObjectStore : IObjectStore
         finally
         {
             ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    /// <summary>
+    /// Opens an unnamed file in the folder (Linux O_TMPFILE), or returns <c>null</c> when this store writes named
+    /// temporary files instead. The first call checks that unnamed files can be opened and named under the root;
+    /// a file system that refuses them later switches the store to named files for good.
+    /// </summary>
+    private SafeFileHandle? OpenUnnamedFile(string folderPath)
+    {
+        if (_unnamedFiles == UnnamedFilesUnknown)
+        {
+            _unnamedFiles = ProbeUnnamedFiles() ? UnnamedFilesOn : UnnamedFilesOff;
+        }
+        if (_unnamedFiles != UnnamedFilesOn)
+        {
+            return null;
+        }
+        int fd = NativeMethods.OpenUnnamedFile(folderPath);
+        if (fd >= 0)
+        {
+            return new SafeFileHandle(fd, ownsHandle: true);
+        }
+        int errno = Marshal.GetLastPInvokeError();
+        switch (errno)
+        {
+            case NativeMethods.EOPNOTSUPP or NativeMethods.EISDIR or NativeMethods.EINVAL:
+                _unnamedFiles = UnnamedFilesOff;
+                return null;
+            case NativeMethods.ENOENT or NativeMethods.ENOTDIR:
+                throw new DirectoryNotFoundException($"Folder '{folderPath}' is missing.");
+            default:
+                throw new IOException(Marshal.GetPInvokeErrorMessage(errno));
+        }
+    }
+
+    /// <summary>
+    /// Whether an unnamed file can be opened in the root and named through /proc/self/fd: O_TMPFILE needs Linux
+    /// 3.11 and a file system that supports it, and the name needs /proc mounted.
+    /// </summary>
+    private bool ProbeUnnamedFiles()
+    {
+        if (!NativeMethods.UnnamedFilesSupported)
+        {
+            return false;
+        }
+        int fd = NativeMethods.OpenUnnamedFile(RootPath);
+        if (fd < 0)
+        {
+            return false;
+        }
+        using var handle = new SafeFileHandle(fd, ownsHandle: true);
+        string probePath = string.Concat(RootPath, DirectorySeparator, NextTempName());
+        if (NativeMethods.LinkUnnamedFile(fd, probePath) != 0)
+        {
+            return false;
+        }
+        TryDeleteFile(probePath);
+        return true;
+    }
+
+    /// <summary>
+    /// Names a written unnamed file <paramref name="finalPath"/>: a link that fails when the name is taken, so a
+    /// conditional put needs nothing more; a plain put onto a taken name links a temporary name and renames it over.
+    /// A folder a concurrent delete removed meanwhile (an unnamed file does not keep it from emptying) is created again.
+    /// </summary>
+    private void LinkIntoPlace(string key, int slash, SafeFileHandle handle, string finalPath, bool ifNoneMatch)
+    {
+        int fd = (int)handle.DangerousGetHandle();
+        for (int attempt = 1; ; attempt++)
+        {
+            int errno = NativeMethods.LinkUnnamedFile(fd, finalPath);
+            if (errno == 0)
+            {
+                return;
+            }
+            if (errno == NativeMethods.EEXIST)
+            {
+                if (ifNoneMatch)
+                {
+                    throw Exists(key, null);
+                }
+                string tempPath = string.Concat(finalPath.AsSpan(0, finalPath.Length - (key.Length - slash - 1)), NextTempName());
+                errno = NativeMethods.LinkUnnamedFile(fd, tempPath);
+                if (errno == 0)
+                {
+                    try
+                    {
+                        MoveIntoPlace(key, tempPath, finalPath, ifNoneMatch: false);
+                    }
+                    catch
+                    {
+                        TryDeleteFile(tempPath);
+                        throw;
+                    }
+                    return;
+                }
+            }
+            if (errno is NativeMethods.ENOENT or NativeMethods.ENOTDIR && attempt < MaxPutAttempts)
+            {
+                ForgetFolders(key, slash);
+                EnsureFolder(key, slash, create: true);
+                continue;
+            }
+            throw new StorageException($"Cannot write '{key}' under '{RootPath}': {Marshal.GetPInvokeErrorMessage(errno)}");
         }
     }
 

@@ -1,19 +1,50 @@
+using System.Globalization;
 using System.Runtime.InteropServices;
 
 namespace LakeFs.Storage.Local;
 
 /// <summary>
 /// The few POSIX calls .NET does not expose: an atomic no-replace link, an unlink that reports absence,
-/// and the open/fsync/close of a folder needed to make a rename durable. Unix only (Linux, macOS).
+/// the open/fsync/close of a folder needed to make a rename durable, and on Linux an unnamed file
+/// (O_TMPFILE) given its name by linkat. Unix only (Linux, macOS).
 /// </summary>
 internal static partial class NativeMethods
 {
-    public const int EEXIST = 17;
     public const int ENOENT = 2;
+    public const int EEXIST = 17;
+
+    // Linux values, the same on x64 and arm64 (asm-generic/errno*.h); macOS numbers some differently.
+    public const int ENOTDIR = 20;
+    public const int EISDIR = 21;
+    public const int EINVAL = 22;
+    public const int EOPNOTSUPP = 95;
 
     private const string LibC = "libc";
 
+    private const int OpenWriteOnly = 0x1;
+    private const int OpenCloseOnExec = 0x80000;
+    private const int AtCurrentFolder = -100;
+    private const int AtSymlinkFollow = 0x400;
+
+    /// <summary>rw-rw-rw- before the umask, the mode .NET creates files with.</summary>
+    private const int NewFileMode = 0x1B6;
+
     public static bool IsSupported { get; } = OperatingSystem.IsLinux() || OperatingSystem.IsMacOS();
+
+    /// <summary>
+    /// O_TMPFILE, which is __O_TMPFILE (020000000) | O_DIRECTORY, and O_DIRECTORY differs by architecture:
+    /// 0200000 on x64 (asm-generic), 040000 on arm64 (arch/arm64/include/uapi/asm/fcntl.h). Zero where not
+    /// verified, which keeps unnamed files off there.
+    /// </summary>
+    private static readonly int OpenUnnamedFlag = !OperatingSystem.IsLinux() ? 0 : RuntimeInformation.ProcessArchitecture switch
+    {
+        Architecture.X64 => 0x410000,
+        Architecture.Arm64 => 0x404000,
+        _ => 0,
+    };
+
+    /// <summary>Whether <see cref="OpenUnnamedFile"/> may be tried: Linux on an architecture whose flag is verified.</summary>
+    public static bool UnnamedFilesSupported => OpenUnnamedFlag != 0;
 
     [LibraryImport(LibC, EntryPoint = "link", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     public static partial int Link(string existingPath, string newPath);
@@ -26,6 +57,13 @@ internal static partial class NativeMethods
 
     [LibraryImport(LibC, EntryPoint = "open", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     private static partial int Open(string path, int flags);
+
+    // open is variadic; on Linux x64 and arm64 a variadic int travels like a fixed one.
+    [LibraryImport(LibC, EntryPoint = "open", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int Open(string path, int flags, int mode);
+
+    [LibraryImport(LibC, EntryPoint = "linkat", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int LinkAt(int oldFolderFd, string oldPath, int newFolderFd, string newPath, int flags);
 
     [LibraryImport(LibC, EntryPoint = "fsync", SetLastError = true)]
     private static partial int Fsync(int fd);
@@ -57,5 +95,24 @@ internal static partial class NativeMethods
         {
             _ = Close(fd);
         }
+    }
+
+    /// <summary>
+    /// Opens an unnamed, write-only regular file on the file system of <paramref name="folder"/>. It vanishes when
+    /// closed unless <see cref="LinkUnnamedFile"/> names it first.
+    /// </summary>
+    /// <returns>The descriptor, or -1 with the errno in <see cref="Marshal.GetLastPInvokeError"/>.</returns>
+    public static int OpenUnnamedFile(string folder) =>
+        Open(folder, OpenUnnamedFlag | OpenWriteOnly | OpenCloseOnExec, NewFileMode);
+
+    /// <summary>
+    /// Gives the open file <paramref name="fd"/> the name <paramref name="path"/>, failing with EEXIST when the
+    /// name is taken. The link goes through /proc/self/fd: linkat with AT_EMPTY_PATH needs CAP_DAC_READ_SEARCH.
+    /// </summary>
+    /// <returns>0, or the errno.</returns>
+    public static int LinkUnnamedFile(int fd, string path)
+    {
+        string source = "/proc/self/fd/" + fd.ToString(CultureInfo.InvariantCulture);
+        return LinkAt(AtCurrentFolder, source, AtCurrentFolder, path, AtSymlinkFollow) == 0 ? 0 : Marshal.GetLastPInvokeError();
     }
 }

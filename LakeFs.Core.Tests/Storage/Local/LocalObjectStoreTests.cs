@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using System.Text;
 using LakeFs.Core.Tests.TestSupport;
 using LakeFs.Storage;
@@ -5,9 +6,13 @@ using LakeFs.Storage.Local;
 
 namespace LakeFs.Core.Tests.Storage.Local;
 
-/// <summary>The object-store contract run against <see cref="LocalObjectStore"/>, plus what only a local folder can get wrong.</summary>
-[TestFixture]
-public sealed class LocalObjectStoreContractTests : ObjectStoreContractTests
+/// <summary>
+/// The object-store contract run against <see cref="LocalObjectStore"/>, plus what only a local folder can get wrong;
+/// once as it runs (unnamed files where the platform has them) and once forced onto named temporary files.
+/// </summary>
+[TestFixture(true)]
+[TestFixture(false)]
+public sealed class LocalObjectStoreContractTests(bool unnamedFiles) : ObjectStoreContractTests
 {
     private TempDirectory _temp = null!;
     private TempDirectory _outside = null!;
@@ -18,7 +23,7 @@ public sealed class LocalObjectStoreContractTests : ObjectStoreContractTests
     {
         _temp = new TempDirectory();
         _outside = new TempDirectory();
-        return Task.FromResult<IObjectStore>(new LocalObjectStore(Root));
+        return Task.FromResult<IObjectStore>(new LocalObjectStore(Root, unnamedFiles));
     }
 
     [TearDown]
@@ -128,6 +133,143 @@ public sealed class LocalObjectStoreContractTests : ObjectStoreContractTests
     }
 
     [Test]
+    public async Task Puts_write_unnamed_files_on_linux_x64_and_arm64_unless_turned_off()
+    {
+        await PutTextAsync("k", "x");
+
+        bool expected = unnamedFiles
+            && OperatingSystem.IsLinux()
+            && RuntimeInformation.ProcessArchitecture is Architecture.X64 or Architecture.Arm64;
+        Assert.That(LocalStore.WritesUnnamedFiles, Is.EqualTo(expected), "O_TMPFILE needs Linux 3.11+, a file system with it and /proc");
+    }
+
+    [Test]
+    public async Task A_put_in_flight_shows_no_file_unless_it_writes_a_named_temporary_file()
+    {
+        await PutTextAsync("f/first", "x");
+        string folder = Path.Combine(Root, "f");
+        string[] midway = [];
+        var content = new NonSeekableStream(new byte[100_000], position =>
+        {
+            if (position > 50_000 && midway.Length == 0)
+            {
+                midway = [.. Directory.GetFiles(folder).Select(Path.GetFileName).Where(n => n != "first")!];
+            }
+        });
+
+        await Store.PutAsync("f/second", content, new PutOptions { IfNoneMatch = true });
+
+        if (LocalStore.WritesUnnamedFiles)
+        {
+            Assert.That(midway, Is.Empty);
+        }
+        else
+        {
+            Assert.That(midway, Has.Length.EqualTo(1).And.All.StartsWith(LocalObjectStore.TempPrefix));
+        }
+        Assert.That(Directory.GetFiles(folder).Select(Path.GetFileName), Is.EquivalentTo(new[] { "first", "second" }));
+    }
+
+    [TestCase(false)]
+    [TestCase(true)]
+    public async Task A_conditional_put_onto_a_taken_key_keeps_the_old_bytes_and_leaves_no_file(bool durable)
+    {
+        byte[] old = RandomBytes(70_000, seed: 1);
+        await Store.PutAsync("f/taken", new MemoryStream(old));
+
+        Assert.That(
+            async () => await Store.PutAsync("f/taken", new MemoryStream(RandomBytes(90_000, seed: 2)), new PutOptions { IfNoneMatch = true, Durable = durable }),
+            Throws.InstanceOf<StorageKeyExistsException>());
+
+        Assert.That(await ReadAllAsync("f/taken"), Is.EqualTo(old));
+        Assert.That(Directory.GetFileSystemEntries(Path.Combine(Root, "f")).Select(Path.GetFileName), Is.EqualTo(new[] { "taken" }));
+    }
+
+    [TestCase(false)]
+    [TestCase(true)]
+    public async Task A_plain_put_onto_a_taken_key_replaces_it_and_leaves_no_temporary_file(bool durable)
+    {
+        await PutTextAsync("f/taken", "old, and longer");
+
+        var stat = await Store.PutAsync("f/taken", Text("new"), new PutOptions { Durable = durable });
+
+        Assert.That(stat.Size, Is.EqualTo(3));
+        Assert.That(await ReadTextAsync("f/taken"), Is.EqualTo("new"));
+        Assert.That(Directory.GetFileSystemEntries(Path.Combine(Root, "f")).Select(Path.GetFileName), Is.EqualTo(new[] { "taken" }));
+    }
+
+    [Test]
+    public async Task Concurrent_conditional_creates_leave_one_winner_per_key_and_no_temporary_file()
+    {
+        const int Keys = 20;
+        const int Writers = 4;
+        var winners = new int[Keys];
+        Array.Fill(winners, -1);
+        var tasks = Enumerable.Range(0, Writers).Select(w => Task.Run(async () =>
+        {
+            for (int k = 0; k < Keys; k++)
+            {
+                try
+                {
+                    await Store.PutAsync($"race/{k}", Text($"writer {w}"), new PutOptions { IfNoneMatch = true });
+                    Assert.That(Interlocked.CompareExchange(ref winners[k], w, -1), Is.EqualTo(-1), $"second winner for key {k}");
+                }
+                catch (StorageKeyExistsException)
+                {
+                }
+            }
+        }));
+
+        await Task.WhenAll(tasks);
+
+        for (int k = 0; k < Keys; k++)
+        {
+            Assert.That(winners[k], Is.Not.EqualTo(-1), $"no winner for key {k}");
+            Assert.That(await ReadTextAsync($"race/{k}"), Is.EqualTo($"writer {winners[k]}"));
+        }
+        Assert.That(Directory.GetFileSystemEntries(Path.Combine(Root, "race")).Select(Path.GetFileName),
+            Is.EquivalentTo(Enumerable.Range(0, Keys).Select(k => k.ToString(System.Globalization.CultureInfo.InvariantCulture))));
+    }
+
+    [TestCase(false)]
+    [TestCase(true)]
+    public async Task A_folder_a_delete_removes_while_a_put_streams_is_created_again(bool ifNoneMatch)
+    {
+        await PutTextAsync("f/g/other", "x");
+        await PutTextAsync("f/kept", "x");
+        string folder = Path.Combine(Root, "f", "g");
+        bool? removedMidway = null;
+        var content = new NonSeekableStream(RandomBytes(100_000, seed: 4), position =>
+        {
+            if (removedMidway is null)
+            {
+                Store.DeleteAsync("f/g/other").GetAwaiter().GetResult();
+                removedMidway = !Directory.Exists(folder);
+            }
+        });
+
+        await Store.PutAsync("f/g/new", content, new PutOptions { IfNoneMatch = ifNoneMatch });
+
+        Assert.That(removedMidway, Is.EqualTo(LocalStore.WritesUnnamedFiles), "an unnamed file does not keep its folder from emptying");
+        Assert.That(await ReadAllAsync("f/g/new"), Is.EqualTo(RandomBytes(100_000, seed: 4)));
+        Assert.That(await ListKeysAsync("f/"), Is.EqualTo(new[] { "f/g/new", "f/kept" }));
+        Assert.That(Directory.GetFileSystemEntries(folder).Select(Path.GetFileName), Is.EqualTo(new[] { "new" }));
+    }
+
+    [TestCase(false)]
+    [TestCase(true)]
+    public async Task A_put_onto_a_folder_fails_as_before_and_leaves_no_file(bool ifNoneMatch)
+    {
+        await PutTextAsync("b/c", "object");
+
+        var thrown = Assert.ThrowsAsync(Is.InstanceOf<StorageException>(), async () => await Store.PutAsync("b", Text("x"), new PutOptions { IfNoneMatch = ifNoneMatch }));
+
+        Assert.That(thrown!.Message, Is.EqualTo(ifNoneMatch ? "An object with key 'b' already exists." : "Cannot write 'b': a folder has that name"));
+        Assert.That(Directory.GetFileSystemEntries(Root).Select(Path.GetFileName), Is.EqualTo(new[] { "b" }));
+        Assert.That(await ListKeysAsync(""), Is.EqualTo(new[] { "b/c" }));
+    }
+
+    [Test]
     public async Task Durable_puts_write_and_replace_objects()
     {
         var durable = new PutOptions { Durable = true };
@@ -216,6 +358,8 @@ public sealed class LocalObjectStoreContractTests : ObjectStoreContractTests
         Assert.That(await other.DeleteAsync("shared/key"), Is.True);
         Assert.That(await Store.StatAsync("shared/key"), Is.Null);
     }
+
+    private LocalObjectStore LocalStore => (LocalObjectStore)Store;
 
     private async Task<ObjectStat?> StatOrNullAsync(string key)
     {
