@@ -85,29 +85,4 @@ public class TreeDiffTests
             return actual.SequenceEqual(expected);
         });
     }
-
-    [Test]
-    public async Task A_single_pass_does_not_cache_ranges_and_a_second_pass_does()
-    {
-        var store = new Storage.FlakyObjectStore();
-        var builder = new TreeStore(store, TreeOptions.Default, 64L * 1024 * 1024, durable: false);
-        var left = await BuildAsync(builder, Empty, Enumerable.Range(0, 20_000).Select(i => ($"p/{i:D7}", (Entry?)ListCursor.NewEntry($"{i:x8}"))));
-        var right = await BuildAsync(builder, left, Enumerable.Range(0, 20).Select(i => ($"p/{i * 997:D7}", (Entry?)ListCursor.NewEntry("new" + i))));
-        var trees = new TreeStore(store, TreeOptions.Default, 64L * 1024 * 1024, durable: false);
-
-        async Task<int> ReadsOfOneDiffAsync()
-        {
-            var before = store.Reads;
-            Assert.That(await DiffAsync(trees, left, right), Has.Count.EqualTo(20));
-            return store.Reads - before;
-        }
-
-        var first = await ReadsOfOneDiffAsync();
-        var second = await ReadsOfOneDiffAsync();
-        var third = await ReadsOfOneDiffAsync();
-
-        Assert.That(first, Is.GreaterThan(0));
-        Assert.That(second, Is.EqualTo(first), "read once: not cached, read again from the store");
-        Assert.That(third, Is.Zero, "read twice: cached");
-    }
 }

@@ -17,9 +17,6 @@ internal sealed class TreeStore(IObjectStore store, TreeOptions options, long ca
     private readonly LruCache<string, RangeReader> _ranges = new(cacheBytes - cacheBytes / 8, r => r.FileSize + 256);
     private readonly LruCache<string, MetaRange> _metaRanges = new(cacheBytes / 8, m => m.Cost);
 
-    // Ids of ranges read once by a pass and not cached: a second read admits them to the cache.
-    private readonly LruCache<string, bool> _readOnce = new(64 * 1024, _ => 1);
-
     private long _rangeRequests;
 
     public TreeOptions Options { get; } = options;
@@ -27,17 +24,24 @@ internal sealed class TreeStore(IObjectStore store, TreeOptions options, long ca
     /// <summary>Ranges opened for reading, from the cache or the store: what a diff or commit had to look into.</summary>
     public long RangeRequests => Interlocked.Read(ref _rangeRequests);
 
-    public ValueTask<RangeReader> GetRangeAsync(string id, CancellationToken cancellationToken)
+    public async ValueTask<RangeReader> GetRangeAsync(string id, CancellationToken cancellationToken)
     {
         Interlocked.Increment(ref _rangeRequests);
-        return _ranges.TryGet(id, out var cached) ? ValueTask.FromResult(cached) : LoadAsync(id, cancellationToken);
+        if (_ranges.TryGet(id, out var cached))
+        {
+            return cached;
+        }
+        var bytes = await ReadFileAsync(RangePrefix + id, "range", id, null, cancellationToken).ConfigureAwait(false);
+        var reader = RangeReader.Open(id, bytes);
+        _ranges.Add(id, reader);
+        return reader;
     }
 
     /// <summary>
-    /// A range for one pass over it (a rewrite, a diff): the cached reader when there is one. A range not read
-    /// before is read into <paramref name="scratch"/> and not cached (valid until <paramref name="scratch"/> is
-    /// used again); one read again is cached. So a single pass over many ranges neither evicts the working set
-    /// nor costs the process fresh memory (page faults) for every range, while repeated passes run from memory.
+    /// A range for one pass over it (a rewrite): the cached reader when there is one, otherwise the file read into
+    /// <paramref name="scratch"/> and not cached, valid until <paramref name="scratch"/> is used again. A rewrite
+    /// streams through many ranges once; reusing one buffer spares the cache that churn and the process fresh
+    /// memory (page faults) for every range.
     /// </summary>
     public async ValueTask<RangeReader> GetRangeForPassAsync(string id, ArrayBufferWriter<byte> scratch, CancellationToken cancellationToken)
     {
@@ -46,21 +50,8 @@ internal sealed class TreeStore(IObjectStore store, TreeOptions options, long ca
         {
             return cached;
         }
-        if (_readOnce.TryGet(id, out _))
-        {
-            return await LoadAsync(id, cancellationToken).ConfigureAwait(false);
-        }
-        _readOnce.Add(id, true);
         var bytes = await ReadFileAsync(RangePrefix + id, "range", id, scratch, cancellationToken).ConfigureAwait(false);
         return RangeReader.Open(id, bytes);
-    }
-
-    private async ValueTask<RangeReader> LoadAsync(string id, CancellationToken cancellationToken)
-    {
-        var bytes = await ReadFileAsync(RangePrefix + id, "range", id, null, cancellationToken).ConfigureAwait(false);
-        var reader = RangeReader.Open(id, bytes);
-        _ranges.Add(id, reader);
-        return reader;
     }
 
     public async ValueTask<MetaRange> GetMetaRangeAsync(string id, CancellationToken cancellationToken)
