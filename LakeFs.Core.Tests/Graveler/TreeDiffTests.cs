@@ -85,4 +85,33 @@ public class TreeDiffTests
             return actual.SequenceEqual(expected);
         });
     }
+
+    [Test]
+    public async Task Passes_over_ranges_never_fill_the_cache_and_point_lookups_do()
+    {
+        var store = new Storage.FlakyObjectStore();
+        var builder = new TreeStore(store, TreeOptions.Default, 64L * 1024 * 1024, durable: false);
+        var left = await BuildAsync(builder, Empty, Enumerable.Range(0, 20_000).Select(i => ($"p/{i:D7}", (Entry?)ListCursor.NewEntry($"{i:x8}"))));
+        var right = await BuildAsync(builder, left, Enumerable.Range(0, 20).Select(i => ($"p/{i * 997:D7}", (Entry?)ListCursor.NewEntry("new" + i))));
+        var trees = new TreeStore(store, TreeOptions.Default, 64L * 1024 * 1024, durable: false);
+
+        async Task<int> ReadsOfOneDiffAsync()
+        {
+            var before = store.Reads;
+            Assert.That(await DiffAsync(trees, left, right), Has.Count.EqualTo(20));
+            return store.Reads - before;
+        }
+
+        var first = await ReadsOfOneDiffAsync();
+        Assert.That(first, Is.GreaterThan(0));
+        Assert.That(await ReadsOfOneDiffAsync(), Is.EqualTo(first), "a diff is one pass: it reads through a scratch buffer");
+
+        var key = Encoding.UTF8.GetBytes($"p/{997:D7}");
+        var reads = store.Reads;
+        Assert.That((await trees.GetEntryAsync(right, key, CancellationToken.None))!.Checksum, Is.EqualTo(ListCursor.NewEntry("new1").Checksum));
+        Assert.That(store.Reads, Is.EqualTo(reads + 1));
+        await trees.GetEntryAsync(right, key, CancellationToken.None);
+        Assert.That(store.Reads, Is.EqualTo(reads + 1), "point lookups are cached");
+        Assert.That(await ReadsOfOneDiffAsync(), Is.EqualTo(first - 1), "and a pass uses what is cached");
+    }
 }
