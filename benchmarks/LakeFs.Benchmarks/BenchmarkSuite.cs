@@ -17,13 +17,8 @@ public static class BenchmarkSuite
         new BranchScenario(),
         new StatScenario(),
         new ListScenario(),
-#if LAKEFS_DIFF_MERGE
         new DiffScenario(),
         new MergeScenario(),
-#else
-        new UnavailableScenario("diff", "diff with 1,000 changes between two 1,000,000-object commits", "diff 1,000 changes, two 1,000,000-object commits", Goal.Max(50), "ms"),
-        new UnavailableScenario("merge", "merge of a branch with 1,000 changes into a 1,000,000-object main", "merge 1,000 changes into 1,000,000 objects", Goal.Max(200), "ms"),
-#endif
         new LogScenario(),
         new SideBySideScenario(),
     ];

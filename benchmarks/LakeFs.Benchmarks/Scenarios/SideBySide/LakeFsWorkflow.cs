@@ -1,17 +1,13 @@
 using LakeFs.Benchmarks.Infrastructure;
 using LakeFs.Core;
-#if LAKEFS_DIFF_MERGE
 using LakeFs.Core.Model;
-#endif
 
 namespace LakeFs.Benchmarks.Scenarios.SideBySide;
 
 /// <summary>The workflow on LakeFs: puts with 4 concurrent writers (the library's ordinary use), default durability.</summary>
 public sealed class LakeFsWorkflow(Repository repo) : IWorkflow
 {
-#if LAKEFS_DIFF_MERGE
     private string? _firstCommit;
-#endif
 
     public string Tool => "LakeFs";
 
@@ -19,11 +15,7 @@ public sealed class LakeFsWorkflow(Repository repo) : IWorkflow
 
     public Task ImportAsync(IReadOnlyList<int> files, Func<int, byte[]> content) => PutAllAsync("main", files, content);
 
-#if LAKEFS_DIFF_MERGE
     public async Task CommitAsync(string message) => _firstCommit = (await repo.CommitAsync("main", message)).Id;
-#else
-    public Task CommitAsync(string message) => repo.CommitAsync("main", message);
-#endif
 
     public Task BranchAsync(string name) => repo.BranchAsync(name, "main");
 
@@ -33,7 +25,6 @@ public sealed class LakeFsWorkflow(Repository repo) : IWorkflow
         await repo.CommitAsync(branch, message);
     }
 
-#if LAKEFS_DIFF_MERGE
     public Task MergeAsync(string branch) =>
         repo.MergeAsync(branch, "main", new MergeOptions { FastForward = FastForward.Never, Message = $"Merge {branch}" });
 
@@ -46,11 +37,6 @@ public sealed class LakeFsWorkflow(Repository repo) : IWorkflow
         }
         return count;
     }
-#else
-    public Task MergeAsync(string branch) => throw new NotSupportedException(UnavailableScenario.NotAvailable);
-
-    public Task<int> DiffAsync(string branch) => throw new NotSupportedException(UnavailableScenario.NotAvailable);
-#endif
 
     private Task PutAllAsync(string branch, IReadOnlyList<int> files, Func<int, byte[]> content) =>
         Parallel.ForEachAsync(files, new ParallelOptions { MaxDegreeOfParallelism = 4 }, async (i, ct) =>
