@@ -29,7 +29,10 @@ public sealed record RepositoryOptions
     /// <summary>Clock for commit and object times (default: the system clock).</summary>
     public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
 
-    /// <summary>Bytes of decoded range and metarange files kept in memory (default 256 MiB).</summary>
+    /// <summary>
+    /// Bytes of range and metarange files kept in memory (default 256 MiB) for point reads and listings. Commits,
+    /// diffs and merges pass over ranges once: they read them through a reusable buffer and do not fill the cache.
+    /// </summary>
     public long CacheSizeBytes { get; init; } = 256L * 1024 * 1024;
 
     /// <summary>Commits kept in memory (default 100,000). Commits are immutable, so this only saves lookups.</summary>

@@ -6,7 +6,8 @@ namespace LakeFs.Core.Graveler;
 
 /// <summary>
 /// Reads and writes the immutable range and metarange files of a repository, with one byte-bounded cache of
-/// decoded files. Files never change once written, so nothing is ever invalidated.
+/// files opened by point reads (passes read through caller-owned scratch buffers instead). Files never change
+/// once written, so nothing is ever invalidated.
 /// </summary>
 internal sealed class TreeStore(IObjectStore store, TreeOptions options, long cacheBytes, bool durable)
 {
@@ -38,10 +39,12 @@ internal sealed class TreeStore(IObjectStore store, TreeOptions options, long ca
     }
 
     /// <summary>
-    /// A range for one pass over it (a rewrite): the cached reader when there is one, otherwise the file read into
-    /// <paramref name="scratch"/> and not cached, valid until <paramref name="scratch"/> is used again. A rewrite
-    /// streams through many ranges once; reusing one buffer spares the cache that churn and the process fresh
-    /// memory (page faults) for every range.
+    /// A range for one pass over it (a commit's rewrite, a diff): the cached reader when there is one, otherwise
+    /// the file read into <paramref name="scratch"/> and not cached, valid until <paramref name="scratch"/> is used
+    /// again. A pass streams through many ranges once; reusing one buffer spares the cache that churn and the
+    /// process fresh memory for every range (measured: page faults on fresh memory dominated a commit of 100
+    /// random changes on this project's VM). Tried and dropped: caching a range on its second pass read made
+    /// repeated diffs fast but a merge right after a commit slower (its second read paid the fresh memory).
     /// </summary>
     public async ValueTask<RangeReader> GetRangeForPassAsync(string id, ArrayBufferWriter<byte> scratch, CancellationToken cancellationToken)
     {
@@ -143,7 +146,7 @@ internal sealed class TreeStore(IObjectStore store, TreeOptions options, long ca
             await using (stream.ConfigureAwait(false))
             {
                 scratch?.ResetWrittenCount();
-                if (stream.CanSeek && stream.Length - stream.Position is var length && length < Array.MaxLength)
+                if (stream.CanSeek && stream.Position is var start && stream.Length - start is var length && length < Array.MaxLength)
                 {
                     // Known size (local files): one read into a buffer of exactly that size, plus one byte to see
                     // the end (a file that grew meanwhile falls through to the general copy below).
@@ -154,7 +157,7 @@ internal sealed class TreeStore(IObjectStore store, TreeOptions options, long ca
                         scratch?.Advance(read);
                         return buffer[..read];
                     }
-                    stream.Position = 0;
+                    stream.Position = start;
                 }
                 using var copy = new MemoryStream();
                 await stream.CopyToAsync(copy, cancellationToken).ConfigureAwait(false);

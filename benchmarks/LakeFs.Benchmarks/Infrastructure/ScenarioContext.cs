@@ -50,6 +50,7 @@ public sealed class ScenarioContext(BenchmarkOptions options, string tempRoot, F
         var count = runs ?? Options.Runs;
         for (var i = 0; i < warm; i++)
         {
+            PageCache.FlushDirty();
             await run(-1 - i);
         }
         var samples = new List<double>(count);
@@ -61,6 +62,7 @@ public sealed class ScenarioContext(BenchmarkOptions options, string tempRoot, F
             var cpuBefore = process.TotalProcessorTime;
             for (var i = 0; i < count; i++)
             {
+                PageCache.FlushDirty();
                 samples.Add(await run(i));
             }
             process.Refresh();
