@@ -56,15 +56,15 @@ internal static class TreeDiff
             {
                 continue;
             }
-            var order = l.AtBoundary ? 1 : r.AtBoundary ? -1 : l.Key.AsSpan(0, l.KeyLength).SequenceCompareTo(r.Key.AsSpan(0, r.KeyLength));
+            var order = l.AtBoundary ? 1 : r.AtBoundary ? -1 : l.Key.SequenceCompareTo(r.Key);
             if (order < 0)
             {
-                yield return new TreeDifference(l.Key[..l.KeyLength], l.Value, null);
+                yield return new TreeDifference(l.Key.ToArray(), l.Value, null);
                 l.Advance();
             }
             else if (order > 0)
             {
-                yield return new TreeDifference(r.Key[..r.KeyLength], null, r.Value);
+                yield return new TreeDifference(r.Key.ToArray(), null, r.Value);
                 r.Advance();
             }
             else
@@ -72,7 +72,7 @@ internal static class TreeDiff
                 if (!l.Value.Span.SequenceEqual(r.Value.Span)
                     && !EntryCodec.Decode(l.Value.Span).SameIdentity(EntryCodec.Decode(r.Value.Span)))
                 {
-                    yield return new TreeDifference(l.Key[..l.KeyLength], l.Value, r.Value);
+                    yield return new TreeDifference(l.Key.ToArray(), l.Value, r.Value);
                 }
                 l.Advance();
                 r.Advance();
@@ -113,17 +113,15 @@ internal static class TreeDiff
         private RangeCursor? _cursor;
         private bool _started;
 
-        public byte[] Key { get; private set; } = new byte[128];
+        /// <summary>The current key (valid until <see cref="Advance"/>).</summary>
+        public ReadOnlySpan<byte> Key => _cursor!.Key;
 
-        public int KeyLength { get; private set; }
-
-        public ReadOnlyMemory<byte> Value { get; private set; }
+        public ReadOnlyMemory<byte> Value => _cursor!.Value;
 
         public bool AtBoundary => _cursor is null;
 
         /// <summary>The next range to enter, or null when the tree (within the prefix) is exhausted.</summary>
-        public RangeRef? NextRange =>
-            _index < tree.Ranges.Count && StartsBeforePrefixEnd(tree.Ranges[_index].MinKey) ? tree.Ranges[_index] : null;
+        public RangeRef? NextRange => InPrefix(_index) ? tree.Ranges[_index] : null;
 
         public bool Done => AtBoundary && NextRange is null;
 
@@ -136,7 +134,7 @@ internal static class TreeDiff
             {
                 return false;
             }
-            if (!other.AtBoundary && other.Key.AsSpan(0, other.KeyLength).SequenceCompareTo(next.MinKey) < 0)
+            if (!other.AtBoundary && other.Key.SequenceCompareTo(next.MinKey) < 0)
             {
                 return false;
             }
@@ -161,7 +159,7 @@ internal static class TreeDiff
             _started = true;
             if (positioned)
             {
-                Capture();
+                CheckPrefix();
             }
             else
             {
@@ -173,7 +171,7 @@ internal static class TreeDiff
         {
             if (_cursor!.MoveNext())
             {
-                Capture();
+                CheckPrefix();
             }
             else
             {
@@ -181,24 +179,18 @@ internal static class TreeDiff
             }
         }
 
-        private void Capture()
+        private void CheckPrefix()
         {
-            var key = _cursor!.Key;
-            if (!key.StartsWith(prefix))
+            if (!_cursor!.Key.StartsWith(prefix))
             {
                 // Keys are sorted: the first key past the prefix ends this side.
                 _cursor = null;
                 _index = tree.Ranges.Count;
-                return;
             }
-            if (key.Length > Key.Length)
-            {
-                Key = new byte[Math.Max(key.Length, Key.Length * 2)];
-            }
-            key.CopyTo(Key);
-            KeyLength = key.Length;
-            Value = _cursor.Value;
         }
+
+        private bool InPrefix(int index) =>
+            index < tree.Ranges.Count && StartsBeforePrefixEnd(tree.Ranges[index].MinKey);
 
         private bool StartsBeforePrefixEnd(byte[] minKey) =>
             prefix.Length == 0 || minKey.AsSpan().StartsWith(prefix) || minKey.AsSpan().SequenceCompareTo(prefix) < 0;
