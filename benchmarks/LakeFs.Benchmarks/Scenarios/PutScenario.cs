@@ -70,6 +70,7 @@ public sealed class PutScenario : IScenario
     private static async Task<double> LakeAsync(string folder, Durability durability, int count, int writers, byte[] payload, CancellationToken cancellationToken)
     {
         await using var repo = await Repository.CreateAsync(Repository.LocalOptions(folder) with { Durability = durability }, cancellationToken);
+        PageCache.FlushDirty();
         var sw = Stopwatch.StartNew();
         await Parallel.ForEachAsync(Enumerable.Range(0, count), new ParallelOptions { MaxDegreeOfParallelism = writers, CancellationToken = cancellationToken }, async (i, ct) =>
         {
@@ -87,6 +88,7 @@ public sealed class PutScenario : IScenario
     {
         var data = Path.Combine(folder, "data");
         Directory.CreateDirectory(data);
+        PageCache.FlushDirty();
         var sw = Stopwatch.StartNew();
         await Parallel.ForEachAsync(Enumerable.Range(0, count), new ParallelOptions { MaxDegreeOfParallelism = writers, CancellationToken = cancellationToken }, (_, _) =>
         {
