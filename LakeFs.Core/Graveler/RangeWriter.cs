@@ -202,8 +202,8 @@ internal sealed class RangeWriter
         // Index entry: last key of the block -> (offset, payload length).
         var key = _lastKey.AsSpan(0, _lastKeyLength);
         Span<byte> handle = stackalloc byte[20];
-        var handleLength = WriteVarInt(handle, offset);
-        handleLength += WriteVarInt(handle[handleLength..], length);
+        var handleLength = SpanWriter.WriteVarUInt64(handle, (ulong)offset);
+        handleLength += SpanWriter.WriteVarUInt64(handle[handleLength..], (ulong)length);
         var shared = 0;
         if (_indexEntries % _restartInterval == 0)
         {
@@ -255,25 +255,12 @@ internal sealed class RangeWriter
         length = key.Length;
     }
 
-    private static int WriteVarInt(Span<byte> span, long value)
-    {
-        var i = 0;
-        var v = (ulong)value;
-        while (v >= 0x80)
-        {
-            span[i++] = (byte)(v | 0x80);
-            v >>= 7;
-        }
-        span[i++] = (byte)v;
-        return i;
-    }
-
     private static void AppendEntry(ArrayBufferWriter<byte> block, int shared, ReadOnlySpan<byte> unshared, ReadOnlySpan<byte> value)
     {
         var span = block.GetSpan(15 + unshared.Length + value.Length);
-        var n = WriteVarInt(span, shared);
-        n += WriteVarInt(span[n..], unshared.Length);
-        n += WriteVarInt(span[n..], value.Length);
+        var n = SpanWriter.WriteVarUInt64(span, (ulong)shared);
+        n += SpanWriter.WriteVarUInt64(span[n..], (ulong)unshared.Length);
+        n += SpanWriter.WriteVarUInt64(span[n..], (ulong)value.Length);
         unshared.CopyTo(span[n..]);
         n += unshared.Length;
         value.CopyTo(span[n..]);

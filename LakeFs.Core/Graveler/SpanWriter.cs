@@ -7,9 +7,12 @@ namespace LakeFs.Core.Graveler;
 /// <summary>Writes the little binary encodings read back by <see cref="SpanReader"/>.</summary>
 internal static class SpanWriter
 {
-    public static void WriteVarUInt64(this IBufferWriter<byte> writer, ulong value)
+    public static void WriteVarUInt64(this IBufferWriter<byte> writer, ulong value) =>
+        writer.Advance(WriteVarUInt64(writer.GetSpan(10), value));
+
+    /// <summary>Writes <paramref name="value"/> as an unsigned LEB128 varint at the start of <paramref name="span"/>; returns the bytes written.</summary>
+    public static int WriteVarUInt64(Span<byte> span, ulong value)
     {
-        var span = writer.GetSpan(10);
         var i = 0;
         while (value >= 0x80)
         {
@@ -17,7 +20,7 @@ internal static class SpanWriter
             value >>= 7;
         }
         span[i++] = (byte)value;
-        writer.Advance(i);
+        return i;
     }
 
     public static void WriteVarInt64(this IBufferWriter<byte> writer, long value) => writer.WriteVarUInt64((ulong)value);
