@@ -201,35 +201,17 @@ public sealed class AzureBlobObjectStore : IObjectStore
         {
             options.StartFrom = _root + startAfter;
         }
-        var enumerator = _container.GetBlobsAsync(options, cancellationToken).GetAsyncEnumerator(cancellationToken);
-        try
+        var items = SdkListing.ListAsync(
+            _container.GetBlobsAsync(options, cancellationToken),
+            _root.Length,
+            startAfter,
+            item => item.Name,
+            (key, item) => new ObjectStat(key, item.Properties.ContentLength ?? 0, item.Properties.LastModified ?? DateTimeOffset.MinValue, item.Properties.ETag?.ToString()),
+            e => AzureErrors.Map(e, prefix, conditional: false, cancellationToken),
+            cancellationToken);
+        await foreach (var stat in items.ConfigureAwait(false))
         {
-            while (true)
-            {
-                try
-                {
-                    if (!await enumerator.MoveNextAsync().ConfigureAwait(false))
-                    {
-                        yield break;
-                    }
-                }
-                catch (Exception e) when (AzureErrors.Map(e, prefix, conditional: false, cancellationToken) is { } mapped)
-                {
-                    throw mapped;
-                }
-                var item = enumerator.Current;
-                cancellationToken.ThrowIfCancellationRequested();
-                var key = item.Name[_root.Length..];
-                if (startAfter is not null && StorageKeys.Compare(key, startAfter) <= 0)
-                {
-                    continue;
-                }
-                yield return new ObjectStat(key, item.Properties.ContentLength ?? 0, item.Properties.LastModified ?? DateTimeOffset.MinValue, item.Properties.ETag?.ToString());
-            }
-        }
-        finally
-        {
-            await enumerator.DisposeAsync().ConfigureAwait(false);
+            yield return stat;
         }
     }
 

@@ -175,34 +175,17 @@ public sealed class GcsObjectStore : IObjectStore, IDisposable
             // startOffset is inclusive; the key equal to startAfter is skipped below.
             options.StartOffset = _root + startAfter;
         }
-        var enumerator = _client.ListObjectsAsync(_bucket, _root + prefix, options).GetAsyncEnumerator(cancellationToken);
-        try
+        var items = SdkListing.ListAsync(
+            _client.ListObjectsAsync(_bucket, _root + prefix, options),
+            _root.Length,
+            startAfter,
+            item => item.Name,
+            ToStat,
+            e => GcsErrors.Map(e, prefix, conditional: false, cancellationToken),
+            cancellationToken);
+        await foreach (var stat in items.ConfigureAwait(false))
         {
-            while (true)
-            {
-                try
-                {
-                    if (!await enumerator.MoveNextAsync().ConfigureAwait(false))
-                    {
-                        yield break;
-                    }
-                }
-                catch (Exception e) when (GcsErrors.Map(e, prefix, conditional: false, cancellationToken) is { } mapped)
-                {
-                    throw mapped;
-                }
-                var key = enumerator.Current.Name[_root.Length..];
-                cancellationToken.ThrowIfCancellationRequested();
-                if (startAfter is not null && StorageKeys.Compare(key, startAfter) <= 0)
-                {
-                    continue;
-                }
-                yield return ToStat(key, enumerator.Current);
-            }
-        }
-        finally
-        {
-            await enumerator.DisposeAsync().ConfigureAwait(false);
+            yield return stat;
         }
     }
 
