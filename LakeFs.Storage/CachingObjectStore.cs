@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using System.Text;
+using Microsoft.Win32.SafeHandles;
 
 namespace LakeFs.Storage;
 
@@ -176,19 +177,29 @@ public sealed class CachingObjectStore : IObjectStore
             _recency.AddFirst(node);
             path = node.Value.Path;
         }
-        FileStream file;
+        SafeFileHandle file;
         try
         {
             // FileShare.Delete lets eviction remove the file while a reader still has it open.
-            file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read | FileShare.Delete);
+            file = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.Read | FileShare.Delete);
         }
         catch (FileNotFoundException)
         {
             Forget(key);
             return null;
         }
-        long start = Math.Min(range?.Offset ?? 0, file.Length);
-        long length = Math.Min(range?.Length ?? long.MaxValue, file.Length - start);
+        long size;
+        try
+        {
+            size = RandomAccess.GetLength(file);
+        }
+        catch
+        {
+            file.Dispose();
+            throw;
+        }
+        long start = Math.Min(range?.Offset ?? 0, size);
+        long length = Math.Min(range?.Length ?? long.MaxValue, size - start);
         return new Local.LocalReadStream(file, start, length);
     }
 

@@ -48,6 +48,25 @@ public class TreeDiffTests
     }
 
     [Test]
+    public async Task Diff_walks_only_the_changed_block_of_a_range_changed_in_place()
+    {
+        var trees = NewStore(new TreeOptions { BlockSize = 256, MinRangeBytes = 4096, BoundaryBits = 3, MaxRangeBytes = 64 * 1024 });
+        var left = await BuildAsync(trees, Empty, Enumerable.Range(0, 3_000).Select(i => ($"p/{i:D5}", (Entry?)ListCursor.NewEntry($"{i:x8}"))));
+        var middle = left.Ranges[left.Ranges.Count / 2];
+        var range = await trees.GetRangeAsync(middle.Id, CancellationToken.None);
+        var key = Encoding.UTF8.GetString(middle.MinKey);
+        // A new version of the same length: the range keeps its bounds and its block boundaries.
+        var right = await BuildAsync(trees, left, [(key, ListCursor.NewEntry("ffffffff"))]);
+        var before = trees.BlocksSkipped;
+
+        var diff = await DiffAsync(trees, left, right);
+
+        Assert.That(diff.Select(d => d.Key), Is.EqualTo(new[] { key }));
+        Assert.That(range.BlockCount, Is.GreaterThan(2));
+        Assert.That(trees.BlocksSkipped - before, Is.EqualTo(range.BlockCount - 1), "every block but the changed one compared as bytes");
+    }
+
+    [Test]
     public async Task Diff_of_a_tree_with_itself_is_empty_without_opening_a_range()
     {
         var trees = NewStore(Small);

@@ -189,6 +189,45 @@ public abstract class ObjectStoreContractTests
     }
 
     [Test]
+    public async Task Reads_of_every_size_and_seeks_return_the_right_bytes()
+    {
+        byte[] bytes = RandomBytes(20_000, seed: 12);
+        await Store.PutAsync("mixed", new MemoryStream(bytes));
+        byte[] expected = bytes.AsSpan(100, 15_000).ToArray();
+
+        await using var stream = await Store.OpenReadAsync("mixed", new ByteRange(100, 15_000));
+        var read = new List<byte>();
+        int[] sizes = [1, 7, 4096, 3, 5000, 1, 4095, 64];
+        for (int i = 0; read.Count < expected.Length; i++)
+        {
+            if (i % 5 == 4)
+            {
+                int b = stream.ReadByte();
+                Assert.That(b, Is.Not.EqualTo(-1), "ReadByte before the end");
+                read.Add((byte)b);
+                continue;
+            }
+            var buffer = new byte[sizes[i % sizes.Length]];
+            int n = await stream.ReadAsync(buffer);
+            Assert.That(n, Is.GreaterThan(0), "a read before the end returns bytes");
+            read.AddRange(buffer.AsSpan(0, n).ToArray());
+        }
+        AssertSameBytes([.. read], expected);
+        Assert.That(stream.ReadByte(), Is.EqualTo(-1), "the range ends the stream");
+
+        if (stream.CanSeek)
+        {
+            foreach (int position in new[] { 10, 4_000, 9, 14_999, 8_191, 0 })
+            {
+                stream.Position = position;
+                var two = new byte[2];
+                int n = stream.Read(two);
+                Assert.That(two.AsSpan(0, n).ToArray(), Is.EqualTo(expected.AsSpan(position, Math.Min(2, expected.Length - position)).ToArray()), $"at {position}");
+            }
+        }
+    }
+
+    [Test]
     public void Ranged_read_of_a_missing_key_throws_not_found()
     {
         Assert.That(async () => await Store.OpenReadAsync("missing", new ByteRange(0, 1)), Throws.InstanceOf<StorageKeyNotFoundException>());
@@ -230,6 +269,7 @@ public abstract class ObjectStoreContractTests
         Assert.That(async () => await Store.OpenReadAsync("missing"), Throws.InstanceOf<StorageKeyNotFoundException>());
         Assert.That(async () => await Store.OpenReadAsync("dir/missing"), Throws.InstanceOf<StorageKeyNotFoundException>());
         Assert.That(async () => await Store.OpenReadAsync("dir"), Throws.InstanceOf<StorageKeyNotFoundException>());
+        Assert.That(async () => await Store.OpenReadAsync("dir/file/below"), Throws.InstanceOf<StorageKeyNotFoundException>());
         Assert.That(async () => await Store.OpenReadAsync("nowhere/deep/key"), Throws.InstanceOf<StorageKeyNotFoundException>());
     }
 

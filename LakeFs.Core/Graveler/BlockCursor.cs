@@ -13,6 +13,7 @@ internal sealed class BlockCursor
     private readonly int _restartCount;
     private readonly int _entriesEnd;
     private int _pos;
+    private int _entryStart = -1;
     private byte[] _key = new byte[128];
     private int _keyLength;
     private ReadOnlyMemory<byte> _value;
@@ -40,6 +41,9 @@ internal sealed class BlockCursor
 
     public ReadOnlySpan<byte> ValueSpan => _value.Span;
 
+    /// <summary>Whether the cursor is on the block's first entry.</summary>
+    public bool AtFirstEntry => _entryStart == 0;
+
     public bool MoveNext()
     {
         if (_pos >= _entriesEnd)
@@ -47,6 +51,7 @@ internal sealed class BlockCursor
             return false;
         }
         var span = _block.Span[.._entriesEnd];
+        _entryStart = _pos;
         var shared = RangeFormat.ReadVarInt(span, ref _pos, _id);
         var unshared = RangeFormat.ReadVarInt(span, ref _pos, _id);
         var valueLength = RangeFormat.ReadVarInt(span, ref _pos, _id);

@@ -10,6 +10,12 @@ internal sealed class RangeCursor(RangeReader reader)
 
     public ReadOnlyMemory<byte> Value => Positioned.Value;
 
+    /// <summary>Whether the cursor is on the first entry of a data block.</summary>
+    public bool AtBlockStart => _cursor is { AtFirstEntry: true };
+
+    /// <summary>The payload of the data block the cursor is in (its entries and restart points).</summary>
+    public ReadOnlySpan<byte> Block => reader.Block(_block).Span;
+
     private BlockCursor Positioned => _cursor ?? throw new InvalidOperationException("The cursor is not on an entry: call MoveNext or SeekGE first, and check its result.");
 
     public bool MoveNext()
@@ -29,6 +35,13 @@ internal sealed class RangeCursor(RangeReader reader)
             _block++;
             _cursor = new BlockCursor(reader.Id, reader.Block(_block));
         }
+    }
+
+    /// <summary>Moves past the rest of the current block to the first entry of the next one; false at the end.</summary>
+    public bool SkipBlock()
+    {
+        _cursor = null;
+        return MoveNext();
     }
 
     public bool SeekGE(ReadOnlySpan<byte> key)

@@ -56,6 +56,10 @@ internal static class TreeDiff
             {
                 continue;
             }
+            if (l.SkipSharedBlock(r))
+            {
+                continue;
+            }
             var order = l.AtBoundary ? 1 : r.AtBoundary ? -1 : l.Key.SequenceCompareTo(r.Key);
             if (order < 0)
             {
@@ -157,19 +161,32 @@ internal static class TreeDiff
             _cursor = reader.CreateCursor();
             var positioned = !_started ? _cursor.SeekGE(prefix) : _cursor.MoveNext();
             _started = true;
-            if (positioned)
-            {
-                CheckPrefix();
-            }
-            else
-            {
-                _cursor = null;
-            }
+            Moved(positioned);
         }
 
-        public void Advance()
+        /// <summary>
+        /// When this side and <paramref name="other"/> stand on the first entry of byte-equal data blocks, moves both past those blocks: equal
+        /// payloads hold equal entries. Blocks are cut by size inside a range, so after in-place changes (new
+        /// versions of existing paths) the blocks of a changed range still line up and only the changed ones
+        /// are walked entry by entry.
+        /// </summary>
+        public bool SkipSharedBlock(RangeWalker other)
         {
-            if (_cursor!.MoveNext())
+            if (_cursor is not { AtBlockStart: true } mine || other._cursor is not { AtBlockStart: true } theirs || !mine.Block.SequenceEqual(theirs.Block))
+            {
+                return false;
+            }
+            trees.NoteBlockSkipped();
+            Moved(mine.SkipBlock());
+            other.Moved(theirs.SkipBlock());
+            return true;
+        }
+
+        public void Advance() => Moved(_cursor!.MoveNext());
+
+        private void Moved(bool positioned)
+        {
+            if (positioned)
             {
                 CheckPrefix();
             }

@@ -19,11 +19,17 @@ internal sealed class TreeStore(IObjectStore store, TreeOptions options, long ca
     private readonly LruCache<string, MetaRange> _metaRanges = new(cacheBytes / 8, m => m.Cost);
 
     private long _rangeRequests;
+    private long _blocksSkipped;
 
     public TreeOptions Options { get; } = options;
 
     /// <summary>Ranges opened for reading, from the cache or the store: what a diff or commit had to look into.</summary>
     public long RangeRequests => Interlocked.Read(ref _rangeRequests);
+
+    /// <summary>Data blocks that diffs passed over whole because both sides held the same bytes.</summary>
+    public long BlocksSkipped => Interlocked.Read(ref _blocksSkipped);
+
+    public void NoteBlockSkipped() => Interlocked.Increment(ref _blocksSkipped);
 
     public async ValueTask<RangeReader> GetRangeAsync(string id, CancellationToken cancellationToken)
     {

@@ -62,15 +62,19 @@ public sealed class LocalObjectStore : IObjectStore
     private readonly ConcurrentDictionary<string, byte>.AlternateLookup<ReadOnlySpan<char>> _verifiedFolderLookup;
     private long _tempCounter;
     private volatile int _unnamedFiles;
+    private readonly bool _opensNatively;
 
     /// <summary>Opens the folder <paramref name="rootPath"/> as a store, creating it when missing.</summary>
     public LocalObjectStore(string rootPath)
-        : this(rootPath, unnamedFiles: true)
+        : this(rootPath, linuxCalls: true)
     {
     }
 
-    /// <summary>Opens the store; tests turn <paramref name="unnamedFiles"/> off to run the named-temporary-file path.</summary>
-    internal LocalObjectStore(string rootPath, bool unnamedFiles)
+    /// <summary>
+    /// Opens the store; tests turn <paramref name="linuxCalls"/> off to run the portable paths (named temporary
+    /// files for puts, .NET's file open for reads) on Linux too.
+    /// </summary>
+    internal LocalObjectStore(string rootPath, bool linuxCalls)
     {
         ArgumentException.ThrowIfNullOrEmpty(rootPath);
         RootPath = Path.TrimEndingDirectorySeparator(Path.GetFullPath(rootPath));
@@ -78,7 +82,8 @@ public sealed class LocalObjectStore : IObjectStore
         _rootWithSeparator = Path.EndsInDirectorySeparator(RootPath) ? RootPath : RootPath + Path.DirectorySeparatorChar;
         _tempStem = TempPrefix + Convert.ToHexStringLower(Guid.NewGuid().ToByteArray(), 0, 8) + "-";
         _verifiedFolderLookup = _verifiedFolders.GetAlternateLookup<ReadOnlySpan<char>>();
-        _unnamedFiles = unnamedFiles ? UnnamedFilesUnknown : UnnamedFilesOff;
+        _unnamedFiles = linuxCalls ? UnnamedFilesUnknown : UnnamedFilesOff;
+        _opensNatively = linuxCalls && NativeMethods.OpenRegularFileSupported;
     }
 
     /// <summary>The full path of the store's root folder.</summary>
@@ -308,11 +313,36 @@ public sealed class LocalObjectStore : IObjectStore
 
     private Stream OpenRead(string key, ByteRange? range)
     {
+        var (file, length) = _opensNatively ? OpenNative(key) : OpenPortable(key);
+        long offset = Math.Min(range?.Offset ?? 0, length);
+        long count = Math.Min(range?.Length ?? long.MaxValue, length - offset);
+        return new LocalReadStream(file, offset, count);
+    }
+
+    /// <summary>Opens the key's file with two system calls; a symbolic link in its place is refused like anywhere else.</summary>
+    private (SafeFileHandle File, long Length) OpenNative(string key)
+    {
+        ValidateKey(key);
+        if (!EnsureFolder(key, key.LastIndexOf('/'), create: false))
+        {
+            throw NotFound(key);
+        }
+        int fd = NativeMethods.OpenRegularFile(FullPath(key), out long size, out int errno);
+        return fd >= 0 ? (new SafeFileHandle(fd, ownsHandle: true), size) : errno switch
+        {
+            NativeMethods.ENOENT or NativeMethods.ENOTDIR or NativeMethods.EISDIR => throw NotFound(key),
+            NativeMethods.ELOOP => throw SymbolicLink(key),
+            _ => throw new StorageException($"Cannot read '{key}' under '{RootPath}': errno {errno}."),
+        };
+    }
+
+    private (SafeFileHandle File, long Length) OpenPortable(string key)
+    {
         string path = ExistingFile(key) ?? throw NotFound(key);
-        FileStream stream;
+        SafeFileHandle file;
         try
         {
-            stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+            file = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
         }
         catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
         {
@@ -322,10 +352,15 @@ public sealed class LocalObjectStore : IObjectStore
         {
             throw new StorageException($"Cannot read '{key}' under '{RootPath}': {e.Message}", e);
         }
-        long length = stream.Length;
-        long offset = Math.Min(range?.Offset ?? 0, length);
-        long count = Math.Min(range?.Length ?? long.MaxValue, length - offset);
-        return new LocalReadStream(stream, offset, count);
+        try
+        {
+            return (file, RandomAccess.GetLength(file));
+        }
+        catch
+        {
+            file.Dispose();
+            throw;
+        }
     }
 
     private ObjectStat? Stat(string key)
@@ -485,7 +520,7 @@ public sealed class LocalObjectStore : IObjectStore
         }
         if ((attributes & FileAttributes.ReparsePoint) != 0)
         {
-            throw StorageKeys.Invalid(key, "it passes through a symbolic link, which the local store never follows");
+            throw SymbolicLink(key);
         }
         return (attributes & FileAttributes.Directory) != 0 ? EntryKind.Folder : EntryKind.File;
     }
@@ -664,6 +699,9 @@ public sealed class LocalObjectStore : IObjectStore
 
     private static StorageKeyExistsException Exists(string key, Exception? inner) =>
         new($"An object with key '{key}' already exists.", inner);
+
+    private static InvalidStorageKeyException SymbolicLink(string key) =>
+        StorageKeys.Invalid(key, "it passes through a symbolic link, which the local store never follows");
 
     private static StorageKeyNotFoundException NotFound(string key, Exception? inner = null) =>
         new($"No object has key '{key}'.", inner);

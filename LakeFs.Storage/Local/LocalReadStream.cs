@@ -1,24 +1,32 @@
+using Microsoft.Win32.SafeHandles;
+
 namespace LakeFs.Storage.Local;
 
 /// <summary>
-/// A read-only, seekable view of bytes [start, start + length) of a local file; owns the file stream.
-/// Asynchronous reads complete synchronously: a local read is a page-cache copy or a short disk read, and the
-/// file stream's asynchronous path would only add a thread-pool round trip per read (on Unix it runs the same
-/// blocking read on a pool thread).
+/// A read-only, seekable view of bytes [start, start + length) of a local file; owns the file handle. A read of
+/// 4 KiB or more is one positional read (pread) straight into the caller's buffer; smaller reads are served
+/// from a 4 KiB read-ahead, so a reader that takes a few bytes at a time does not pay a system call for each.
+/// Asynchronous reads complete synchronously: a local read is a page-cache copy or a short disk read, and an
+/// asynchronous path would only add a thread-pool round trip per read (on Unix it runs the same blocking read
+/// on a pool thread).
 /// </summary>
 internal sealed class LocalReadStream : Stream
 {
-    private readonly FileStream _file;
+    private readonly SafeFileHandle _file;
     private readonly long _start;
     private readonly long _length;
-    private long _position;
+    private const int ReadAhead = 4096;
 
-    public LocalReadStream(FileStream file, long start, long length)
+    private long _position;
+    private byte[]? _ahead;
+    private long _aheadStart;
+    private int _aheadLength;
+
+    public LocalReadStream(SafeFileHandle file, long start, long length)
     {
         _file = file;
         _start = start;
         _length = length;
-        _file.Position = start;
     }
 
     public override bool CanRead => true;
@@ -39,12 +47,29 @@ internal sealed class LocalReadStream : Stream
 
     public override int Read(Span<byte> buffer)
     {
-        int allowed = (int)Math.Min(buffer.Length, Math.Max(0, _length - _position));
-        if (allowed == 0)
+        long remaining = _length - _position;
+        if (remaining <= 0 || buffer.IsEmpty)
         {
             return 0;
         }
-        int n = _file.Read(buffer[..allowed]);
+        int n;
+        if (_position >= _aheadStart && _position < _aheadStart + _aheadLength)
+        {
+            n = (int)Math.Min(buffer.Length, _aheadStart + _aheadLength - _position);
+            _ahead.AsSpan((int)(_position - _aheadStart), n).CopyTo(buffer);
+        }
+        else if (buffer.Length >= ReadAhead)
+        {
+            n = RandomAccess.Read(_file, buffer[..(int)Math.Min(buffer.Length, remaining)], _start + _position);
+        }
+        else
+        {
+            _ahead ??= new byte[ReadAhead];
+            _aheadStart = _position;
+            _aheadLength = RandomAccess.Read(_file, _ahead.AsSpan(0, (int)Math.Min(ReadAhead, remaining)), _start + _position);
+            n = Math.Min(buffer.Length, _aheadLength);
+            _ahead.AsSpan(0, n).CopyTo(buffer);
+        }
         _position += n;
         return n;
     }
@@ -78,7 +103,6 @@ internal sealed class LocalReadStream : Stream
             _ => throw new ArgumentOutOfRangeException(nameof(origin)),
         };
         ArgumentOutOfRangeException.ThrowIfNegative(target, nameof(offset));
-        _file.Position = _start + Math.Min(target, _length);
         _position = target;
         return target;
     }

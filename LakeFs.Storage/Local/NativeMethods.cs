@@ -18,6 +18,7 @@ internal static partial class NativeMethods
     public const int EISDIR = 21;
     public const int EINVAL = 22;
     public const int EOPNOTSUPP = 95;
+    public const int ELOOP = 40;
 
     private const string LibC = "libc";
 
@@ -43,6 +44,17 @@ internal static partial class NativeMethods
         _ => 0,
     };
 
+    /// <summary>O_NOFOLLOW: 0400000 on x64 (asm-generic), 0100000 on arm64. Zero where not verified.</summary>
+    private static readonly int OpenNoFollowFlag = !OperatingSystem.IsLinux() ? 0 : RuntimeInformation.ProcessArchitecture switch
+    {
+        Architecture.X64 => 0x20000,
+        Architecture.Arm64 => 0x8000,
+        _ => 0,
+    };
+
+    /// <summary>Whether <see cref="OpenRegularFile"/> may be used: Linux on an architecture whose flags are verified.</summary>
+    public static bool OpenRegularFileSupported => OpenNoFollowFlag != 0;
+
     /// <summary>Whether <see cref="OpenUnnamedFile"/> may be tried: Linux on an architecture whose flag is verified.</summary>
     public static bool UnnamedFilesSupported => OpenUnnamedFlag != 0;
 
@@ -64,6 +76,10 @@ internal static partial class NativeMethods
 
     [LibraryImport(LibC, EntryPoint = "linkat", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     private static partial int LinkAt(int oldFolderFd, string oldPath, int newFolderFd, string newPath, int flags);
+
+    // statx has one layout on every Linux architecture, unlike struct stat.
+    [LibraryImport(LibC, EntryPoint = "statx", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static unsafe partial int Statx(int folderFd, string path, int flags, uint mask, byte* buffer);
 
     [LibraryImport(LibC, EntryPoint = "fsync", SetLastError = true)]
     private static partial int Fsync(int fd);
@@ -114,5 +130,44 @@ internal static partial class NativeMethods
     {
         string source = "/proc/self/fd/" + fd.ToString(CultureInfo.InvariantCulture);
         return LinkAt(AtCurrentFolder, source, AtCurrentFolder, path, AtSymlinkFollow) == 0 ? 0 : Marshal.GetLastPInvokeError();
+    }
+
+    /// <summary>
+    /// Opens <paramref name="path"/> for reading when it is a regular file and not a symbolic link, in two system
+    /// calls (open with O_NOFOLLOW, statx of the descriptor), where .NET's file open spends five (lstat, open,
+    /// fstat, flock, and flock again on close): the local store reads every range of a diff or a commit this way.
+    /// </summary>
+    /// <returns>The descriptor with the file's size, or -1 with the errno: ELOOP for a symbolic link, EISDIR for
+    /// anything but a regular file.</returns>
+    public static unsafe int OpenRegularFile(string path, out long size, out int errno)
+    {
+        const int ReadOnly = 0;
+        const int AtEmptyPath = 0x1000;
+        const uint WantTypeAndSize = 0x1 | 0x200; // STATX_TYPE | STATX_SIZE
+        const int ModeOffset = 28, SizeOffset = 40;
+        const int TypeMask = 0xF000, RegularFile = 0x8000;
+        size = 0;
+        int fd = Open(path, ReadOnly | OpenNoFollowFlag | OpenCloseOnExec);
+        if (fd < 0)
+        {
+            errno = Marshal.GetLastPInvokeError();
+            return -1;
+        }
+        byte* buffer = stackalloc byte[256];
+        if (Statx(fd, string.Empty, AtEmptyPath, WantTypeAndSize, buffer) != 0)
+        {
+            errno = Marshal.GetLastPInvokeError();
+            _ = Close(fd);
+            return -1;
+        }
+        if ((*(ushort*)(buffer + ModeOffset) & TypeMask) != RegularFile)
+        {
+            _ = Close(fd);
+            errno = EISDIR;
+            return -1;
+        }
+        size = *(long*)(buffer + SizeOffset);
+        errno = 0;
+        return fd;
     }
 }

@@ -8,11 +8,12 @@ namespace LakeFs.Core.Tests.Storage.Local;
 
 /// <summary>
 /// The object-store contract run against <see cref="LocalObjectStore"/>, plus what only a local folder can get wrong;
-/// once as it runs (unnamed files where the platform has them) and once forced onto named temporary files.
+/// once as it runs (Linux system calls where the platform has them: unnamed files for puts, two-call opens for
+/// reads) and once forced onto the portable paths (named temporary files, .NET's file open).
 /// </summary>
 [TestFixture(true)]
 [TestFixture(false)]
-public sealed class LocalObjectStoreContractTests(bool unnamedFiles) : ObjectStoreContractTests
+public sealed class LocalObjectStoreContractTests(bool linuxCalls) : ObjectStoreContractTests
 {
     private TempDirectory _temp = null!;
     private TempDirectory _outside = null!;
@@ -23,7 +24,7 @@ public sealed class LocalObjectStoreContractTests(bool unnamedFiles) : ObjectSto
     {
         _temp = new TempDirectory();
         _outside = new TempDirectory();
-        return Task.FromResult<IObjectStore>(new LocalObjectStore(Root, unnamedFiles));
+        return Task.FromResult<IObjectStore>(new LocalObjectStore(Root, linuxCalls));
     }
 
     [TearDown]
@@ -137,7 +138,7 @@ public sealed class LocalObjectStoreContractTests(bool unnamedFiles) : ObjectSto
     {
         await PutTextAsync("k", "x");
 
-        bool expected = unnamedFiles
+        bool expected = linuxCalls
             && OperatingSystem.IsLinux()
             && RuntimeInformation.ProcessArchitecture is Architecture.X64 or Architecture.Arm64;
         Assert.That(LocalStore.WritesUnnamedFiles, Is.EqualTo(expected), "O_TMPFILE needs Linux 3.11+, a file system with it and /proc");
