@@ -480,7 +480,7 @@ public sealed partial class Repository : IAsyncDisposable
     {
         if (!ifNoneMatch)
         {
-            if (!_refs.BranchExists(branch))
+            if (!_refs.BranchSeen(branch))
             {
                 throw new BranchNotFoundException($"Branch '{branch}' does not exist.");
             }
