@@ -5,15 +5,15 @@ namespace LakeFs.Core.Graveler;
 /// <summary>One record of a metarange: a range file and the keys it covers.</summary>
 internal sealed record RangeRef(string Id, byte[] MinKey, byte[] MaxKey, long Count, long Bytes)
 {
-    /// <summary>The metarange value of this record (the key is <see cref="MaxKey"/>).</summary>
-    public byte[] EncodeValue()
+    /// <summary>Appends the metarange value of this record (the key is <see cref="MaxKey"/>) to <paramref name="writer"/>.</summary>
+    public void EncodeValue(IBufferWriter<byte> writer)
     {
-        var writer = new ArrayBufferWriter<byte>(64 + MinKey.Length);
-        writer.WriteBytes(Convert.FromHexString(Id));
+        Span<byte> id = stackalloc byte[Id.Length / 2];
+        Convert.FromHexString(Id, id, out _, out var written);
+        writer.WriteBytes(id[..written]);
         writer.WriteBytes(MinKey);
         writer.WriteVarInt64(Count);
         writer.WriteVarInt64(Bytes);
-        return writer.WrittenSpan.ToArray();
     }
 
     public static RangeRef Decode(ReadOnlySpan<byte> maxKey, ReadOnlySpan<byte> value)

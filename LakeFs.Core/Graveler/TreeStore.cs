@@ -19,6 +19,10 @@ internal sealed class TreeStore(IObjectStore store, TreeOptions options, long ca
     private readonly LruCache<string, MetaRange> _metaRanges = new(cacheBytes / 8, m => m.Cost);
 
     private long _rangeRequests;
+
+    // One metarange writer kept between commits (taken and put back atomically; a concurrent commit that finds it
+    // taken uses a fresh one): every commit rewrites its metarange, and fresh buffers cost page faults each time.
+    private MetaRangeWriter? _metaRangeWriter;
     private long _blocksSkipped;
 
     public TreeOptions Options { get; } = options;
@@ -103,26 +107,27 @@ internal sealed class TreeStore(IObjectStore store, TreeOptions options, long ca
     /// <summary>Writes the metarange of <paramref name="ranges"/> and returns its id.</summary>
     public async Task<MetaRange> PutMetaRangeAsync(IReadOnlyList<RangeRef> ranges, CancellationToken cancellationToken)
     {
-        ReadOnlyMemory<byte> bytes;
         string id;
         if (ranges.Count == 0)
         {
             // The empty tree is the empty file; its id is the SHA-256 of no bytes, like every other id.
-            bytes = ReadOnlyMemory<byte>.Empty;
             id = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(ReadOnlySpan<byte>.Empty));
+            await PutFileAsync(MetaRangePrefix + id, ReadOnlyMemory<byte>.Empty, cancellationToken).ConfigureAwait(false);
         }
         else
         {
-            var writer = new RangeWriter(Options.BlockSize);
-            foreach (var range in ranges)
+            var writer = Interlocked.Exchange(ref _metaRangeWriter, null) ?? new MetaRangeWriter(Options.BlockSize);
+            try
             {
-                writer.Add(range.MaxKey, range.EncodeValue());
+                var file = writer.Write(ranges);
+                id = file.Id;
+                await PutFileAsync(MetaRangePrefix + id, file.Bytes, cancellationToken).ConfigureAwait(false);
             }
-            var file = writer.FinishInPlace();
-            bytes = file.Bytes;
-            id = file.Id;
+            finally
+            {
+                _metaRangeWriter = writer;
+            }
         }
-        await PutFileAsync(MetaRangePrefix + id, bytes, cancellationToken).ConfigureAwait(false);
         var metaRange = new MetaRange(id, [.. ranges]);
         _metaRanges.Add(id, metaRange);
         return metaRange;
@@ -178,6 +183,26 @@ internal sealed class TreeStore(IObjectStore store, TreeOptions options, long ca
         catch (StorageKeyNotFoundException e)
         {
             throw new Errors.CorruptDataException($"The {kind} file '{id}' is missing from the object store.", e);
+        }
+    }
+
+    /// <summary>Encodes metaranges into buffers it keeps: a record's value and the file.</summary>
+    private sealed class MetaRangeWriter(int blockSize)
+    {
+        private readonly RangeWriter _file = new(blockSize);
+        private readonly ArrayBufferWriter<byte> _value = new(256);
+
+        /// <summary>The metarange file of <paramref name="ranges"/>; its bytes are valid until the next call.</summary>
+        public RangeFile Write(IReadOnlyList<RangeRef> ranges)
+        {
+            _file.Reset();
+            foreach (var range in ranges)
+            {
+                _value.ResetWrittenCount();
+                range.EncodeValue(_value);
+                _file.Add(range.MaxKey, _value.WrittenSpan);
+            }
+            return _file.FinishInPlace();
         }
     }
 }
