@@ -67,6 +67,24 @@ public class TreeDiffTests
     }
 
     [Test]
+    public async Task A_diff_left_midway_and_a_build_give_their_buffers_back_for_the_next_pass()
+    {
+        var trees = NewStore(Small);
+        var left = await BuildAsync(trees, Empty, Enumerable.Range(0, 3_000).Select(i => ($"p/{i:D5}", (Entry?)ListCursor.NewEntry($"{i:x8}"))));
+        var right = await BuildAsync(trees, left, Enumerable.Range(0, 3_000).Where(i => i % 100 == 0).Select(i => ($"p/{i:D5}", (Entry?)ListCursor.NewEntry("ffffffff"))));
+        var pooled = trees.PooledScratchCount;
+        Assert.That(pooled, Is.GreaterThan(0), "builds return their read buffers");
+
+        await foreach (var _ in TreeDiff.DiffAsync(trees, left, right, [], CancellationToken.None))
+        {
+            Assert.That(trees.PooledScratchCount, Is.EqualTo(Math.Max(0, pooled - 2)), "a diff holds one buffer per side");
+            break;
+        }
+
+        Assert.That(trees.PooledScratchCount, Is.EqualTo(pooled), "leaving the diff early gives both back");
+    }
+
+    [Test]
     public async Task Diff_of_a_tree_with_itself_is_empty_without_opening_a_range()
     {
         var trees = NewStore(Small);

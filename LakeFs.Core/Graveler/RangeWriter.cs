@@ -42,6 +42,9 @@ internal sealed class RangeWriter
 
     public bool IsEmpty => Count == 0;
 
+    /// <summary>Bytes the writer's file buffer holds (it grows to the largest file written).</summary>
+    public int BufferCapacity => _file.Capacity;
+
     /// <summary>The exact size the file would have if finished now; 0 when empty.</summary>
     public long EstimatedSize
     {

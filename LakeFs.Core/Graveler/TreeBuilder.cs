@@ -12,16 +12,33 @@ namespace LakeFs.Core.Graveler;
 /// </summary>
 internal sealed class TreeBuilder(TreeStore trees)
 {
-    private readonly RangeWriter _writer = new(trees.Options.BlockSize);
     private readonly List<RangeRef> _ranges = [];
-    private readonly ArrayBufferWriter<byte> _scratch = new();
+    private RangeWriter _writer = null!;
+    private ArrayBufferWriter<byte> _scratch = null!;
     private readonly ulong _boundaryMask = (1UL << trees.Options.BoundaryBits) - 1;
     private long _changes;
     private long _entriesWritten;
     private int _rangesWritten;
     private int _rangesReused;
 
+    /// <summary>Builds the tree; call once per builder.</summary>
     public async Task<(MetaRange Tree, CommitStatistics Statistics)> BuildAsync(
+        MetaRange baseTree, EntryCursor changes, CancellationToken cancellationToken)
+    {
+        _writer = trees.RentWriter();
+        _scratch = trees.RentScratch();
+        try
+        {
+            return await BuildRangesAsync(baseTree, changes, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            trees.Return(_scratch);
+            trees.Return(_writer);
+        }
+    }
+
+    private async Task<(MetaRange Tree, CommitStatistics Statistics)> BuildRangesAsync(
         MetaRange baseTree, EntryCursor changes, CancellationToken cancellationToken)
     {
         var hasChange = await changes.MoveNextAsync(cancellationToken).ConfigureAwait(false);

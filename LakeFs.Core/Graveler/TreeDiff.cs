@@ -23,8 +23,8 @@ internal static class TreeDiff
         {
             yield break;
         }
-        var l = new RangeWalker(trees, left, prefix);
-        var r = new RangeWalker(trees, right, prefix);
+        using var l = new RangeWalker(trees, left, prefix);
+        using var r = new RangeWalker(trees, right, prefix);
         while (true)
         {
             if (l.AtBoundary && r.AtBoundary)
@@ -107,12 +107,12 @@ internal static class TreeDiff
 
     /// <summary>
     /// One side of a diff: either between ranges (next range known, not opened) or on an entry inside a range.
-    /// A diff is one pass, so ranges are read through one scratch buffer per side (see
+    /// A diff is one pass, so ranges are read through one scratch buffer per side, lent by the store (see
     /// <see cref="TreeStore.GetRangeForPassAsync"/>): a value is valid until its side moves to the next range.
     /// </summary>
-    private sealed class RangeWalker(TreeStore trees, MetaRange tree, byte[] prefix)
+    private sealed class RangeWalker(TreeStore trees, MetaRange tree, byte[] prefix) : IDisposable
     {
-        private readonly ArrayBufferWriter<byte> _scratch = new();
+        private readonly ArrayBufferWriter<byte> _scratch = trees.RentScratch();
         private int _index = tree.FindRange(prefix);
         private RangeCursor? _cursor;
         private bool _started;
@@ -130,6 +130,13 @@ internal static class TreeDiff
         public bool Done => AtBoundary && NextRange is null;
 
         public void SkipRange() => _index++;
+
+        /// <summary>Gives the read buffer back; the walker's values are invalid afterwards.</summary>
+        public void Dispose()
+        {
+            _cursor = null;
+            trees.Return(_scratch);
+        }
 
         /// <summary>Enters the next range when the other side's current key has reached its first key. False when not entered.</summary>
         public async ValueTask<bool> EnterIfNeededAsync(RangeWalker other, CancellationToken cancellationToken)

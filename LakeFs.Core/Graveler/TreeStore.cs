@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Collections.Concurrent;
 using System.Runtime.InteropServices;
 using LakeFs.Storage;
 
@@ -20,9 +21,14 @@ internal sealed class TreeStore(IObjectStore store, TreeOptions options, long ca
 
     private long _rangeRequests;
 
-    // One metarange writer kept between commits (taken and put back atomically; a concurrent commit that finds it
-    // taken uses a fresh one): every commit rewrites its metarange, and fresh buffers cost page faults each time.
-    private MetaRangeWriter? _metaRangeWriter;
+    // Buffers lent to passes and builders and taken back when they finish. Every commit, diff and merge needs a
+    // range writer and read buffers as large as its largest range; fresh ones cost page faults each time, which
+    // dominated small commits on this project's VM (1 change in a 2,966-entry range: 9.8 ms, most of it
+    // faulting in new buffers). At most a few of each are kept, none over MaxPooledBytes.
+    private const int MaxPooled = 8;
+    private const int MaxPooledBytes = 8 * 1024 * 1024;
+    private readonly ConcurrentQueue<ArrayBufferWriter<byte>> _scratchPool = new();
+    private readonly ConcurrentQueue<RangeWriter> _writerPool = new();
     private long _blocksSkipped;
 
     public TreeOptions Options { get; } = options;
@@ -65,6 +71,35 @@ internal sealed class TreeStore(IObjectStore store, TreeOptions options, long ca
         }
         var bytes = await ReadFileAsync(RangePrefix + id, "range", id, scratch, cancellationToken).ConfigureAwait(false);
         return RangeReader.Open(id, bytes);
+    }
+
+    /// <summary>An empty buffer for range reads (<see cref="GetRangeForPassAsync"/>); give it back with <see cref="Return(ArrayBufferWriter{byte})"/>.</summary>
+    public ArrayBufferWriter<byte> RentScratch() => _scratchPool.TryDequeue(out var scratch) ? scratch : new ArrayBufferWriter<byte>();
+
+    /// <summary>Takes back a buffer from <see cref="RentScratch"/>; nothing read into it may be used afterwards.</summary>
+    public void Return(ArrayBufferWriter<byte> scratch)
+    {
+        if (_scratchPool.Count < MaxPooled && scratch.Capacity <= MaxPooledBytes)
+        {
+            scratch.ResetWrittenCount();
+            _scratchPool.Enqueue(scratch);
+        }
+    }
+
+    /// <summary>Read buffers given back and waiting for reuse.</summary>
+    internal int PooledScratchCount => _scratchPool.Count;
+
+    /// <summary>An empty range writer with this store's block size; give it back with <see cref="Return(RangeWriter)"/>.</summary>
+    public RangeWriter RentWriter() => _writerPool.TryDequeue(out var writer) ? writer : new RangeWriter(Options.BlockSize);
+
+    /// <summary>Takes back a writer from <see cref="RentWriter"/>; bytes it finished in place may not be used afterwards.</summary>
+    public void Return(RangeWriter writer)
+    {
+        if (_writerPool.Count < MaxPooled && writer.BufferCapacity <= MaxPooledBytes)
+        {
+            writer.Reset();
+            _writerPool.Enqueue(writer);
+        }
     }
 
     public async ValueTask<MetaRange> GetMetaRangeAsync(string id, CancellationToken cancellationToken)
@@ -116,16 +151,24 @@ internal sealed class TreeStore(IObjectStore store, TreeOptions options, long ca
         }
         else
         {
-            var writer = Interlocked.Exchange(ref _metaRangeWriter, null) ?? new MetaRangeWriter(Options.BlockSize);
+            var writer = RentWriter();
+            var value = RentScratch();
             try
             {
-                var file = writer.Write(ranges);
+                foreach (var range in ranges)
+                {
+                    value.ResetWrittenCount();
+                    range.EncodeValue(value);
+                    writer.Add(range.MaxKey, value.WrittenSpan);
+                }
+                var file = writer.FinishInPlace();
                 id = file.Id;
                 await PutFileAsync(MetaRangePrefix + id, file.Bytes, cancellationToken).ConfigureAwait(false);
             }
             finally
             {
-                _metaRangeWriter = writer;
+                Return(value);
+                Return(writer);
             }
         }
         var metaRange = new MetaRange(id, [.. ranges]);
@@ -183,26 +226,6 @@ internal sealed class TreeStore(IObjectStore store, TreeOptions options, long ca
         catch (StorageKeyNotFoundException e)
         {
             throw new Errors.CorruptDataException($"The {kind} file '{id}' is missing from the object store.", e);
-        }
-    }
-
-    /// <summary>Encodes metaranges into buffers it keeps: a record's value and the file.</summary>
-    private sealed class MetaRangeWriter(int blockSize)
-    {
-        private readonly RangeWriter _file = new(blockSize);
-        private readonly ArrayBufferWriter<byte> _value = new(256);
-
-        /// <summary>The metarange file of <paramref name="ranges"/>; its bytes are valid until the next call.</summary>
-        public RangeFile Write(IReadOnlyList<RangeRef> ranges)
-        {
-            _file.Reset();
-            foreach (var range in ranges)
-            {
-                _value.ResetWrittenCount();
-                range.EncodeValue(_value);
-                _file.Add(range.MaxKey, _value.WrittenSpan);
-            }
-            return _file.FinishInPlace();
         }
     }
 }
