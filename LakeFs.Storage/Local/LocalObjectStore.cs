@@ -62,7 +62,7 @@ public sealed class LocalObjectStore : IObjectStore
     private readonly ConcurrentDictionary<string, byte>.AlternateLookup<ReadOnlySpan<char>> _verifiedFolderLookup;
     private long _tempCounter;
     private volatile int _unnamedFiles;
-    private readonly bool _opensNatively;
+    private volatile bool _opensNatively;
 
     /// <summary>Opens the folder <paramref name="rootPath"/> as a store, creating it when missing.</summary>
     public LocalObjectStore(string rootPath)
@@ -328,11 +328,17 @@ public sealed class LocalObjectStore : IObjectStore
             throw NotFound(key);
         }
         int fd = NativeMethods.OpenRegularFile(FullPath(key), out long size, out int errno);
+        if (errno == NativeMethods.ENOSYS)
+        {
+            // A kernel or sandbox without statx: .NET's open from now on.
+            _opensNatively = false;
+            return OpenPortable(key);
+        }
         return fd >= 0 ? (new SafeFileHandle(fd, ownsHandle: true), size) : errno switch
         {
             NativeMethods.ENOENT or NativeMethods.ENOTDIR or NativeMethods.EISDIR => throw NotFound(key),
             NativeMethods.ELOOP => throw SymbolicLink(key),
-            _ => throw new StorageException($"Cannot read '{key}' under '{RootPath}': errno {errno}."),
+            _ => throw new StorageException($"Cannot read '{key}' under '{RootPath}': {Marshal.GetPInvokeErrorMessage(errno)}."),
         };
     }
 

@@ -18,6 +18,7 @@ internal static partial class NativeMethods
     public const int EISDIR = 21;
     public const int EINVAL = 22;
     public const int EOPNOTSUPP = 95;
+    public const int ENOSYS = 38;
     public const int ELOOP = 40;
 
     private const string LibC = "libc";

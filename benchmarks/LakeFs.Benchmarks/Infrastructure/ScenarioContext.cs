@@ -43,27 +43,11 @@ public sealed class ScenarioContext(BenchmarkOptions options, string tempRoot, F
     /// Runs <paramref name="run"/> warm-up + measured times. Each call does its own setup and returns the measured
     /// value (it times only what it measures). The working set is sampled across the measured runs.
     /// </summary>
-    /// <summary>
-    /// Once per metric, before its warm-up: a full blocking collection, so that no run pays for collecting what
-    /// setup or an earlier scenario left behind. Found on the clustered 1-change commit, whose first pick sorted
-    /// 1,000,000 paths: background collections of that garbage ran during the measured commits (CPU per run
-    /// 27.6 ms against 10.7 ms for the random pick). Not before every run: a compacting collection hands memory
-    /// back, and on this machine the next run's page faults on it cost more than the collection saved
-    /// (commit of 10,000 random changes 376 → 589 ms with a collection before each run).
-    /// </summary>
-    private static void CollectGarbage()
-    {
-        GC.Collect();
-        GC.WaitForPendingFinalizers();
-        GC.Collect();
-    }
-
     public async Task<Metric> MeasureAsync(
         string name, string unit, Func<int, Task<double>> run, Goal? goal = null, int? runs = null, int? warmups = null, string? note = null)
     {
         var warm = warmups ?? Options.Warmups;
         var count = runs ?? Options.Runs;
-        CollectGarbage();
         for (var i = 0; i < warm; i++)
         {
             PageCache.FlushDirty();
