@@ -5,13 +5,14 @@ namespace LakeFs.Core.Graveler;
 /// <summary>
 /// Walks the entries of one block: prefix-compressed keys with a full key at each restart point, the restart
 /// offsets and their count at the block's end. Every bound is checked: a malformed block is corrupt data.
+/// A cursor can be moved to another block of the same file (<see cref="Reset"/>), keeping its key buffer.
 /// </summary>
 internal sealed class BlockCursor
 {
     private readonly string _id;
-    private readonly ReadOnlyMemory<byte> _block;
-    private readonly int _restartCount;
-    private readonly int _entriesEnd;
+    private ReadOnlyMemory<byte> _block;
+    private int _restartCount;
+    private int _entriesEnd;
     private int _pos;
     private int _entryStart = -1;
     private byte[] _key = new byte[128];
@@ -21,18 +22,29 @@ internal sealed class BlockCursor
     public BlockCursor(string id, ReadOnlyMemory<byte> block)
     {
         _id = id;
-        _block = block;
+        Reset(block);
+    }
+
+    /// <summary>Moves the cursor to the start of <paramref name="block"/> (before its first entry).</summary>
+    public void Reset(ReadOnlyMemory<byte> block)
+    {
         var span = block.Span;
         if (span.Length < 4)
         {
-            throw RangeFormat.Corrupt(id, "a block is too short");
+            throw RangeFormat.Corrupt(_id, "a block is too short");
         }
-        _restartCount = BinaryPrimitives.ReadInt32LittleEndian(span[^4..]);
-        if (_restartCount < 1 || _restartCount > (span.Length - 4) / 4)
+        var restartCount = BinaryPrimitives.ReadInt32LittleEndian(span[^4..]);
+        if (restartCount < 1 || restartCount > (span.Length - 4) / 4)
         {
-            throw RangeFormat.Corrupt(id, "a block's restart count is out of range");
+            throw RangeFormat.Corrupt(_id, "a block's restart count is out of range");
         }
-        _entriesEnd = span.Length - 4 * (_restartCount + 1);
+        _block = block;
+        _restartCount = restartCount;
+        _entriesEnd = span.Length - 4 * (restartCount + 1);
+        _pos = 0;
+        _entryStart = -1;
+        _keyLength = 0;
+        _value = default;
     }
 
     public ReadOnlySpan<byte> Key => _key.AsSpan(0, _keyLength);

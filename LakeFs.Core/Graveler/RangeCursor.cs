@@ -5,6 +5,7 @@ internal sealed class RangeCursor(RangeReader reader)
 {
     private int _block = -1;
     private BlockCursor? _cursor;
+    private BlockCursor? _spare;
 
     public ReadOnlySpan<byte> Key => Positioned.Key;
 
@@ -33,7 +34,7 @@ internal sealed class RangeCursor(RangeReader reader)
                 return false;
             }
             _block++;
-            _cursor = new BlockCursor(reader.Id, reader.Block(_block));
+            _cursor = Open(_block);
         }
     }
 
@@ -52,7 +53,22 @@ internal sealed class RangeCursor(RangeReader reader)
             _cursor = null;
             return false;
         }
-        _cursor = new BlockCursor(reader.Id, reader.Block(_block));
+        _cursor = Open(_block);
         return _cursor.SeekGE(key) || MoveNext();
+    }
+
+    /// <summary>A cursor on <paramref name="block"/>: one block cursor is reused for every block the range cursor enters.</summary>
+    private BlockCursor Open(int block)
+    {
+        var data = reader.Block(block);
+        if (_spare is null)
+        {
+            _spare = new BlockCursor(reader.Id, data);
+        }
+        else
+        {
+            _spare.Reset(data);
+        }
+        return _spare;
     }
 }

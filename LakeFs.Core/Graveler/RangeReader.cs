@@ -11,20 +11,22 @@ namespace LakeFs.Core.Graveler;
 internal sealed class RangeReader
 {
     private readonly ReadOnlyMemory<byte> _file;
-    private readonly byte[][] _lastKeys;
+    private readonly byte[] _lastKeys;
+    private readonly int[] _lastKeyStarts;
     private readonly int[] _offsets;
     private readonly int[] _lengths;
     private readonly bool[] _verified;
 
-    private RangeReader(string id, ReadOnlyMemory<byte> file, RangeProperties properties, byte[][] lastKeys, int[] offsets, int[] lengths)
+    private RangeReader(string id, ReadOnlyMemory<byte> file, RangeProperties properties, byte[] lastKeys, int[] lastKeyStarts, int[] offsets, int[] lengths)
     {
         Id = id;
         _file = file;
         Properties = properties;
         _lastKeys = lastKeys;
+        _lastKeyStarts = lastKeyStarts;
         _offsets = offsets;
         _lengths = lengths;
-        _verified = new bool[lastKeys.Length];
+        _verified = new bool[offsets.Length];
     }
 
     public string Id { get; }
@@ -33,7 +35,7 @@ internal sealed class RangeReader
 
     public int FileSize => _file.Length;
 
-    internal int BlockCount => _lastKeys.Length;
+    internal int BlockCount => _offsets.Length;
 
     public static RangeReader Open(string id, ReadOnlyMemory<byte> file)
     {
@@ -81,11 +83,27 @@ internal sealed class RangeReader
             throw RangeFormat.Corrupt(id, "the properties block is malformed");
         }
 
-        var lastKeys = new List<byte[]>();
-        var offsets = new List<int>();
-        var lengths = new List<int>();
-        var index = new BlockCursor(id, span.Slice((int)indexOffset, (int)indexLength).ToArray());
+        // Two passes over the index (a few dozen entries): count, then fill arrays of exactly that size, with
+        // every block's last key in one array. A pass over a range opens it once and keeps it briefly, so what
+        // opening allocates is most of what a diff or commit allocates per range.
+        var indexBlock = file.Slice((int)indexOffset, (int)indexLength);
+        var index = new BlockCursor(id, indexBlock);
+        int blocks = 0, keyBytes = 0;
         while (index.MoveNext())
+        {
+            blocks++;
+            keyBytes += index.Key.Length;
+        }
+        if (blocks == 0)
+        {
+            throw RangeFormat.Corrupt(id, "the index is empty");
+        }
+        var lastKeys = new byte[keyBytes];
+        var keyStarts = new int[blocks + 1];
+        var offsets = new int[blocks];
+        var lengths = new int[blocks];
+        index.Reset(indexBlock);
+        for (var block = 0; index.MoveNext(); block++)
         {
             var handle = index.ValueSpan;
             var pos = 0;
@@ -95,15 +113,12 @@ internal sealed class RangeReader
             {
                 throw RangeFormat.Corrupt(id, "a block handle points outside the data area");
             }
-            lastKeys.Add(index.Key.ToArray());
-            offsets.Add(offset);
-            lengths.Add(length);
+            index.Key.CopyTo(lastKeys.AsSpan(keyStarts[block]));
+            keyStarts[block + 1] = keyStarts[block] + index.Key.Length;
+            offsets[block] = offset;
+            lengths[block] = length;
         }
-        if (lastKeys.Count == 0)
-        {
-            throw RangeFormat.Corrupt(id, "the index is empty");
-        }
-        return new RangeReader(id, file, properties, [.. lastKeys], [.. offsets], [.. lengths]);
+        return new RangeReader(id, file, properties, lastKeys, keyStarts, offsets, lengths);
     }
 
     public bool TryGet(ReadOnlySpan<byte> key, out ReadOnlyMemory<byte> value)
@@ -123,11 +138,11 @@ internal sealed class RangeReader
     /// <summary>Index of the first block whose last key is at or after <paramref name="key"/>; BlockCount when none.</summary>
     internal int FindBlock(ReadOnlySpan<byte> key)
     {
-        int lo = 0, hi = _lastKeys.Length;
+        int lo = 0, hi = _offsets.Length;
         while (lo < hi)
         {
             var mid = (lo + hi) >>> 1;
-            if (_lastKeys[mid].AsSpan().SequenceCompareTo(key) < 0)
+            if (_lastKeys.AsSpan(_lastKeyStarts[mid], _lastKeyStarts[mid + 1] - _lastKeyStarts[mid]).SequenceCompareTo(key) < 0)
             {
                 lo = mid + 1;
             }
