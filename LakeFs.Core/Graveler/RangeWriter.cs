@@ -30,7 +30,7 @@ internal sealed class RangeWriter
     private long _dataBytes;
     private bool _finishedFileInBuffer;
 
-    public RangeWriter(int blockSize = 32 * 1024, int restartInterval = 16)
+    public RangeWriter(int blockSize = 4 * 1024, int restartInterval = 16)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(blockSize);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(restartInterval);
