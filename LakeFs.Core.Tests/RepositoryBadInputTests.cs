@@ -272,6 +272,19 @@ public sealed class RepositoryBadInputTests
     }
 
     [Test]
+    public void Physical_addresses_are_distinct_version_7_uuids_on_the_repository_clock()
+    {
+        // The fixture's clock stands at 2026-01-01 00:00 UTC.
+        var ms = new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero).ToUnixTimeMilliseconds();
+        var timestamp = ms.ToString("x12", System.Globalization.CultureInfo.InvariantCulture);
+        var addresses = Enumerable.Range(0, 10_000).Select(_ => _repo.CreatePhysicalAddress()).ToList();
+
+        Assert.That(addresses, Is.Unique);
+        Assert.That(addresses, Has.All.Matches(@"^data/2026010100/[0-9a-f]{12}7[0-9a-f]{3}[89ab][0-9a-f]{15}$"));
+        Assert.That(addresses.Select(a => a["data/2026010100/".Length..][..12]), Has.All.EqualTo(timestamp));
+    }
+
+    [Test]
     public async Task Create_over_an_existing_repository_fails_and_leaves_it_intact()
     {
         Assert.ThrowsAsync<RepositoryAlreadyExistsException>(async () => await Repository.CreateAsync(_temp.Path));
