@@ -188,19 +188,7 @@ public sealed class CachingObjectStore : IObjectStore
             Forget(key);
             return null;
         }
-        long size;
-        try
-        {
-            size = RandomAccess.GetLength(file);
-        }
-        catch
-        {
-            file.Dispose();
-            throw;
-        }
-        long start = Math.Min(range?.Offset ?? 0, size);
-        long length = Math.Min(range?.Length ?? long.MaxValue, size - start);
-        return new Local.LocalReadStream(file, start, length);
+        return Local.LocalReadStream.Open(file, range);
     }
 
     private void Remember(string key, string path, long size)

@@ -311,16 +311,11 @@ public sealed class LocalObjectStore : IObjectStore
         return entries;
     }
 
-    private Stream OpenRead(string key, ByteRange? range)
-    {
-        var (file, length) = _opensNatively ? OpenNative(key) : OpenPortable(key);
-        long offset = Math.Min(range?.Offset ?? 0, length);
-        long count = Math.Min(range?.Length ?? long.MaxValue, length - offset);
-        return new LocalReadStream(file, offset, count);
-    }
+    private Stream OpenRead(string key, ByteRange? range) =>
+        _opensNatively ? OpenNative(key, range) : LocalReadStream.Open(OpenPortable(key), range);
 
     /// <summary>Opens the key's file with two system calls; a symbolic link in its place is refused like anywhere else.</summary>
-    private (SafeFileHandle File, long Length) OpenNative(string key)
+    private LocalReadStream OpenNative(string key, ByteRange? range)
     {
         ValidateKey(key);
         if (!EnsureFolder(key, key.LastIndexOf('/'), create: false))
@@ -332,9 +327,9 @@ public sealed class LocalObjectStore : IObjectStore
         {
             // A kernel or sandbox without statx: .NET's open from now on.
             _opensNatively = false;
-            return OpenPortable(key);
+            return LocalReadStream.Open(OpenPortable(key), range);
         }
-        return fd >= 0 ? (new SafeFileHandle(fd, ownsHandle: true), size) : errno switch
+        return fd >= 0 ? LocalReadStream.Open(new SafeFileHandle(fd, ownsHandle: true), size, range) : errno switch
         {
             NativeMethods.ENOENT or NativeMethods.ENOTDIR or NativeMethods.EISDIR => throw NotFound(key),
             NativeMethods.ELOOP => throw SymbolicLink(key),
@@ -342,13 +337,12 @@ public sealed class LocalObjectStore : IObjectStore
         };
     }
 
-    private (SafeFileHandle File, long Length) OpenPortable(string key)
+    private SafeFileHandle OpenPortable(string key)
     {
         string path = ExistingFile(key) ?? throw NotFound(key);
-        SafeFileHandle file;
         try
         {
-            file = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+            return File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
         }
         catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
         {
@@ -357,15 +351,6 @@ public sealed class LocalObjectStore : IObjectStore
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             throw new StorageException($"Cannot read '{key}' under '{RootPath}': {e.Message}", e);
-        }
-        try
-        {
-            return (file, RandomAccess.GetLength(file));
-        }
-        catch
-        {
-            file.Dispose();
-            throw;
         }
     }
 

@@ -22,11 +22,37 @@ internal sealed class LocalReadStream : Stream
     private long _aheadStart;
     private int _aheadLength;
 
-    public LocalReadStream(SafeFileHandle file, long start, long length)
+    private LocalReadStream(SafeFileHandle file, long start, long length)
     {
         _file = file;
         _start = start;
         _length = length;
+    }
+
+    /// <summary>
+    /// A view of <paramref name="range"/> (the whole file when null) of a file <paramref name="fileLength"/> bytes
+    /// long, cut at its end; the stream owns <paramref name="file"/>.
+    /// </summary>
+    public static LocalReadStream Open(SafeFileHandle file, long fileLength, ByteRange? range)
+    {
+        long start = Math.Min(range?.Offset ?? 0, fileLength);
+        return new LocalReadStream(file, start, Math.Min(range?.Length ?? long.MaxValue, fileLength - start));
+    }
+
+    /// <summary>As <see cref="Open(SafeFileHandle, long, ByteRange?)"/>, asking the file its length; disposes the handle when that fails.</summary>
+    public static LocalReadStream Open(SafeFileHandle file, ByteRange? range)
+    {
+        long fileLength;
+        try
+        {
+            fileLength = RandomAccess.GetLength(file);
+        }
+        catch
+        {
+            file.Dispose();
+            throw;
+        }
+        return Open(file, fileLength, range);
     }
 
     public override bool CanRead => true;
