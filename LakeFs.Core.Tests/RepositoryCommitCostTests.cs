@@ -7,16 +7,23 @@ namespace LakeFs.Core.Tests;
 
 public class RepositoryCommitCostTests
 {
+    private static string PathOf(int i) => $"events/day={i % 30:D2}/part-{i:D6}";
+
+    /// <summary>Links paths 0 to count - 1 (<see cref="PathOf"/>) to one uploaded object with distinct checksums: fast, and each path is its own version.</summary>
+    private static async Task LinkPathsAsync(Repository repo, int count)
+    {
+        var address = repo.CreatePhysicalAddress();
+        await repo.ObjectStore.PutAsync(address, new MemoryStream(new byte[16]));
+        await Parallel.ForEachAsync(Enumerable.Range(0, count), new ParallelOptions { MaxDegreeOfParallelism = 8 }, async (i, ct) =>
+            await repo.LinkObjectAsync("main", PathOf(i), address, 16, $"{i:x64}", cancellationToken: ct));
+    }
+
     [Test]
     public async Task On_100000_objects_changing_one_rewrites_at_most_two_ranges_and_recommitting_identical_content_is_no_change()
     {
         using var dir = new TempDirectory();
         await using var repo = await Repository.CreateAsync(dir.Path);
-        // Link 100,000 paths to one uploaded object with distinct checksums: fast, and each path is its own version.
-        var address = repo.CreatePhysicalAddress();
-        await repo.ObjectStore.PutAsync(address, new MemoryStream(new byte[16]));
-        await Parallel.ForEachAsync(Enumerable.Range(0, 100_000), new ParallelOptions { MaxDegreeOfParallelism = 8 }, async (i, ct) =>
-            await repo.LinkObjectAsync("main", $"events/day={i % 30:D2}/part-{i:D6}", address, 16, $"{i:x64}", cancellationToken: ct));
+        await LinkPathsAsync(repo, 100_000);
         var first = await repo.CommitAsync("main", "load");
         Assert.That(first.Statistics!.Changes, Is.EqualTo(100_000));
 
@@ -52,11 +59,7 @@ public class RepositoryCommitCostTests
     {
         using var dir = new TempDirectory();
         await using var repo = await Repository.CreateAsync(dir.Path);
-        var address = repo.CreatePhysicalAddress();
-        await repo.ObjectStore.PutAsync(address, new MemoryStream(new byte[16]));
-        static string PathOf(int i) => $"events/day={i % 30:D2}/part-{i:D6}";
-        await Parallel.ForEachAsync(Enumerable.Range(0, 100_000), new ParallelOptions { MaxDegreeOfParallelism = 8 }, async (i, ct) =>
-            await repo.LinkObjectAsync("main", PathOf(i), address, 16, $"{i:x64}", cancellationToken: ct));
+        await LinkPathsAsync(repo, 100_000);
         var load = await repo.CommitAsync("main", "load");
         await repo.BranchAsync("feature", "main");
 
