@@ -1,4 +1,5 @@
 using Microsoft.Data.Sqlite;
+using SQLitePCL;
 
 namespace LakeFs.Core.Refs;
 
@@ -78,21 +79,36 @@ internal sealed class SqliteSession(SqliteDatabase database, SqliteConnection co
         }
     }
 
-    /// <summary>Runs <paramref name="work"/> in a write transaction, committing on success and rolling back on failure.</summary>
+    /// <summary>
+    /// Runs <paramref name="work"/> in a write transaction, committing on success and rolling back on failure, holding the
+    /// database's write gate throughout.
+    /// </summary>
     public T Write<T>(Func<SqliteSession, T> work)
     {
-        Begin(write: true);
-        try
+        T result;
+        lock (database.WriteGate)
         {
-            var result = work(this);
-            Commit();
-            return result;
+            Begin(write: true);
+            try
+            {
+                result = work(this);
+                Commit();
+            }
+            catch
+            {
+                Rollback();
+                throw;
+            }
         }
-        catch
-        {
-            Rollback();
-            throw;
-        }
+        database.Checkpointer.Committed(TakeFramesWritten());
+        return result;
+    }
+
+    /// <summary>Pages this connection wrote to the log since the last call (SQLITE_DBSTATUS_CACHE_WRITE, reset as read).</summary>
+    private int TakeFramesWritten()
+    {
+        raw.sqlite3_db_status(connection.Handle, raw.SQLITE_DBSTATUS_CACHE_WRITE, out var written, out _, 1);
+        return written;
     }
 
     internal void Close()

@@ -1,0 +1,122 @@
+using System.Globalization;
+using LakeFs.Core.Model;
+using LakeFs.Core.Refs;
+using LakeFs.Core.Tests.TestSupport;
+
+namespace LakeFs.Core.Tests.Refs;
+
+/// <summary>The ref database's log is checkpointed off the writers' path and still stays bounded.</summary>
+public sealed class WalCheckpointerTests
+{
+    private const int PageSize = 4096;
+
+    private TempDirectory _temp = null!;
+    private string _path = null!;
+
+    [SetUp]
+    public void SetUp()
+    {
+        _temp = new TempDirectory();
+        _path = _temp.Combine("refs.db");
+    }
+
+    [TearDown]
+    public void TearDown() => _temp.Dispose();
+
+    private static void CreateTable(SqliteDatabase database)
+    {
+        using var s = database.Open();
+        s.Execute("CREATE TABLE rows(key TEXT PRIMARY KEY, value BLOB NOT NULL) WITHOUT ROWID");
+    }
+
+    /// <summary>Writes one row per transaction, keys spread over the table the way staged puts spread.</summary>
+    private static void WriteRows(SqliteDatabase database, int from, int count)
+    {
+        var value = new byte[100];
+        using var s = database.Open();
+        for (var i = from; i < from + count; i++)
+        {
+            var key = string.Create(CultureInfo.InvariantCulture, $"t{i % 8}/p{i / 8 % 500:D3}/{i:D8}");
+            s.Write(tx => tx.Execute("INSERT INTO rows(key, value) VALUES ($1, $2)", key, value));
+        }
+    }
+
+    private static void WaitForIdle(WalCheckpointer checkpointer)
+    {
+        Assert.That(SpinWait.SpinUntil(() => !checkpointer.Running, TimeSpan.FromSeconds(60)), Is.True, "a checkpoint cycle never finished");
+    }
+
+    [Test]
+    public void Connections_leave_checkpoints_to_the_checkpointer()
+    {
+        using var database = new SqliteDatabase(_path, Durability.ProcessCrash);
+        using var s = database.Open();
+        Assert.That(s.Scalar("PRAGMA wal_autocheckpoint"), Is.EqualTo(0L));
+        Assert.That(s.Scalar("PRAGMA journal_mode"), Is.EqualTo("wal"));
+    }
+
+    [Test]
+    public void The_log_restarts_under_steady_writes()
+    {
+        // 24,000 one-row transactions write about 40,000 pages (10 cycles' worth) to the log. SQLite restarts a log
+        // only when a writer starts while every frame is copied, so without the cycle's gated step the log would
+        // hold them all. A writer this fast outruns the copying for a while, so the bound allows a few cycles.
+        const int Transactions = 24_000;
+        using var database = new SqliteDatabase(_path, Durability.ProcessCrash);
+        CreateTable(database);
+        WriteRows(database, 0, Transactions);
+        WaitForIdle(database.Checkpointer);
+
+        var logBytes = new FileInfo(_path + "-wal").Length;
+        Assert.That(database.Checkpointer.Cycles, Is.GreaterThanOrEqualTo(2));
+        Assert.That(logBytes, Is.LessThan(5L * WalCheckpointer.CycleFrames * PageSize),
+            $"the log grew to {logBytes / PageSize} pages over {database.Checkpointer.Cycles} cycles");
+
+        using var s = database.Open();
+        Assert.That(s.Scalar("SELECT count(*) FROM rows"), Is.EqualTo((long)Transactions));
+    }
+
+    [Test]
+    public void Rows_written_during_cycles_are_all_kept()
+    {
+        using (var database = new SqliteDatabase(_path, Durability.PowerLoss))
+        {
+            CreateTable(database);
+            var writers = Enumerable.Range(0, 3).Select(w => Task.Run(() => WriteRows(database, w * 5_000, 5_000))).ToArray();
+            Task.WaitAll(writers);
+            Assert.That(database.Checkpointer.Cycles + (database.Checkpointer.Running ? 1 : 0), Is.GreaterThanOrEqualTo(1));
+        }
+
+        Assert.That(File.Exists(_path + "-wal"), Is.False, "closing the database leaves no log behind: every connection is closed");
+        using var reopened = new SqliteDatabase(_path, Durability.ProcessCrash);
+        using var s = reopened.Open();
+        Assert.That(s.Scalar("SELECT count(*) FROM rows"), Is.EqualTo(15_000L));
+        Assert.That(s.Scalar("PRAGMA integrity_check"), Is.EqualTo("ok"));
+    }
+
+    [Test]
+    public void A_reader_holding_a_snapshot_delays_the_restart_but_loses_nothing()
+    {
+        using var database = new SqliteDatabase(_path, Durability.ProcessCrash);
+        CreateTable(database);
+        WriteRows(database, 0, 100);
+        using (var reader = database.Open())
+        {
+            reader.Begin(write: false);
+            Assert.That(reader.Scalar("SELECT count(*) FROM rows"), Is.EqualTo(100L));
+            WriteRows(database, 100, 6_000);
+            WaitForIdle(database.Checkpointer);
+            // Frames after the snapshot can neither be copied nor dropped while it is open, and it still sees the
+            // rows as they were when it began.
+            Assert.That(database.Checkpointer.LogFrames, Is.GreaterThan(WalCheckpointer.CycleFrames));
+            Assert.That(reader.Scalar("SELECT count(*) FROM rows"), Is.EqualTo(100L));
+            reader.Commit();
+        }
+
+        WriteRows(database, 6_100, 6_000);
+        WaitForIdle(database.Checkpointer);
+        Assert.That(database.Checkpointer.LogFrames, Is.LessThan(2 * WalCheckpointer.CycleFrames), "the log restarted once the snapshot ended");
+        using var s = database.Open();
+        Assert.That(s.Scalar("SELECT count(*) FROM rows"), Is.EqualTo(12_100L));
+    }
+}
