@@ -5,11 +5,35 @@ namespace LakeFs.Core.Objects;
 /// <summary>A read-only pass-through stream that computes the SHA-256 and length of what is read through it.</summary>
 internal sealed class HashingStream(Stream inner) : Stream
 {
-    private readonly IncrementalHash _hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+    // A new hash costs an OpenSSL context, 3% of a 4 KiB put in a profile: each thread keeps one finished hash
+    // (reset by GetHashAndReset) for its next stream.
+    [ThreadStatic]
+    private static IncrementalHash? t_spare;
+
+    private readonly IncrementalHash _hash = TakeSpare() ?? IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+    private string? _checksum;
+    private bool _disposed;
 
     public long BytesRead { get; private set; }
 
-    public string ChecksumHex() => Convert.ToHexStringLower(_hash.GetCurrentHash());
+    /// <summary>The lowercase hex SHA-256 of everything read; reading on after this is not supported.</summary>
+    public string ChecksumHex()
+    {
+        if (_checksum is null)
+        {
+            Span<byte> digest = stackalloc byte[SHA256.HashSizeInBytes];
+            _hash.GetHashAndReset(digest);
+            _checksum = Convert.ToHexStringLower(digest);
+        }
+        return _checksum;
+    }
+
+    private static IncrementalHash? TakeSpare()
+    {
+        var spare = t_spare;
+        t_spare = null;
+        return spare;
+    }
 
     public override bool CanRead => true;
 
@@ -62,9 +86,17 @@ internal sealed class HashingStream(Stream inner) : Stream
 
     protected override void Dispose(bool disposing)
     {
-        if (disposing)
+        if (disposing && !_disposed)
         {
-            _hash.Dispose();
+            _disposed = true;
+            if (_checksum is not null && t_spare is null)
+            {
+                t_spare = _hash;
+            }
+            else
+            {
+                _hash.Dispose();
+            }
         }
         base.Dispose(disposing);
     }

@@ -7,6 +7,9 @@ namespace LakeFs.Core.Refs;
 internal sealed class SqliteSession(SqliteDatabase database, SqliteConnection connection) : IDisposable
 {
     private readonly Dictionary<string, SqliteCommand> _commands = new(StringComparer.Ordinal);
+    private sqlite3_stmt? _beginWrite;
+    private sqlite3_stmt? _beginRead;
+    private sqlite3_stmt? _commit;
 
     public bool InTransaction { get; private set; }
 
@@ -53,14 +56,41 @@ internal sealed class SqliteSession(SqliteDatabase database, SqliteConnection co
     /// <summary>BEGIN IMMEDIATE for writers (takes the write lock up front), BEGIN for a read snapshot.</summary>
     public void Begin(bool write)
     {
-        Execute(write ? "BEGIN IMMEDIATE" : "BEGIN");
+        if (write)
+        {
+            Step(ref _beginWrite, "BEGIN IMMEDIATE");
+        }
+        else
+        {
+            Step(ref _beginRead, "BEGIN");
+        }
         InTransaction = true;
     }
 
     public void Commit()
     {
-        Execute("COMMIT");
+        Step(ref _commit, "COMMIT");
         InTransaction = false;
+    }
+
+    /// <summary>
+    /// Runs a statement without parameters or rows on a handle kept for the connection's life. Every transaction
+    /// runs two of these, and Microsoft.Data.Sqlite spends about 1.5 µs per command around SQLite's own work
+    /// (a data reader, the statement iterator, the busy loop) where a prepared handle needs none of it.
+    /// </summary>
+    private void Step(ref sqlite3_stmt? statement, string sql)
+    {
+        var db = connection.Handle!;
+        if (statement is null)
+        {
+            SqliteException.ThrowExceptionForRC(raw.sqlite3_prepare_v2(db, sql, out statement), db);
+        }
+        var rc = raw.sqlite3_step(statement);
+        raw.sqlite3_reset(statement);
+        if (rc != raw.SQLITE_DONE)
+        {
+            SqliteException.ThrowExceptionForRC(rc, db);
+        }
     }
 
     public void Rollback()
@@ -117,6 +147,9 @@ internal sealed class SqliteSession(SqliteDatabase database, SqliteConnection co
         {
             command.Dispose();
         }
+        _beginWrite?.Dispose();
+        _beginRead?.Dispose();
+        _commit?.Dispose();
         connection.Dispose();
     }
 
