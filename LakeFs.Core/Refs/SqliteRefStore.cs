@@ -61,7 +61,10 @@ internal sealed class SqliteRefStore : IDisposable
     public void Initialize(string repositoryId, string defaultBranch, Commit initial)
     {
         using var s = Open();
-        s.Execute(Schema);
+        using (var schema = s.NewCommand(Schema))
+        {
+            schema.ExecuteNonQuery();
+        }
         s.Write(tx =>
         {
             tx.Execute("INSERT INTO settings(key, value) VALUES ('repository_id', $1), ('default_branch', $2), ('format_version', '1'), ('next_token', '1')",

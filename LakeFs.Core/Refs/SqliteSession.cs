@@ -7,13 +7,11 @@ namespace LakeFs.Core.Refs;
 internal sealed class SqliteSession(SqliteDatabase database, SqliteConnection connection) : IDisposable
 {
     private readonly Dictionary<string, SqliteCommand> _commands = new(StringComparer.Ordinal);
-    private sqlite3_stmt? _beginWrite;
-    private sqlite3_stmt? _beginRead;
-    private sqlite3_stmt? _commit;
+    private readonly Dictionary<string, PreparedStatement> _statements = new(StringComparer.Ordinal);
 
     public bool InTransaction { get; private set; }
 
-    /// <summary>A prepared command for <paramref name="sql"/>, reused across calls; parameters are bound by position name.</summary>
+    /// <summary>A prepared command for <paramref name="sql"/> (a query), reused across calls; parameters are bound by position name.</summary>
     public SqliteCommand Command(string sql, params ReadOnlySpan<object?> args)
     {
         if (!_commands.TryGetValue(sql, out var command))
@@ -45,7 +43,19 @@ internal sealed class SqliteSession(SqliteDatabase database, SqliteConnection co
         return command;
     }
 
-    public int Execute(string sql, params ReadOnlySpan<object?> args) => Command(sql, args).ExecuteNonQuery();
+    /// <summary>
+    /// Runs one statement that returns no rows, prepared once per connection (<see cref="PreparedStatement"/>), and
+    /// returns the rows it changed.
+    /// </summary>
+    public int Execute(string sql, params ReadOnlySpan<object?> args)
+    {
+        if (!_statements.TryGetValue(sql, out var statement))
+        {
+            statement = PreparedStatement.Prepare(connection.Handle!, sql, args.Length);
+            _statements[sql] = statement;
+        }
+        return statement.Execute(args);
+    }
 
     public object? Scalar(string sql, params ReadOnlySpan<object?> args)
     {
@@ -56,41 +66,14 @@ internal sealed class SqliteSession(SqliteDatabase database, SqliteConnection co
     /// <summary>BEGIN IMMEDIATE for writers (takes the write lock up front), BEGIN for a read snapshot.</summary>
     public void Begin(bool write)
     {
-        if (write)
-        {
-            Step(ref _beginWrite, "BEGIN IMMEDIATE");
-        }
-        else
-        {
-            Step(ref _beginRead, "BEGIN");
-        }
+        Execute(write ? "BEGIN IMMEDIATE" : "BEGIN");
         InTransaction = true;
     }
 
     public void Commit()
     {
-        Step(ref _commit, "COMMIT");
+        Execute("COMMIT");
         InTransaction = false;
-    }
-
-    /// <summary>
-    /// Runs a statement without parameters or rows on a handle kept for the connection's life. Every transaction
-    /// runs two of these, and Microsoft.Data.Sqlite spends about 1.5 µs per command around SQLite's own work
-    /// (a data reader, the statement iterator, the busy loop) where a prepared handle needs none of it.
-    /// </summary>
-    private void Step(ref sqlite3_stmt? statement, string sql)
-    {
-        var db = connection.Handle!;
-        if (statement is null)
-        {
-            SqliteException.ThrowExceptionForRC(raw.sqlite3_prepare_v2(db, sql, out statement), db);
-        }
-        var rc = raw.sqlite3_step(statement);
-        raw.sqlite3_reset(statement);
-        if (rc != raw.SQLITE_DONE)
-        {
-            SqliteException.ThrowExceptionForRC(rc, db);
-        }
     }
 
     public void Rollback()
@@ -147,9 +130,10 @@ internal sealed class SqliteSession(SqliteDatabase database, SqliteConnection co
         {
             command.Dispose();
         }
-        _beginWrite?.Dispose();
-        _beginRead?.Dispose();
-        _commit?.Dispose();
+        foreach (var statement in _statements.Values)
+        {
+            statement.Dispose();
+        }
         connection.Dispose();
     }
 

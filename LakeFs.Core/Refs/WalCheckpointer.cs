@@ -29,13 +29,9 @@ internal sealed class WalCheckpointer(Func<SqliteConnection> connect, Lock write
     private long _frames;
     private int _running;
     private long _cycles;
-    private long _logFrames;
 
     /// <summary>Cycles completed (for tests).</summary>
     public long Cycles => Interlocked.Read(ref _cycles);
-
-    /// <summary>Frames in the log at the last checkpoint (for tests).</summary>
-    public long LogFrames => Interlocked.Read(ref _logFrames);
 
     /// <summary>Whether a cycle is running (or the checkpointer is disposed).</summary>
     public bool Running => Volatile.Read(ref _running) != 0;
@@ -85,17 +81,12 @@ internal sealed class WalCheckpointer(Func<SqliteConnection> connect, Lock write
     }
 
     /// <summary>One PASSIVE checkpoint, which never waits for readers or writers; returns the frames now copied.</summary>
-    private long Checkpoint(SqliteConnection connection)
+    private static long Checkpoint(SqliteConnection connection)
     {
         using var command = connection.CreateCommand();
         command.CommandText = "PRAGMA wal_checkpoint(PASSIVE)";
         using var reader = command.ExecuteReader();
-        if (!reader.Read())
-        {
-            return 0;
-        }
-        Interlocked.Exchange(ref _logFrames, reader.GetInt64(1));
-        return reader.GetInt64(2);
+        return reader.Read() ? reader.GetInt64(2) : 0;
     }
 
     /// <summary>Waits for a running cycle, then closes its connection; no cycle starts afterwards.</summary>
