@@ -62,6 +62,8 @@ public sealed class LocalObjectStore : IObjectStore
     private readonly ConcurrentDictionary<string, byte>.AlternateLookup<ReadOnlySpan<char>> _verifiedFolderLookup;
     private long _tempCounter;
     private volatile int _unnamedFiles;
+    private bool _linksByDescriptor;
+    private readonly bool _mayLinkByDescriptor;
     private volatile bool _opensNatively;
 
     /// <summary>Opens the folder <paramref name="rootPath"/> as a store, creating it when missing.</summary>
@@ -72,9 +74,10 @@ public sealed class LocalObjectStore : IObjectStore
 
     /// <summary>
     /// Opens the store; tests turn <paramref name="linuxCalls"/> off to run the portable paths (named temporary
-    /// files for puts, .NET's file open for reads) on Linux too.
+    /// files for puts, .NET's file open for reads) on Linux too, and <paramref name="linksByDescriptor"/> off to
+    /// name unnamed files through /proc as kernels before 6.10 need.
     /// </summary>
-    internal LocalObjectStore(string rootPath, bool linuxCalls)
+    internal LocalObjectStore(string rootPath, bool linuxCalls, bool linksByDescriptor = true)
     {
         ArgumentException.ThrowIfNullOrEmpty(rootPath);
         RootPath = Path.TrimEndingDirectorySeparator(Path.GetFullPath(rootPath));
@@ -83,6 +86,7 @@ public sealed class LocalObjectStore : IObjectStore
         _tempStem = TempPrefix + Convert.ToHexStringLower(Guid.NewGuid().ToByteArray(), 0, 8) + "-";
         _verifiedFolderLookup = _verifiedFolders.GetAlternateLookup<ReadOnlySpan<char>>();
         _unnamedFiles = linuxCalls ? UnnamedFilesUnknown : UnnamedFilesOff;
+        _mayLinkByDescriptor = linksByDescriptor;
         _opensNatively = linuxCalls && NativeMethods.OpenRegularFileSupported;
     }
 
@@ -91,6 +95,9 @@ public sealed class LocalObjectStore : IObjectStore
 
     /// <summary>Whether puts write unnamed files (known after the first put; false before it).</summary>
     internal bool WritesUnnamedFiles => _unnamedFiles == UnnamedFilesOn;
+
+    /// <summary>Whether unnamed files are named by their descriptor rather than through /proc (known after the first put).</summary>
+    internal bool LinksByDescriptor => WritesUnnamedFiles && _linksByDescriptor;
 
     /// <inheritdoc/>
     public async Task<ObjectStat> PutAsync(string key, Stream content, PutOptions? options = null, CancellationToken cancellationToken = default)
@@ -582,8 +589,10 @@ public sealed class LocalObjectStore : IObjectStore
     }
 
     /// <summary>
-    /// Whether an unnamed file can be opened in the root and named through /proc/self/fd: O_TMPFILE needs Linux
-    /// 3.11 and a file system that supports it, and the name needs /proc mounted.
+    /// Whether an unnamed file can be opened in the root and named, by its descriptor or else through
+    /// /proc/self/fd: O_TMPFILE needs Linux 3.11 and a file system that supports it, a name by descriptor Linux
+    /// 6.10 (or CAP_DAC_READ_SEARCH), a name through /proc a mounted /proc. The root exists, so a refused link here
+    /// is never a missing folder, which the same errno (ENOENT) means on later links.
     /// </summary>
     private bool ProbeUnnamedFiles()
     {
@@ -591,6 +600,12 @@ public sealed class LocalObjectStore : IObjectStore
         {
             return false;
         }
+        _linksByDescriptor = _mayLinkByDescriptor && CanLinkUnnamedFile(byDescriptor: true);
+        return _linksByDescriptor || CanLinkUnnamedFile(byDescriptor: false);
+    }
+
+    private bool CanLinkUnnamedFile(bool byDescriptor)
+    {
         int fd = NativeMethods.OpenUnnamedFile(RootPath);
         if (fd < 0)
         {
@@ -598,7 +613,7 @@ public sealed class LocalObjectStore : IObjectStore
         }
         using var handle = new SafeFileHandle(fd, ownsHandle: true);
         string probePath = string.Concat(RootPath, DirectorySeparator, NextTempName());
-        if (NativeMethods.LinkUnnamedFile(fd, probePath) != 0)
+        if (NativeMethods.LinkUnnamedFile(fd, probePath, byDescriptor) != 0)
         {
             return false;
         }
@@ -616,7 +631,7 @@ public sealed class LocalObjectStore : IObjectStore
         int fd = (int)handle.DangerousGetHandle();
         for (int attempt = 1; ; attempt++)
         {
-            int errno = NativeMethods.LinkUnnamedFile(fd, finalPath);
+            int errno = NativeMethods.LinkUnnamedFile(fd, finalPath, _linksByDescriptor);
             if (errno == 0)
             {
                 return;
@@ -628,7 +643,7 @@ public sealed class LocalObjectStore : IObjectStore
                     throw Exists(key, null);
                 }
                 string tempPath = string.Concat(finalPath.AsSpan(0, finalPath.Length - (key.Length - slash - 1)), NextTempName());
-                errno = NativeMethods.LinkUnnamedFile(fd, tempPath);
+                errno = NativeMethods.LinkUnnamedFile(fd, tempPath, _linksByDescriptor);
                 if (errno == 0)
                 {
                     try

@@ -27,6 +27,7 @@ internal static partial class NativeMethods
     private const int OpenCloseOnExec = 0x80000;
     private const int AtCurrentFolder = -100;
     private const int AtSymlinkFollow = 0x400;
+    private const int AtEmptyPath = 0x1000;
 
     /// <summary>rw-rw-rw- before the umask, the mode .NET creates files with.</summary>
     private const int NewFileMode = 0x1B6;
@@ -124,13 +125,17 @@ internal static partial class NativeMethods
 
     /// <summary>
     /// Gives the open file <paramref name="fd"/> the name <paramref name="path"/>, failing with EEXIST when the
-    /// name is taken. The link goes through /proc/self/fd: linkat with AT_EMPTY_PATH needs CAP_DAC_READ_SEARCH.
+    /// name is taken. <paramref name="byDescriptor"/> links the descriptor itself (linkat with AT_EMPTY_PATH, which
+    /// Linux allows since 6.10 for a file the caller opened, and before only with CAP_DAC_READ_SEARCH); otherwise
+    /// the link goes through /proc/self/fd, a path lookup of four more names (about 3 µs of a 20 µs put on tmpfs).
     /// </summary>
     /// <returns>0, or the errno.</returns>
-    public static int LinkUnnamedFile(int fd, string path)
+    public static int LinkUnnamedFile(int fd, string path, bool byDescriptor)
     {
-        string source = "/proc/self/fd/" + fd.ToString(CultureInfo.InvariantCulture);
-        return LinkAt(AtCurrentFolder, source, AtCurrentFolder, path, AtSymlinkFollow) == 0 ? 0 : Marshal.GetLastPInvokeError();
+        int result = byDescriptor
+            ? LinkAt(fd, string.Empty, AtCurrentFolder, path, AtEmptyPath)
+            : LinkAt(AtCurrentFolder, "/proc/self/fd/" + fd.ToString(CultureInfo.InvariantCulture), AtCurrentFolder, path, AtSymlinkFollow);
+        return result == 0 ? 0 : Marshal.GetLastPInvokeError();
     }
 
     /// <summary>
@@ -143,7 +148,6 @@ internal static partial class NativeMethods
     public static unsafe int OpenRegularFile(string path, out long size, out int errno)
     {
         const int ReadOnly = 0;
-        const int AtEmptyPath = 0x1000;
         const uint WantTypeAndSize = 0x1 | 0x200; // STATX_TYPE | STATX_SIZE
         const int ModeOffset = 28, SizeOffset = 40;
         const int TypeMask = 0xF000, RegularFile = 0x8000;
