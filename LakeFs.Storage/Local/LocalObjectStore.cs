@@ -11,10 +11,10 @@ namespace LakeFs.Storage.Local;
 /// An <see cref="IObjectStore"/> over a local folder: each key is a file under the root, '/' separating folders.
 /// Writes are atomic, so readers see the old or the new object, never a part: on Linux (x64 and arm64) the bytes
 /// go to an unnamed file in the key's folder (O_TMPFILE) that is linked to its name once complete; elsewhere, or
-/// where the file system or a missing /proc rules that out, to a temporary file in the same folder renamed into
-/// place. Keys never reach outside the root: the key rules forbid "..", absolute paths and backslashes, and
-/// symbolic links inside the root are never followed (listings skip them, other operations refuse them with
-/// <see cref="InvalidStorageKeyException"/>).
+/// where the file system (or, before Linux 6.10, a missing /proc) rules that out, to a temporary file in the same
+/// folder renamed into place. Keys never reach outside the root: the key rules forbid "..", absolute paths and
+/// backslashes, and symbolic links inside the root are never followed (listings skip them, other operations refuse
+/// them with <see cref="InvalidStorageKeyException"/>).
 /// </summary>
 /// <remarks>
 /// <para>
