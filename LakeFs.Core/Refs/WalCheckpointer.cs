@@ -5,8 +5,8 @@ namespace LakeFs.Core.Refs;
 /// <summary>
 /// Keeps the ref database's write-ahead log short without making a writer wait for the disk. SQLite's own
 /// automatic checkpoint runs inside the commit that takes the log past 1,000 pages: that commit copies the log into
-/// the database file and syncs both files, and every writer queued behind it waits (on ext4, syncs here take
-/// 4–6 ms each). The connections of <see cref="SqliteDatabase"/> turn it off; once writers have added
+/// the database file and syncs both files, and every writer queued behind it waits (an strace of 4-writer puts on
+/// ext4: 129 syncs per 20,000 puts, 6.5 ms each). The connections of <see cref="SqliteDatabase"/> turn it off; once writers have added
 /// <see cref="CycleFrames"/> pages to the log, a cycle runs on the thread pool instead:
 /// <list type="number">
 /// <item>PASSIVE checkpoints copy the log while writers go on, repeated while each copies at most half of what the
@@ -15,12 +15,13 @@ namespace LakeFs.Core.Refs;
 /// inside a transaction, so the log is wholly copied and the next writer starts it again from its beginning.</item>
 /// </list>
 /// Without the gated step a log under steady writes is never wholly copied at any one instant, SQLite never restarts
-/// it, and it grows without bound (seen: 54, 96, 148, 195 frames over 20 commits). The gate holds off only this
+/// it, and it grows without bound (seen: 54, 96, 148, 195 frames over 20 commits; 41,000 pages after 24,000
+/// one-row transactions). The gate holds off only this
 /// process's writers: a log that another process keeps writing to restarts once that process pauses.
 /// </summary>
 internal sealed class WalCheckpointer(Func<SqliteConnection> connect, Lock writeGate) : IDisposable
 {
-    /// <summary>Pages written to the log between cycles: 16 MiB of 4 KiB pages, about 8,000 single-object puts.</summary>
+    /// <summary>Pages written to the log between cycles: 16 MiB of 4 KiB pages, about 2,200 single-object puts.</summary>
     public const int CycleFrames = 4096;
 
     private const int MaxUngatedCheckpoints = 4;
