@@ -2,7 +2,9 @@ using System.Text;
 using FsCheck;
 using FsCheck.Fluent;
 using LakeFs.Core.Graveler;
+using LakeFs.Core.Tests.Storage;
 using LakeFs.Core.Tests.TestSupport;
+using LakeFs.Storage;
 using LakeFs.Storage.Memory;
 
 namespace LakeFs.Core.Tests.Graveler;
@@ -36,6 +38,26 @@ public class TreeBuilderTests
         new TreeBuilder(trees).BuildAsync(baseTree, new ListCursor(changes), CancellationToken.None);
 
     private static MetaRange Empty => new(string.Empty, []);
+
+    [Test]
+    public async Task A_build_whose_range_write_fails_throws_and_gives_every_writer_back()
+    {
+        var store = new FlakyObjectStore();
+        var trees = new TreeStore(store, Small, 64L * 1024 * 1024, durable: false);
+        var paths = Enumerable.Range(0, 3_000).Select(PathOf).ToList();
+        var (tree, _) = await BuildAsync(trees, Empty, paths.Select(p => (p, (Entry?)ListCursor.NewEntry("first"))));
+        Assert.That(tree.Ranges, Has.Count.GreaterThan(10));
+        var pooled = trees.PooledWriterCount;
+        Assert.That(pooled, Is.GreaterThanOrEqualTo(3), "a build uses one writer and two more for the ranges it is writing");
+
+        // A build from scratch only writes: the first range file fails while the next ones are in flight.
+        store.FailuresLeft = 1;
+        Assert.That(async () => await BuildAsync(trees, Empty, paths.Select(p => (p, (Entry?)ListCursor.NewEntry("second")))),
+            Throws.InstanceOf<StorageException>());
+
+        Assert.That(trees.PooledWriterCount, Is.EqualTo(pooled), "writers of ranges still in flight went back once they were done");
+        Assert.That(await ReadAllAsync(trees, tree), Has.Count.EqualTo(3_000).And.All.Matches<KeyValuePair<string, string>>(e => e.Value == ListCursor.NewEntry("first").Checksum));
+    }
 
     [Test]
     public async Task Changing_one_object_of_100000_rewrites_at_most_two_ranges()

@@ -9,10 +9,15 @@ namespace LakeFs.Core.Graveler;
 /// touches are reused by id without being opened; touched ranges are rewritten; boundaries are
 /// content-defined so a rewrite realigns with the base's boundaries and later ranges are reused again.
 /// A change whose entry has the same identity as the base entry is no change: the base entry is kept.
+/// A full range is finished (index, footer, SHA-256 id) and written by a pool thread while the builder goes on
+/// with the next one, in a writer of its own: about a third of a rewritten range's cost, on the other core.
 /// </summary>
 internal sealed class TreeBuilder(TreeStore trees)
 {
+    private const int MaxRangesInFlight = 2;
+
     private readonly List<RangeRef> _ranges = [];
+    private readonly Queue<(int Slot, RangeWriter Writer, Task<RangeRef> Written)> _inFlight = new();
     private RangeWriter _writer = null!;
     private ArrayBufferWriter<byte> _scratch = null!;
     private readonly ulong _boundaryMask = (1UL << trees.Options.BoundaryBits) - 1;
@@ -33,6 +38,13 @@ internal sealed class TreeBuilder(TreeStore trees)
         }
         finally
         {
+            // A build that failed may leave ranges in flight: their writers go back only once they are done.
+            while (_inFlight.Count > 0)
+            {
+                var (_, writer, written) = _inFlight.Dequeue();
+                await ((Task)written).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+                trees.Return(writer);
+            }
             trees.Return(_scratch);
             trees.Return(_writer);
         }
@@ -113,6 +125,10 @@ internal sealed class TreeBuilder(TreeStore trees)
         {
             await FlushAsync(cancellationToken).ConfigureAwait(false);
         }
+        while (_inFlight.Count > 0)
+        {
+            await CompleteOldestAsync().ConfigureAwait(false);
+        }
         var tree = await trees.PutMetaRangeAsync(_ranges, cancellationToken).ConfigureAwait(false);
         return (tree, new CommitStatistics(_changes, _entriesWritten, _rangesWritten, _rangesReused));
     }
@@ -129,13 +145,39 @@ internal sealed class TreeBuilder(TreeStore trees)
             : ValueTask.CompletedTask;
     }
 
+    /// <summary>Hands the full writer to a pool thread that finishes and writes the range; the builder takes a fresh writer.</summary>
     private async ValueTask FlushAsync(CancellationToken cancellationToken)
     {
-        // In place: the bytes are written out before the writer takes its next entry.
-        var file = _writer.FinishInPlace();
+        if (_inFlight.Count == MaxRangesInFlight)
+        {
+            await CompleteOldestAsync().ConfigureAwait(false);
+        }
+        var writer = _writer;
+        _writer = trees.RentWriter();
+        _ranges.Add(null!);
+        _inFlight.Enqueue((_ranges.Count - 1, writer, Task.Run(() => WriteRangeAsync(writer, cancellationToken), cancellationToken)));
+        _rangesWritten++;
+    }
+
+    private async Task<RangeRef> WriteRangeAsync(RangeWriter writer, CancellationToken cancellationToken)
+    {
+        // In place: the bytes are written out before the writer goes back to the pool.
+        var file = writer.FinishInPlace();
         await trees.PutRangeAsync(file, cancellationToken).ConfigureAwait(false);
         var p = file.Properties;
-        _ranges.Add(new RangeRef(file.Id, p.MinKey, p.MaxKey, p.Count, p.DataBytes));
-        _rangesWritten++;
+        return new RangeRef(file.Id, p.MinKey, p.MaxKey, p.Count, p.DataBytes);
+    }
+
+    private async ValueTask CompleteOldestAsync()
+    {
+        var (slot, writer, written) = _inFlight.Dequeue();
+        try
+        {
+            _ranges[slot] = await written.ConfigureAwait(false);
+        }
+        finally
+        {
+            trees.Return(writer);
+        }
     }
 }

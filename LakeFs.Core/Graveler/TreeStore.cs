@@ -89,6 +89,9 @@ internal sealed class TreeStore(IObjectStore store, TreeOptions options, long ca
     /// <summary>Read buffers given back and waiting for reuse.</summary>
     internal int PooledScratchCount => _scratchPool.Count;
 
+    /// <summary>Range writers given back and waiting for reuse.</summary>
+    internal int PooledWriterCount => _writerPool.Count;
+
     /// <summary>An empty range writer with this store's block size; give it back with <see cref="Return(RangeWriter)"/>.</summary>
     public RangeWriter RentWriter() => _writerPool.TryDequeue(out var writer) ? writer : new RangeWriter(Options.BlockSize);
 
