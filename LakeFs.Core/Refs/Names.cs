@@ -71,8 +71,10 @@ internal static class Names
         {
             throw new InvalidPathException($"The object path '{path}' starts with '/'; paths are relative to the repository.");
         }
-        foreach (var segment in path.Split('/'))
+        // Every stat, read and put checks its path here: walk the segments in place instead of splitting.
+        foreach (var range in path.AsSpan().Split('/'))
         {
+            var segment = path.AsSpan(range);
             if (segment is "." or "..")
             {
                 throw new InvalidPathException($"The object path '{path}' has a '{segment}' segment; paths cannot traverse.");
