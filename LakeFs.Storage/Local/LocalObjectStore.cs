@@ -474,14 +474,7 @@ public sealed class LocalObjectStore : IObjectStore
             switch (Kind(key, new FileInfo(path)))
             {
                 case EntryKind.Missing when create:
-                    try
-                    {
-                        Directory.CreateDirectory(path);
-                    }
-                    catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-                    {
-                        throw new StorageException($"Cannot create folder '{folder}' for '{key}' under '{RootPath}': {e.Message}", e);
-                    }
+                    CreateFolder(key, folder, path);
                     break;
                 case EntryKind.Missing:
                     return false;
@@ -498,6 +491,27 @@ public sealed class LocalObjectStore : IObjectStore
         }
         while (end < slash);
         return true;
+    }
+
+    private void CreateFolder(string key, string folder, string path)
+    {
+        for (int attempt = 1; ; attempt++)
+        {
+            try
+            {
+                Directory.CreateDirectory(path);
+                return;
+            }
+            catch (IOException) when (attempt < MaxPutAttempts && !File.Exists(path))
+            {
+                // A concurrent delete removed the folder (or one above it) between the steps of this create, which
+                // then finds "a file exists" where nothing is: create it again.
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                throw new StorageException($"Cannot create folder '{folder}' for '{key}' under '{RootPath}': {e.Message}", e);
+            }
+        }
     }
 
     private void ForgetFolders(string key, int slash)
