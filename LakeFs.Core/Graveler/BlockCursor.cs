@@ -115,12 +115,112 @@ internal sealed class BlockCursor
         return false;
     }
 
-    private int RestartOffset(int restart)
+    private int RestartOffset(int restart) => RestartOffset(_block.Span, _entriesEnd, restart, _id);
+
+    /// <summary>
+    /// Point lookup in one block without building any key: where the value of <paramref name="target"/> lies in
+    /// <paramref name="block"/>, or false. The scan keeps how many leading bytes the previous key shares with the
+    /// target (it is below the target, or the scan would have stopped). An entry that keeps more of the previous
+    /// key than that differs from the target where the previous key did, so it is below the target too and only
+    /// its lengths are read; any other entry compares its stored suffix with the target from where it starts.
+    /// This holds for any valid <c>shared</c> count, not only the longest one. Checks every bound
+    /// <see cref="MoveNext"/> checks.
+    /// </summary>
+    public static bool TryFind(ReadOnlySpan<byte> block, ReadOnlySpan<byte> target, string id, out int valueStart, out int valueLength)
     {
-        var offset = BinaryPrimitives.ReadInt32LittleEndian(_block.Span.Slice(_entriesEnd + 4 * restart, 4));
-        if (offset < 0 || offset > _entriesEnd)
+        var (restartCount, entriesEnd) = ReadTrailer(block, id);
+        var entries = block[..entriesEnd];
+
+        // The last restart entry (full key) below the target.
+        int lo = 0, hi = restartCount - 1;
+        while (lo < hi)
         {
-            throw RangeFormat.Corrupt(_id, "a restart point lies outside its block");
+            var mid = (lo + hi + 1) >>> 1;
+            var pos = RestartOffset(block, entriesEnd, mid, id);
+            ReadHeader(entries, ref pos, id, out var shared, out var unshared, out _);
+            if (shared != 0)
+            {
+                throw RangeFormat.Corrupt(id, "an entry overruns its block");
+            }
+            if (entries.Slice(pos, unshared).SequenceCompareTo(target) >= 0)
+            {
+                hi = mid - 1;
+            }
+            else
+            {
+                lo = mid;
+            }
+        }
+
+        var at = RestartOffset(block, entriesEnd, lo, id);
+        int matched = 0, previousLength = 0;
+        while (at < entriesEnd)
+        {
+            ReadHeader(entries, ref at, id, out var shared, out var unshared, out var length);
+            if (shared > previousLength)
+            {
+                throw RangeFormat.Corrupt(id, "an entry overruns its block");
+            }
+            if (shared <= matched)
+            {
+                var suffix = entries.Slice(at, unshared);
+                var rest = target[shared..];
+                var common = suffix.CommonPrefixLength(rest);
+                if (common == suffix.Length || common == rest.Length || suffix[common] > rest[common])
+                {
+                    // The key is the target, a prefix of it (below it) or above it.
+                    if (common == suffix.Length && common == rest.Length)
+                    {
+                        valueStart = at + unshared;
+                        valueLength = length;
+                        return true;
+                    }
+                    if (common != suffix.Length)
+                    {
+                        break;
+                    }
+                }
+                matched = shared + common;
+            }
+            previousLength = shared + unshared;
+            at += unshared + length;
+        }
+        valueStart = valueLength = 0;
+        return false;
+    }
+
+    private static (int RestartCount, int EntriesEnd) ReadTrailer(ReadOnlySpan<byte> block, string id)
+    {
+        if (block.Length < 4)
+        {
+            throw RangeFormat.Corrupt(id, "a block is too short");
+        }
+        var restartCount = BinaryPrimitives.ReadInt32LittleEndian(block[^4..]);
+        if (restartCount < 1 || restartCount > (block.Length - 4) / 4)
+        {
+            throw RangeFormat.Corrupt(id, "a block's restart count is out of range");
+        }
+        return (restartCount, block.Length - 4 * (restartCount + 1));
+    }
+
+    /// <summary>Reads an entry's three lengths and checks that its key suffix and value lie inside the entries.</summary>
+    private static void ReadHeader(ReadOnlySpan<byte> entries, ref int pos, string id, out int shared, out int unshared, out int valueLength)
+    {
+        shared = RangeFormat.ReadVarInt(entries, ref pos, id);
+        unshared = RangeFormat.ReadVarInt(entries, ref pos, id);
+        valueLength = RangeFormat.ReadVarInt(entries, ref pos, id);
+        if ((long)pos + unshared + valueLength > entries.Length)
+        {
+            throw RangeFormat.Corrupt(id, "an entry overruns its block");
+        }
+    }
+
+    private static int RestartOffset(ReadOnlySpan<byte> block, int entriesEnd, int restart, string id)
+    {
+        var offset = BinaryPrimitives.ReadInt32LittleEndian(block.Slice(entriesEnd + 4 * restart, 4));
+        if (offset < 0 || offset > entriesEnd)
+        {
+            throw RangeFormat.Corrupt(id, "a restart point lies outside its block");
         }
         return offset;
     }

@@ -121,13 +121,18 @@ internal sealed class RangeReader
         return new RangeReader(id, file, properties, lastKeys, keyStarts, offsets, lengths);
     }
 
+    /// <summary>The value at <paramref name="key"/>: one index search and one in-block search, allocating nothing.</summary>
     public bool TryGet(ReadOnlySpan<byte> key, out ReadOnlyMemory<byte> value)
     {
-        var cursor = CreateCursor();
-        if (cursor.SeekGE(key) && cursor.Key.SequenceEqual(key))
+        var block = FindBlock(key);
+        if (block < BlockCount)
         {
-            value = cursor.Value;
-            return true;
+            var data = Block(block);
+            if (BlockCursor.TryFind(data.Span, key, Id, out var start, out var length))
+            {
+                value = data.Slice(start, length);
+                return true;
+            }
         }
         value = default;
         return false;
