@@ -42,7 +42,7 @@ public sealed partial class Repository : IAsyncDisposable
     private readonly SqliteRefStore _refs;
     private readonly StagingWriter _stager;
     private readonly TreeStore _trees;
-    private readonly LruCache<string, Commit> _commits;
+    private readonly ClockCache<string, Commit> _commits;
     private readonly ILogger _logger;
     private readonly PutOptions _dataPut;
     private int _disposed;
@@ -56,7 +56,7 @@ public sealed partial class Repository : IAsyncDisposable
         _logger = options.Logger ?? NullLogger.Instance;
         _dataPut = new PutOptions { Durable = options.Durability == Durability.PowerLoss };
         _trees = new TreeStore(options.ObjectStore, options.Tree, options.CacheSizeBytes, _dataPut.Durable);
-        _commits = new LruCache<string, Commit>(Math.Max(1, options.CommitCacheSize), _ => 1);
+        _commits = new ClockCache<string, Commit>(Math.Max(1, options.CommitCacheSize), _ => 1);
         _stager = new StagingWriter(refs);
     }
 
