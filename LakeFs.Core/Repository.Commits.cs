@@ -177,15 +177,16 @@ public sealed partial class Repository
     // ------------------------------------------------------------------ refs
 
     /// <summary>A resolved ref: the commit, and the branch when the expression is a bare branch (its uncommitted changes are visible).</summary>
-    private readonly record struct ResolvedRef(string CommitId, string? Branch);
+    /// <summary>A resolved ref; <see cref="Commit"/> is set when resolving had to read the commit anyway.</summary>
+    private readonly record struct ResolvedRef(string CommitId, string? Branch, Commit? Commit = null);
 
     /// <summary>Resolution order: full commit id, branch, tag, unique commit-id prefix; then ~N / ^N steps.</summary>
     private ResolvedRef Resolve(string @ref)
     {
         ArgumentNullException.ThrowIfNull(@ref);
-        if (CommitId.IsFullId(@ref) && TryGetCommit(@ref) is not null)
+        if (CommitId.IsFullId(@ref) && TryGetCommit(@ref) is { } commit)
         {
-            return new ResolvedRef(@ref, null);
+            return new ResolvedRef(@ref, null, commit);
         }
         var expression = RefExpression.Parse(@ref);
         string commitId;

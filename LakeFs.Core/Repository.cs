@@ -543,14 +543,14 @@ public sealed partial class Repository : IAsyncDisposable
         new(path, e.Address, e.Size, e.Checksum, e.ContentType, e.Metadata, e.LastModified);
 
     /// <summary>The entry a reader of <paramref name="ref"/> sees at <paramref name="key"/>, or null.</summary>
-    private async Task<Entry?> GetEntryAsync(string @ref, byte[] key, CancellationToken cancellationToken)
+    private async ValueTask<Entry?> GetEntryAsync(string @ref, byte[] key, CancellationToken cancellationToken)
     {
         var resolved = Resolve(@ref);
         if (resolved.Branch is { } branch)
         {
             return (await GetBranchEntryAsync(branch, key, cancellationToken).ConfigureAwait(false)).Entry;
         }
-        return await GetCommittedEntryAsync(GetCommit(resolved.CommitId), key, cancellationToken).ConfigureAwait(false);
+        return await GetCommittedEntryAsync(resolved.Commit ?? GetCommit(resolved.CommitId), key, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>The branch's head and its view of <paramref name="key"/> (staged first, then committed), read from one snapshot.</summary>

@@ -41,13 +41,15 @@ internal sealed class TreeStore(IObjectStore store, TreeOptions options, long ca
 
     public void NoteBlockSkipped() => Interlocked.Increment(ref _blocksSkipped);
 
-    public async ValueTask<RangeReader> GetRangeAsync(string id, CancellationToken cancellationToken)
+    /// <summary>A range, from the cache (completing at once, with no state machine) or read from the store and cached.</summary>
+    public ValueTask<RangeReader> GetRangeAsync(string id, CancellationToken cancellationToken)
     {
         Interlocked.Increment(ref _rangeRequests);
-        if (_ranges.TryGet(id, out var cached))
-        {
-            return cached;
-        }
+        return _ranges.TryGet(id, out var cached) ? new(cached) : LoadRangeAsync(id, cancellationToken);
+    }
+
+    private async ValueTask<RangeReader> LoadRangeAsync(string id, CancellationToken cancellationToken)
+    {
         var bytes = await ReadFileAsync(RangePrefix + id, "range", id, null, cancellationToken).ConfigureAwait(false);
         var reader = RangeReader.Open(id, bytes);
         _ranges.Add(id, reader);
@@ -105,12 +107,11 @@ internal sealed class TreeStore(IObjectStore store, TreeOptions options, long ca
         }
     }
 
-    public async ValueTask<MetaRange> GetMetaRangeAsync(string id, CancellationToken cancellationToken)
+    public ValueTask<MetaRange> GetMetaRangeAsync(string id, CancellationToken cancellationToken) =>
+        _metaRanges.TryGet(id, out var cached) ? new(cached) : LoadMetaRangeAsync(id, cancellationToken);
+
+    private async ValueTask<MetaRange> LoadMetaRangeAsync(string id, CancellationToken cancellationToken)
     {
-        if (_metaRanges.TryGet(id, out var cached))
-        {
-            return cached;
-        }
         var bytes = await ReadFileAsync(MetaRangePrefix + id, "metarange", id, null, cancellationToken).ConfigureAwait(false);
         var ranges = new List<RangeRef>();
         if (bytes.Length > 0)
@@ -129,8 +130,8 @@ internal sealed class TreeStore(IObjectStore store, TreeOptions options, long ca
     /// <summary>The entry at <paramref name="key"/> in a tree, or null: one metarange search, one range lookup.</summary>
     public async ValueTask<Entry?> GetEntryAsync(MetaRange tree, byte[] key, CancellationToken cancellationToken)
     {
-        var index = tree.FindRange(key);
-        if (index >= tree.Ranges.Count || tree.Ranges[index].MinKey.AsSpan().SequenceCompareTo(key) > 0)
+        var index = tree.FindRangeHolding(key);
+        if (index < 0)
         {
             return null;
         }
