@@ -77,6 +77,38 @@ public sealed class WalCheckpointerTests
     }
 
     [Test]
+    public void A_cycle_after_writers_pause_copies_the_whole_log_without_holding_off_writers()
+    {
+        // A burst (one transaction of about 6,000 pages, as a large commit's clean-up writes) and then no writer:
+        // the cycle copies the whole log without the gate, so it finishes while the test holds the gate, and a
+        // writer arriving after the burst would not wait behind the cycle's syncs.
+        using var database = new SqliteDatabase(_path, Durability.ProcessCrash);
+        CreateTable(database);
+        var value = new byte[1_000];
+        using (var s = database.Open())
+        {
+            s.Write(tx =>
+            {
+                for (var i = 0; i < 20_000; i++)
+                {
+                    tx.Execute("INSERT INTO rows(key, value) VALUES ($1, $2)", i.ToString("D8", CultureInfo.InvariantCulture), value);
+                }
+                return 0;
+            });
+        }
+
+        bool finished;
+        lock (database.WriteGate)
+        {
+            finished = SpinWait.SpinUntil(() => database.Checkpointer.Cycles == 1, TimeSpan.FromSeconds(30));
+        }
+
+        Assert.That(finished, Is.True, "the cycle waited for the write gate although no writer was writing");
+        WriteRows(database, 20_000, 1);
+        Assert.That(LogFrames(database), Is.LessThan(100), "the next writer restarted the wholly copied log");
+    }
+
+    [Test]
     public void Rows_written_during_cycles_are_all_kept()
     {
         using (var database = new SqliteDatabase(_path, Durability.PowerLoss))

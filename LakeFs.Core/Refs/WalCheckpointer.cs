@@ -11,9 +11,14 @@ namespace LakeFs.Core.Refs;
 /// <list type="number">
 /// <item>PASSIVE checkpoints copy the log while writers go on, repeated while each copies at most half of what the
 /// one before it copied (writers keep adding frames meanwhile);</item>
-/// <item>one more PASSIVE checkpoint under the write gate copies what is left while no writer of this process is
-/// inside a transaction, so the log is wholly copied and the next writer starts it again from its beginning.</item>
+/// <item>unless one of them copied the whole log with no transaction of this process committing meanwhile (writers
+/// paused), one more PASSIVE checkpoint under the write gate
+/// copies what is left while no writer of this process is inside a transaction, so the log is wholly copied and the
+/// next writer starts it again from its beginning.</item>
 /// </list>
+/// A wholly copied log needs no gate: the next writer restarts it all the same. Skipping the gate then keeps a
+/// burst's clean-up (a large commit deletes its staged rows) from holding the next writer behind the gated step's
+/// two syncs: a branch created right after a 100,000-object commit measured 22 ms when it waited so.
 /// Without the gated step a log under steady writes is never wholly copied at any one instant, SQLite never restarts
 /// it, and it grows without bound (seen: 54, 96, 148, 195 frames over 20 commits; 41,000 pages after 24,000
 /// one-row transactions). The gate holds off only this
@@ -28,6 +33,7 @@ internal sealed class WalCheckpointer(Func<SqliteConnection> connect, Lock write
 
     private SqliteConnection? _connection;
     private long _frames;
+    private long _commits;
     private int _running;
     private long _cycles;
 
@@ -40,6 +46,7 @@ internal sealed class WalCheckpointer(Func<SqliteConnection> connect, Lock write
     /// <summary>Counts the pages a committed write transaction added to the log and starts a cycle when they add up.</summary>
     public void Committed(int frames)
     {
+        Interlocked.Increment(ref _commits);
         if (Interlocked.Add(ref _frames, frames) < CycleFrames || Interlocked.CompareExchange(ref _running, 1, 0) != 0)
         {
             return;
@@ -54,9 +61,12 @@ internal sealed class WalCheckpointer(Func<SqliteConnection> connect, Lock write
         {
             var connection = _connection ??= connect();
             long copiedBefore = 0, lastStep = long.MaxValue;
-            for (var i = 0; i < MaxUngatedCheckpoints; i++)
+            var caughtUp = false;
+            for (var i = 0; i < MaxUngatedCheckpoints && !caughtUp; i++)
             {
-                var copied = Checkpoint(connection);
+                var commitsBefore = Interlocked.Read(ref _commits);
+                var (logged, copied) = Checkpoint(connection);
+                caughtUp = copied == logged && Interlocked.Read(ref _commits) == commitsBefore;
                 var step = copied - copiedBefore;
                 if (step <= 0 || step > lastStep / 2)
                 {
@@ -64,9 +74,12 @@ internal sealed class WalCheckpointer(Func<SqliteConnection> connect, Lock write
                 }
                 (copiedBefore, lastStep) = (copied, step);
             }
-            lock (writeGate)
+            if (!caughtUp)
             {
-                Checkpoint(connection);
+                lock (writeGate)
+                {
+                    Checkpoint(connection);
+                }
             }
             Interlocked.Increment(ref _cycles);
         }
@@ -81,13 +94,13 @@ internal sealed class WalCheckpointer(Func<SqliteConnection> connect, Lock write
         }
     }
 
-    /// <summary>One PASSIVE checkpoint, which never waits for readers or writers; returns the frames now copied.</summary>
-    private static long Checkpoint(SqliteConnection connection)
+    /// <summary>One PASSIVE checkpoint, which never waits for readers or writers; returns the frames in the log and those now copied.</summary>
+    private static (long Logged, long Copied) Checkpoint(SqliteConnection connection)
     {
         using var command = connection.CreateCommand();
         command.CommandText = "PRAGMA wal_checkpoint(PASSIVE)";
         using var reader = command.ExecuteReader();
-        return reader.Read() ? reader.GetInt64(2) : 0;
+        return reader.Read() ? (reader.GetInt64(1), reader.GetInt64(2)) : (0, 0);
     }
 
     /// <summary>Waits for a running cycle, then closes its connection; no cycle starts afterwards.</summary>
