@@ -67,6 +67,25 @@ public class TreeDiffTests
     }
 
     [Test]
+    public async Task Diff_verifies_only_the_blocks_it_decodes_and_passes_runs_of_equal_blocks_as_bytes()
+    {
+        var trees = NewStore(new TreeOptions { BlockSize = 256, MinRangeBytes = 4096, BoundaryBits = 3, MaxRangeBytes = 64 * 1024 });
+        var left = await BuildAsync(trees, Empty, Enumerable.Range(0, 3_000).Select(i => ($"p/{i:D5}", (Entry?)ListCursor.NewEntry($"{i:x8}"))));
+        var middle = left.Ranges[left.Ranges.Count / 2];
+        var key = Encoding.UTF8.GetString(middle.MinKey);
+        var right = await BuildAsync(trees, left, [(key, ListCursor.NewEntry("ffffffff"))]);
+        // Cached after the build, so the diff's left side reads through this fresh reader.
+        var range = await trees.GetRangeAsync(middle.Id, CancellationToken.None);
+
+        var diff = await DiffAsync(trees, left, right);
+
+        Assert.That(diff.Select(d => d.Key), Is.EqualTo(new[] { key }));
+        Assert.That(range.BlockCount, Is.GreaterThan(4));
+        // The changed first block and the one after it are decoded; every later pair is compared as stored bytes.
+        Assert.That(range.VerifiedBlockCount, Is.EqualTo(2), $"of {range.BlockCount} blocks");
+    }
+
+    [Test]
     public async Task A_diff_left_midway_and_a_build_give_their_buffers_back_for_the_next_pass()
     {
         var trees = NewStore(Small);

@@ -7,6 +7,8 @@ internal sealed class RangeCursor(RangeReader reader)
     private BlockCursor? _cursor;
     private BlockCursor? _spare;
 
+    private RangeReader Reader => reader;
+
     public ReadOnlySpan<byte> Key => Positioned.Key;
 
     public ReadOnlyMemory<byte> Value => Positioned.Value;
@@ -38,11 +40,29 @@ internal sealed class RangeCursor(RangeReader reader)
         }
     }
 
-    /// <summary>Moves past the rest of the current block to the first entry of the next one; false at the end.</summary>
-    public bool SkipBlock()
+    /// <summary>
+    /// With this cursor and <paramref name="other"/> each on the first entry of a block and the two blocks' payloads
+    /// equal: moves both past those blocks and past every following pair of blocks whose stored bytes (payload and
+    /// checksum) are equal too, onto the first entry of the next block on each side (<paramref name="mine"/> and
+    /// <paramref name="theirs"/> false at a range's end). The following pairs are compared as stored and neither
+    /// decoded nor verified: equal bytes hold equal entries, valid or not, so a diff has nothing to report there.
+    /// Returns the pairs passed.
+    /// </summary>
+    public int SkipEqualBlocks(RangeCursor other, out bool mine, out bool theirs)
     {
+        var passed = 1;
+        while (_block + passed < reader.BlockCount && other._block + passed < other.Reader.BlockCount
+            && reader.StoredBlock(_block + passed).SequenceEqual(other.Reader.StoredBlock(other._block + passed)))
+        {
+            passed++;
+        }
+        _block += passed - 1;
+        other._block += passed - 1;
         _cursor = null;
-        return MoveNext();
+        other._cursor = null;
+        mine = MoveNext();
+        theirs = other.MoveNext();
+        return passed;
     }
 
     public bool SeekGE(ReadOnlySpan<byte> key)

@@ -162,6 +162,12 @@ internal sealed class RangeReader
     /// <summary>Where data block <paramref name="block"/> starts and how long its payload is (its checksum follows).</summary>
     internal (int Start, int Length) GetBlock(int block) => (_offsets[block], _lengths[block]);
 
+    /// <summary>The block as stored, payload and checksum, not verified: for comparing blocks as bytes.</summary>
+    internal ReadOnlySpan<byte> StoredBlock(int block) => _file.Span.Slice(_offsets[block], _lengths[block] + RangeFormat.ChecksumSize);
+
+    /// <summary>Data blocks whose checksum has been checked (each is checked once, when first decoded).</summary>
+    internal int VerifiedBlockCount => _verified.Count(v => v);
+
     /// <summary>The block's payload, verified on first use.</summary>
     internal ReadOnlyMemory<byte> Block(int block)
     {

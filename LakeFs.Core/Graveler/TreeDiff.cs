@@ -172,8 +172,8 @@ internal static class TreeDiff
         }
 
         /// <summary>
-        /// When this side and <paramref name="other"/> stand on the first entry of byte-equal data blocks, moves both past those blocks: equal
-        /// payloads hold equal entries. Blocks are cut by size inside a range, so after in-place changes (new
+        /// When this side and <paramref name="other"/> stand on the first entry of byte-equal data blocks, moves both past those blocks
+        /// and the byte-equal pairs that follow (<see cref="RangeCursor.SkipEqualBlocks"/>): equal payloads hold equal entries. Blocks are cut by size inside a range, so after in-place changes (new
         /// versions of existing paths) the blocks of a changed range still line up and only the changed ones
         /// are walked entry by entry.
         /// </summary>
@@ -183,9 +183,9 @@ internal static class TreeDiff
             {
                 return false;
             }
-            trees.NoteBlockSkipped();
-            Moved(mine.SkipBlock());
-            other.Moved(theirs.SkipBlock());
+            trees.NoteBlocksSkipped(mine.SkipEqualBlocks(theirs, out var minePositioned, out var theirsPositioned));
+            Moved(minePositioned);
+            other.Moved(theirsPositioned);
             return true;
         }
 

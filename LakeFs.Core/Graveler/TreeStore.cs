@@ -39,7 +39,7 @@ internal sealed class TreeStore(IObjectStore store, TreeOptions options, long ca
     /// <summary>Data blocks that diffs passed over whole because both sides held the same bytes.</summary>
     public long BlocksSkipped => Interlocked.Read(ref _blocksSkipped);
 
-    public void NoteBlockSkipped() => Interlocked.Increment(ref _blocksSkipped);
+    public void NoteBlocksSkipped(int blocks) => Interlocked.Add(ref _blocksSkipped, blocks);
 
     /// <summary>A range, from the cache (completing at once, with no state machine) or read from the store and cached.</summary>
     public ValueTask<RangeReader> GetRangeAsync(string id, CancellationToken cancellationToken)
