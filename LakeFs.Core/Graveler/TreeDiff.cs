@@ -172,10 +172,11 @@ internal static class TreeDiff
         }
 
         /// <summary>
-        /// When this side and <paramref name="other"/> stand on the first entry of byte-equal data blocks, moves both past those blocks
-        /// and the byte-equal pairs that follow (<see cref="RangeCursor.SkipEqualBlocks"/>): equal payloads hold equal entries. Blocks are cut by size inside a range, so after in-place changes (new
-        /// versions of existing paths) the blocks of a changed range still line up and only the changed ones
-        /// are walked entry by entry.
+        /// When this side and <paramref name="other"/> stand on the first entry of byte-equal data blocks, moves both
+        /// past those blocks and the byte-equal pairs that follow (<see cref="RangeCursor.SkipEqualBlocks"/>): equal
+        /// payloads hold equal entries. Blocks are cut by size inside a range, so after in-place changes (new versions
+        /// of existing paths) the blocks of a changed range still line up and only the changed ones are walked entry
+        /// by entry.
         /// </summary>
         public bool SkipSharedBlock(RangeWalker other)
         {
