@@ -62,6 +62,7 @@ internal sealed class SqliteDatabase : IDisposable
             session.Close();
             return;
         }
+        session.TrimCache();
         _idle.Add(session);
     }
 

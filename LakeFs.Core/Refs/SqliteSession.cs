@@ -124,6 +124,34 @@ internal sealed class SqliteSession(SqliteDatabase database, SqliteConnection co
         return written;
     }
 
+    /// <summary>
+    /// Frees the page cache of a connection that holds more than <see cref="TrimAboveBytes"/> (<c>PRAGMA shrink_memory</c>).
+    /// SQLite empties a connection's cache anyway at its next transaction once another connection has written, and
+    /// that costs time in proportion to the pages held: a branch read right after a 100,000-object commit took
+    /// 0.35–0.57 ms on the connection that had scanned the commit's staged rows, against 0.025 ms warm. Trimming when
+    /// the connection goes back to the pool moves that cost to the end of the large operation that filled the cache.
+    /// </summary>
+    internal void TrimCache()
+    {
+        if (CacheBytes > TrimAboveBytes)
+        {
+            Execute("PRAGMA shrink_memory");
+        }
+    }
+
+    /// <summary>Bytes of page cache this connection holds (SQLITE_DBSTATUS_CACHE_USED).</summary>
+    internal int CacheBytes
+    {
+        get
+        {
+            raw.sqlite3_db_status(connection.Handle, raw.SQLITE_DBSTATUS_CACHE_USED, out var used, out _, 0);
+            return used;
+        }
+    }
+
+    /// <summary>Cache size above which a returned connection is trimmed: a few dozen pages serve the small reads and writes.</summary>
+    internal const int TrimAboveBytes = 256 * 1024;
+
     internal void Close()
     {
         foreach (var command in _commands.Values)
