@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Runtime.CompilerServices;
 
 namespace LakeFs.Core.Graveler;
 
@@ -28,19 +29,8 @@ internal sealed class BlockCursor
     /// <summary>Moves the cursor to the start of <paramref name="block"/> (before its first entry).</summary>
     public void Reset(ReadOnlyMemory<byte> block)
     {
-        var span = block.Span;
-        if (span.Length < 4)
-        {
-            throw RangeFormat.Corrupt(_id, "a block is too short");
-        }
-        var restartCount = BinaryPrimitives.ReadInt32LittleEndian(span[^4..]);
-        if (restartCount < 1 || restartCount > (span.Length - 4) / 4)
-        {
-            throw RangeFormat.Corrupt(_id, "a block's restart count is out of range");
-        }
+        (_restartCount, _entriesEnd) = ReadTrailer(block.Span, _id);
         _block = block;
-        _restartCount = restartCount;
-        _entriesEnd = span.Length - 4 * (restartCount + 1);
         _pos = 0;
         _entryStart = -1;
         _keyLength = 0;
@@ -64,10 +54,8 @@ internal sealed class BlockCursor
         }
         var span = _block.Span[.._entriesEnd];
         _entryStart = _pos;
-        var shared = RangeFormat.ReadVarInt(span, ref _pos, _id);
-        var unshared = RangeFormat.ReadVarInt(span, ref _pos, _id);
-        var valueLength = RangeFormat.ReadVarInt(span, ref _pos, _id);
-        if (shared > _keyLength || (long)_pos + unshared + valueLength > _entriesEnd)
+        ReadHeader(span, ref _pos, _id, out var shared, out var unshared, out var valueLength);
+        if (shared > _keyLength)
         {
             throw RangeFormat.Corrupt(_id, "an entry overruns its block");
         }
@@ -204,6 +192,7 @@ internal sealed class BlockCursor
     }
 
     /// <summary>Reads an entry's three lengths and checks that its key suffix and value lie inside the entries.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void ReadHeader(ReadOnlySpan<byte> entries, ref int pos, string id, out int shared, out int unshared, out int valueLength)
     {
         shared = RangeFormat.ReadVarInt(entries, ref pos, id);

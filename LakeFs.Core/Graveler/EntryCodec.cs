@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Globalization;
 using LakeFs.Core.Errors;
 
 namespace LakeFs.Core.Graveler;
@@ -134,14 +135,7 @@ internal static class EntryCodec
             hour = hour * 10 + (ulong)(c - '0');
         }
         var hex = address.AsSpan(16);
-        foreach (var c in hex)
-        {
-            if (!char.IsAsciiDigit(c) && c is not (>= 'a' and <= 'f'))
-            {
-                return false;
-            }
-        }
-        return Convert.FromHexString(hex, uuid, out _, out var written) == OperationStatus.Done && written == 16;
+        return IsLowerHex(hex) && Convert.FromHexString(hex, uuid, out _, out var written) == OperationStatus.Done && written == 16;
     }
 
     private static string FormatGenerated(ulong hour, ReadOnlySpan<byte> uuid)
@@ -152,16 +146,13 @@ internal static class EntryCodec
         }
         Span<char> chars = stackalloc char[GeneratedLength];
         GeneratedPrefix.CopyTo(chars);
-        for (var i = 14; i >= 5; i--, hour /= 10)
-        {
-            chars[i] = (char)('0' + (int)(hour % 10));
-        }
+        hour.TryFormat(chars[5..15], out _, "D10", CultureInfo.InvariantCulture);
         chars[15] = '/';
         Convert.TryToHexStringLower(uuid, chars[16..], out _);
         return new string(chars);
     }
 
-    private static bool IsLowerHex(string s)
+    private static bool IsLowerHex(ReadOnlySpan<char> s)
     {
         if (s.Length == 0 || s.Length % 2 != 0)
         {

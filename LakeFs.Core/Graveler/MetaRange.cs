@@ -56,12 +56,12 @@ internal sealed class MetaRange
     public int FindRangeHolding(ReadOnlySpan<byte> key)
     {
         var index = FindRange(key);
-        return index < _ranges.Length && _minKeys.AsSpan(_minStarts[index], _minStarts[index + 1] - _minStarts[index]).SequenceCompareTo(key) <= 0
-            ? index
-            : -1;
+        return index < _ranges.Length && MinKey(index).SequenceCompareTo(key) <= 0 ? index : -1;
     }
 
     private ReadOnlySpan<byte> MaxKey(int index) => _maxKeys.AsSpan(_maxStarts[index], _maxStarts[index + 1] - _maxStarts[index]);
+
+    private ReadOnlySpan<byte> MinKey(int index) => _minKeys.AsSpan(_minStarts[index], _minStarts[index + 1] - _minStarts[index]);
 
     private static (byte[] Keys, int[] Starts) Flatten(RangeRef[] ranges, Func<RangeRef, byte[]> key)
     {

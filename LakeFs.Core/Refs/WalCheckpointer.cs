@@ -6,23 +6,22 @@ namespace LakeFs.Core.Refs;
 /// Keeps the ref database's write-ahead log short without making a writer wait for the disk. SQLite's own
 /// automatic checkpoint runs inside the commit that takes the log past 1,000 pages: that commit copies the log into
 /// the database file and syncs both files, and every writer queued behind it waits (an strace of 4-writer puts on
-/// ext4: 129 syncs per 20,000 puts, 6.5 ms each). The connections of <see cref="SqliteDatabase"/> turn it off; once writers have added
-/// <see cref="CycleFrames"/> pages to the log, a cycle runs on the thread pool instead:
+/// ext4: 129 syncs per 20,000 puts, 6.5 ms each). The connections of <see cref="SqliteDatabase"/> turn it off; once
+/// writers have added <see cref="CycleFrames"/> pages to the log, a cycle runs on the thread pool instead:
 /// <list type="number">
 /// <item>PASSIVE checkpoints copy the log while writers go on, repeated while each copies at most half of what the
 /// one before it copied (writers keep adding frames meanwhile);</item>
 /// <item>unless one of them copied the whole log with no transaction of this process committing meanwhile (writers
-/// paused), one more PASSIVE checkpoint under the write gate
-/// copies what is left while no writer of this process is inside a transaction, so the log is wholly copied and the
-/// next writer starts it again from its beginning.</item>
+/// paused), one more PASSIVE checkpoint under the write gate copies what is left while no writer of this process is
+/// inside a transaction, so the log is wholly copied and the next writer starts it again from its beginning.</item>
 /// </list>
-/// A wholly copied log needs no gate: the next writer restarts it all the same. Skipping the gate then keeps a
-/// burst's clean-up (a large commit deletes its staged rows) from holding the next writer behind the gated step's
-/// two syncs: a branch created right after a 100,000-object commit measured 22 ms when it waited so.
 /// Without the gated step a log under steady writes is never wholly copied at any one instant, SQLite never restarts
 /// it, and it grows without bound (seen: 54, 96, 148, 195 frames over 20 commits; 41,000 pages after 24,000
-/// one-row transactions). The gate holds off only this
-/// process's writers: a log that another process keeps writing to restarts once that process pauses.
+/// one-row transactions). A log copied wholly while writers paused needs no gate: the next writer restarts it all
+/// the same. Skipping the gate then keeps a burst's clean-up (a large commit deletes its staged rows) from holding
+/// the next writer behind the gated step's two syncs: a branch created right after a 100,000-object commit measured
+/// 22 ms when it waited so. The gate holds off only this process's writers: a log that another process keeps
+/// writing to restarts once that process pauses.
 /// </summary>
 internal sealed class WalCheckpointer(Func<SqliteConnection> connect, Lock writeGate) : IDisposable
 {
