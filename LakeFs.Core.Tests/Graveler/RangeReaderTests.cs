@@ -128,11 +128,11 @@ public sealed class RangeReaderTests
         var bytes = file.Bytes.ToArray();
         var footer = bytes.AsSpan(bytes.Length - FooterSize);
         WriteFooter(bytes, (long)BinaryPrimitives.ReadUInt64LittleEndian(footer), (long)BinaryPrimitives.ReadUInt64LittleEndian(footer[8..]),
-            (long)BinaryPrimitives.ReadUInt64LittleEndian(footer[24..]), version: 2);
+            (long)BinaryPrimitives.ReadUInt64LittleEndian(footer[24..]), version: 3);
 
         var error = Assert.Throws<CorruptDataException>(() => RangeReader.Open(file.Id, bytes));
 
-        Assert.That(error!.Message, Does.Contain("version 2"));
+        Assert.That(error!.Message, Does.Contain("version 3"));
     }
 
     [Test]

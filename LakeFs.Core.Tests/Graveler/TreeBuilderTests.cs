@@ -74,6 +74,8 @@ public class TreeBuilderTests
         Assert.That(stats.RangesWritten, Is.LessThanOrEqualTo(2));
         Assert.That(stats.RangesReused, Is.GreaterThanOrEqualTo(tree.Ranges.Count - 2));
         Assert.That(stats.EntriesWritten, Is.LessThan(20_000), "only the touched range's entries are rewritten");
+        TestContext.Out.WriteLine($"{stats.EntriesWritten} entries written, {stats.EntriesCopied} in copied blocks");
+        Assert.That(stats.EntriesWritten - stats.EntriesCopied, Is.LessThan(300), "only the blocks around the change are encoded again");
         var content = await ReadAllAsync(trees, next);
         Assert.That(content, Has.Count.EqualTo(100_000));
         Assert.That(content[PathOf(54_321)], Is.EqualTo("changed"));

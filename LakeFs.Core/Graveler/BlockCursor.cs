@@ -177,6 +177,40 @@ internal sealed class BlockCursor
         return false;
     }
 
+    /// <summary>
+    /// What a block holds, from its entries' lengths alone (no key is built): for copying the block as bytes.
+    /// Checks every bound <see cref="MoveNext"/> checks.
+    /// </summary>
+    public static BlockShape Measure(ReadOnlySpan<byte> block, string id)
+    {
+        var (_, entriesEnd) = ReadTrailer(block, id);
+        var entries = block[..entriesEnd];
+        int count = 0, at = 0, previousLength = 0, lastEntryStart = 0, firstKeyStart = 0, firstKeyLength = 0;
+        long dataBytes = 0;
+        while (at < entriesEnd)
+        {
+            lastEntryStart = at;
+            ReadHeader(entries, ref at, id, out var shared, out var unshared, out var valueLength);
+            if (shared > previousLength || (count == 0 && shared != 0))
+            {
+                throw RangeFormat.Corrupt(id, "an entry overruns its block");
+            }
+            if (count == 0)
+            {
+                (firstKeyStart, firstKeyLength) = (at, unshared);
+            }
+            previousLength = shared + unshared;
+            dataBytes += previousLength + valueLength;
+            count++;
+            at += unshared + valueLength;
+        }
+        if (count == 0)
+        {
+            throw RangeFormat.Corrupt(id, "a block holds no entries");
+        }
+        return new BlockShape(count, dataBytes, entriesEnd, entriesEnd - lastEntryStart, firstKeyStart, firstKeyLength);
+    }
+
     private static (int RestartCount, int EntriesEnd) ReadTrailer(ReadOnlySpan<byte> block, string id)
     {
         if (block.Length < 4)
@@ -214,3 +248,9 @@ internal sealed class BlockCursor
         return offset;
     }
 }
+
+/// <summary>
+/// A block's entry count, key and value bytes, the bytes its entries take (before the restart array), the size of
+/// its last entry, and where its first (full) key lies in the block.
+/// </summary>
+internal readonly record struct BlockShape(int Count, long DataBytes, int EntriesBytes, int LastEntryBytes, int FirstKeyStart, int FirstKeyLength);

@@ -40,6 +40,20 @@ internal sealed class RangeCursor(RangeReader reader)
         }
     }
 
+    /// <summary>Moves onto the first entry of data block <paramref name="block"/>; with <see cref="MoveNextInBlock"/>, walks one block.</summary>
+    public void MoveToBlock(int block)
+    {
+        _block = block;
+        _cursor = Open(block);
+        if (!_cursor.MoveNext())
+        {
+            throw RangeFormat.Corrupt(reader.Id, $"data block {block} holds no entries");
+        }
+    }
+
+    /// <summary>Moves to the next entry of the current block only; false at the block's end.</summary>
+    public bool MoveNextInBlock() => Positioned.MoveNext();
+
     /// <summary>
     /// With this cursor and <paramref name="other"/> each on the first entry of a block and the two blocks' payloads
     /// equal: moves both past those blocks and past every following pair of blocks whose stored bytes (payload and

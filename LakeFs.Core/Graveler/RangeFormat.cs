@@ -7,7 +7,13 @@ namespace LakeFs.Core.Graveler;
 /// <summary>Constants and shared pieces of the range file format (see docs/range-format.md).</summary>
 internal static class RangeFormat
 {
-    public const uint Version = 1;
+    /// <summary>
+    /// The version written. Version 2 cuts data blocks by content and records the writer's block size and restart
+    /// interval in the properties; version 1 (size-cut blocks, no writer parameters) is still read.
+    /// </summary>
+    public const uint Version = 2;
+
+    public const uint FirstVersion = 1;
     public const int ChecksumSize = 8;
     public const int FooterSize = 56;
     public static ReadOnlySpan<byte> Magic => "LAKEFSRG"u8;

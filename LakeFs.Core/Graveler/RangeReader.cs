@@ -17,9 +17,12 @@ internal sealed class RangeReader
     private readonly int[] _lengths;
     private readonly bool[] _verified;
 
-    private RangeReader(string id, ReadOnlyMemory<byte> file, RangeProperties properties, byte[] lastKeys, int[] lastKeyStarts, int[] offsets, int[] lengths)
+    private RangeReader(string id, ReadOnlyMemory<byte> file, RangeProperties properties, int blockSize, int restartInterval,
+        byte[] lastKeys, int[] lastKeyStarts, int[] offsets, int[] lengths)
     {
         Id = id;
+        BlockSize = blockSize;
+        RestartInterval = restartInterval;
         _file = file;
         Properties = properties;
         _lastKeys = lastKeys;
@@ -34,6 +37,12 @@ internal sealed class RangeReader
     public RangeProperties Properties { get; }
 
     public int FileSize => _file.Length;
+
+    /// <summary>The block size the file was written with; 0 for version 1 files, whose blocks were cut by size.</summary>
+    public int BlockSize { get; }
+
+    /// <summary>The restart interval the file was written with; 0 for version 1 files.</summary>
+    public int RestartInterval { get; }
 
     internal int BlockCount => _offsets.Length;
 
@@ -53,9 +62,10 @@ internal sealed class RangeReader
         {
             throw RangeFormat.Corrupt(id, "the footer fails its checksum");
         }
-        if (BinaryPrimitives.ReadUInt32LittleEndian(footer[32..]) != RangeFormat.Version)
+        var version = BinaryPrimitives.ReadUInt32LittleEndian(footer[32..]);
+        if (version is < RangeFormat.FirstVersion or > RangeFormat.Version)
         {
-            throw RangeFormat.Corrupt(id, $"format version {BinaryPrimitives.ReadUInt32LittleEndian(footer[32..])} is unknown");
+            throw RangeFormat.Corrupt(id, $"format version {version} is unknown");
         }
         var indexOffset = BinaryPrimitives.ReadInt64LittleEndian(footer);
         var indexLength = BinaryPrimitives.ReadInt64LittleEndian(footer[8..]);
@@ -65,6 +75,7 @@ internal sealed class RangeReader
         RangeFormat.VerifyBlock(span, propsOffset, propsLength, id, "properties block");
 
         RangeProperties properties;
+        int blockSize = 0, restartInterval = 0;
         try
         {
             var reader = new SpanReader(span.Slice((int)propsOffset, (int)propsLength));
@@ -72,9 +83,19 @@ internal sealed class RangeReader
             var maxKey = reader.ReadBytes().ToArray();
             var count = reader.ReadVarInt64();
             var dataBytes = reader.ReadVarInt64();
-            if (reader.ReadVarUInt64() != RangeFormat.Version)
+            if (reader.ReadVarUInt64() != version)
             {
                 throw RangeFormat.Corrupt(id, "the properties name another format version");
+            }
+            if (version >= 2)
+            {
+                var writtenBlockSize = reader.ReadVarUInt64();
+                var writtenRestartInterval = reader.ReadVarUInt64();
+                if (writtenBlockSize is 0 or > int.MaxValue || writtenRestartInterval is 0 or > int.MaxValue)
+                {
+                    throw RangeFormat.Corrupt(id, "the properties name no valid block size or restart interval");
+                }
+                (blockSize, restartInterval) = ((int)writtenBlockSize, (int)writtenRestartInterval);
             }
             properties = new RangeProperties(minKey, maxKey, count, dataBytes);
         }
@@ -118,7 +139,7 @@ internal sealed class RangeReader
             offsets[block] = offset;
             lengths[block] = length;
         }
-        return new RangeReader(id, file, properties, lastKeys, keyStarts, offsets, lengths);
+        return new RangeReader(id, file, properties, blockSize, restartInterval, lastKeys, keyStarts, offsets, lengths);
     }
 
     /// <summary>The value at <paramref name="key"/>: one index search and one in-block search, allocating nothing.</summary>
@@ -147,7 +168,7 @@ internal sealed class RangeReader
         while (lo < hi)
         {
             var mid = (lo + hi) >>> 1;
-            if (_lastKeys.AsSpan(_lastKeyStarts[mid], _lastKeyStarts[mid + 1] - _lastKeyStarts[mid]).SequenceCompareTo(key) < 0)
+            if (LastKey(mid).SequenceCompareTo(key) < 0)
             {
                 lo = mid + 1;
             }
@@ -158,6 +179,9 @@ internal sealed class RangeReader
         }
         return lo;
     }
+
+    /// <summary>The last key of data block <paramref name="block"/>, from the index.</summary>
+    internal ReadOnlySpan<byte> LastKey(int block) => _lastKeys.AsSpan(_lastKeyStarts[block], _lastKeyStarts[block + 1] - _lastKeyStarts[block]);
 
     /// <summary>Where data block <paramref name="block"/> starts and how long its payload is (its checksum follows).</summary>
     internal (int Start, int Length) GetBlock(int block) => (_offsets[block], _lengths[block]);

@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Buffers.Binary;
+using System.IO.Hashing;
 using System.Security.Cryptography;
 
 namespace LakeFs.Core.Graveler;
@@ -7,11 +8,17 @@ namespace LakeFs.Core.Graveler;
 /// <summary>
 /// Builds one range (or metarange) file in memory from keys added in strictly increasing byte order.
 /// Deterministic: the same adds always give the same bytes, so the same id.
+/// Data blocks are cut by content (see <see cref="Add"/>), so where a block ends depends only on the entries
+/// since its start: a block of another file written with the same rule can be copied in as bytes
+/// (<see cref="TryCopyBlock"/>) and the file comes out exactly as if its entries had been added one by one.
 /// </summary>
 internal sealed class RangeWriter
 {
     private readonly int _blockSize;
     private readonly int _restartInterval;
+    private readonly int _minBlockBytes;
+    private readonly int _maxBlockBytes;
+    private readonly ulong _closeChancePerByte;
 
     // Data block entries are encoded straight into the file buffer (the open block runs from _blockStart to
     // the end); finishing a block appends its restart array and checksum in place, so nothing is copied.
@@ -36,9 +43,20 @@ internal sealed class RangeWriter
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(restartInterval);
         _blockSize = blockSize;
         _restartInterval = restartInterval;
+        _minBlockBytes = blockSize / 2;
+        _maxBlockBytes = (int)Math.Min(2L * blockSize, int.MaxValue);
+        _closeChancePerByte = (1UL << 32) / (ulong)Math.Max(1, blockSize - _minBlockBytes);
     }
 
     public int Count { get; private set; }
+
+    /// <summary>The block size this writer aims at; with the restart interval it is what a copied block must share.</summary>
+    public int BlockSize => _blockSize;
+
+    public int RestartInterval => _restartInterval;
+
+    /// <summary>XxHash3 of the last key added (or of a copied block's last key).</summary>
+    public ulong LastKeyHash { get; private set; }
 
     public bool IsEmpty => Count == 0;
 
@@ -70,7 +88,8 @@ internal sealed class RangeWriter
             }
             size += _index.WrittenCount + indexEntry + 4L * (indexRestarts + 1) + RangeFormat.ChecksumSize;
             size += VarintSize(_minKey!.Length) + _minKey.Length + VarintSize(_lastKeyLength) + _lastKeyLength
-                + VarintSize(Count) + VarintSize(_dataBytes) + VarintSize(RangeFormat.Version) + RangeFormat.ChecksumSize;
+                + VarintSize(Count) + VarintSize(_dataBytes) + VarintSize(RangeFormat.Version) + VarintSize(_blockSize)
+                + VarintSize(_restartInterval) + RangeFormat.ChecksumSize;
             return size + RangeFormat.FooterSize;
         }
     }
@@ -85,13 +104,16 @@ internal sealed class RangeWriter
         return n;
     }
 
-    public void Add(ReadOnlySpan<byte> key, ReadOnlySpan<byte> value)
+    /// <summary>
+    /// Adds an entry; returns whether it closed a data block. A block closes after an entry once its entries take
+    /// half the block size, with a chance per byte of the entry that makes the expected block the block size
+    /// (decided by the key's hash, so the same keys always cut the same way), and at twice the block size at most.
+    /// Cuts depend on the keys, not on where the block starts in the file, so after an inserted or removed entry a
+    /// rewritten range falls back into the old blocks within a block or two.
+    /// </summary>
+    public bool Add(ReadOnlySpan<byte> key, ReadOnlySpan<byte> value)
     {
-        if (_finishedFileInBuffer)
-        {
-            _file.ResetWrittenCount();
-            _finishedFileInBuffer = false;
-        }
+        StartEntries();
         var lastKey = _lastKey.AsSpan(0, _lastKeyLength);
         if (Count > 0 && key.SequenceCompareTo(lastKey) <= 0)
         {
@@ -107,14 +129,71 @@ internal sealed class RangeWriter
         {
             shared = key.CommonPrefixLength(lastKey);
         }
+        var entryStart = _file.WrittenCount;
         AppendEntry(_file, shared, key[shared..], value);
         _blockEntries++;
         Count++;
         _dataBytes += key.Length + value.Length;
         Remember(ref _lastKey, ref _lastKeyLength, key);
-        if (_file.WrittenCount - _blockStart >= _blockSize)
+        LastKeyHash = XxHash3.HashToUInt64(key);
+        if (!ClosesBlock(_file.WrittenCount - _blockStart, _file.WrittenCount - entryStart, LastKeyHash))
         {
-            FinishDataBlock();
+            return false;
+        }
+        FinishDataBlock();
+        return true;
+    }
+
+    /// <summary>Whether a block whose entries take <paramref name="blockBytes"/> closes after its last entry.</summary>
+    private bool ClosesBlock(int blockBytes, int entryBytes, ulong keyHash) =>
+        blockBytes >= _maxBlockBytes
+        || (blockBytes >= _minBlockBytes && (keyHash >> 32) < (ulong)entryBytes * _closeChancePerByte);
+
+    /// <summary>
+    /// Appends data block <paramref name="block"/> of <paramref name="source"/> as stored (payload and checksum)
+    /// when that gives the same bytes as adding its entries: this writer is between blocks, the source was written
+    /// with the same block size and restart interval, and this writer's rule closes a block at the block's last
+    /// entry (a file's last block may have been closed by finishing the file instead). The block is verified first.
+    /// Returns the entries copied, 0 when the block has to be added entry by entry.
+    /// </summary>
+    public int TryCopyBlock(RangeReader source, int block)
+    {
+        if (_blockEntries != 0 || source.BlockSize != _blockSize || source.RestartInterval != _restartInterval)
+        {
+            return 0;
+        }
+        var payload = source.Block(block).Span;
+        var shape = BlockCursor.Measure(payload, source.Id);
+        var lastKey = source.LastKey(block);
+        var keyHash = XxHash3.HashToUInt64(lastKey);
+        if (!ClosesBlock(shape.EntriesBytes, shape.LastEntryBytes, keyHash))
+        {
+            return 0;
+        }
+        if (Count > 0 && payload.Slice(shape.FirstKeyStart, shape.FirstKeyLength).SequenceCompareTo(_lastKey.AsSpan(0, _lastKeyLength)) <= 0)
+        {
+            throw new ArgumentException("Keys must be added in strictly increasing order.", nameof(block));
+        }
+        StartEntries();
+        _minKey ??= payload.Slice(shape.FirstKeyStart, shape.FirstKeyLength).ToArray();
+        var offset = _file.WrittenCount;
+        _file.Write(source.StoredBlock(block));
+        Count += shape.Count;
+        _dataBytes += shape.DataBytes;
+        Remember(ref _lastKey, ref _lastKeyLength, lastKey);
+        LastKeyHash = keyHash;
+        _blockStart = _file.WrittenCount;
+        AddIndexEntry(offset, payload.Length);
+        return shape.Count;
+    }
+
+    /// <summary>The first entry after a finished file starts the next file in the same buffer.</summary>
+    private void StartEntries()
+    {
+        if (_finishedFileInBuffer)
+        {
+            _file.ResetWrittenCount();
+            _finishedFileInBuffer = false;
         }
     }
 
@@ -151,6 +230,8 @@ internal sealed class RangeWriter
         _file.WriteVarInt64(Count);
         _file.WriteVarInt64(_dataBytes);
         _file.WriteVarUInt64(RangeFormat.Version);
+        _file.WriteVarUInt64((ulong)_blockSize);
+        _file.WriteVarUInt64((ulong)_restartInterval);
         var propsLength = _file.WrittenCount - propsOffset;
         AppendChecksum(propsOffset);
 
@@ -201,8 +282,12 @@ internal sealed class RangeWriter
         var length = FinishBlock(offset, _restarts);
         _blockStart = _file.WrittenCount;
         _blockEntries = 0;
+        AddIndexEntry(offset, length);
+    }
 
-        // Index entry: last key of the block -> (offset, payload length).
+    /// <summary>Index entry of the block just closed: its last key (the writer's last key) → (offset, payload length).</summary>
+    private void AddIndexEntry(int offset, int length)
+    {
         var key = _lastKey.AsSpan(0, _lastKeyLength);
         Span<byte> handle = stackalloc byte[20];
         var handleLength = SpanWriter.WriteVarUInt64(handle, (ulong)offset);

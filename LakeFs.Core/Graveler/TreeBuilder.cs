@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.IO.Hashing;
 using LakeFs.Core.Model;
 
 namespace LakeFs.Core.Graveler;
@@ -8,6 +7,9 @@ namespace LakeFs.Core.Graveler;
 /// Builds a new tree from a base tree and a sorted stream of changes (tombstones delete). Ranges no change
 /// touches are reused by id without being opened; touched ranges are rewritten; boundaries are
 /// content-defined so a rewrite realigns with the base's boundaries and later ranges are reused again.
+/// Inside a rewritten range the same holds for data blocks: a block no change touches is copied as bytes once
+/// the new range has fallen back into the base's blocks (<see cref="RangeWriter.TryCopyBlock"/>), so only the
+/// blocks around each change are decoded and encoded again. A range closes only where a block closes.
 /// A change whose entry has the same identity as the base entry is no change: the base entry is kept.
 /// A full range is finished (index, footer, SHA-256 id) and written by a pool thread while the builder goes on
 /// with the next one, in a writer of its own (commit of 10,000 random changes on 1,000,000 objects: 739 → 334 ms).
@@ -20,9 +22,10 @@ internal sealed class TreeBuilder(TreeStore trees)
     private readonly Queue<(int Slot, RangeWriter Writer, Task<RangeRef> Written)> _inFlight = new();
     private RangeWriter _writer = null!;
     private ArrayBufferWriter<byte> _scratch = null!;
-    private readonly ulong _boundaryMask = (1UL << trees.Options.BoundaryBits) - 1;
+    private readonly ulong _boundaryLimit = 1UL << (32 - trees.Options.BoundaryBits);
     private long _changes;
     private long _entriesWritten;
+    private long _entriesCopied;
     private int _rangesWritten;
     private int _rangesReused;
 
@@ -63,48 +66,64 @@ internal sealed class TreeBuilder(TreeStore trees)
                 _rangesReused++;
                 continue;
             }
-            var cursor = (await trees.GetRangeForPassAsync(range.Id, _scratch, cancellationToken).ConfigureAwait(false)).CreateCursor();
-            var hasBase = cursor.MoveNext();
-            while (true)
+            var reader = await trees.GetRangeForPassAsync(range.Id, _scratch, cancellationToken).ConfigureAwait(false);
+            var cursor = reader.CreateCursor();
+            for (var block = 0; block < reader.BlockCount; block++)
             {
-                var changeHere = hasChange && changes.Key.Span.SequenceCompareTo(range.MaxKey) <= 0;
-                if (!hasBase && !changeHere)
+                if (!(hasChange && changes.Key.Span.SequenceCompareTo(reader.LastKey(block)) <= 0))
                 {
-                    break;
-                }
-                var order = !hasBase ? 1 : !changeHere ? -1 : cursor.Key.SequenceCompareTo(changes.Key.Span);
-                if (order < 0)
-                {
-                    await AddAsync(cursor.Key, cursor.Value.Span, cancellationToken).ConfigureAwait(false);
-                    hasBase = cursor.MoveNext();
-                    continue;
-                }
-                if (order > 0)
-                {
-                    if (!changes.IsTombstone)
+                    var copied = _writer.TryCopyBlock(reader, block);
+                    if (copied > 0)
                     {
-                        _changes++;
-                        await AddAsync(changes.Key.Span, changes.Value.Span, cancellationToken).ConfigureAwait(false);
+                        _entriesWritten += copied;
+                        _entriesCopied += copied;
+                        await CutAtBoundaryAsync(cancellationToken).ConfigureAwait(false);
+                        continue;
                     }
                 }
-                else
+                cursor.MoveToBlock(block);
+                var hasBase = true;
+                while (true)
                 {
-                    if (changes.IsTombstone)
+                    var changeHere = hasChange && changes.Key.Span.SequenceCompareTo(reader.LastKey(block)) <= 0;
+                    if (!hasBase && !changeHere)
                     {
-                        _changes++;
+                        break;
                     }
-                    else if (EntryCodec.Decode(cursor.Value.Span).SameIdentity(EntryCodec.Decode(changes.Value.Span)))
+                    var order = !hasBase ? 1 : !changeHere ? -1 : cursor.Key.SequenceCompareTo(changes.Key.Span);
+                    if (order < 0)
                     {
-                        await AddAsync(changes.Key.Span, cursor.Value.Span, cancellationToken).ConfigureAwait(false);
+                        await AddAsync(cursor.Key, cursor.Value.Span, cancellationToken).ConfigureAwait(false);
+                        hasBase = cursor.MoveNextInBlock();
+                        continue;
+                    }
+                    if (order > 0)
+                    {
+                        if (!changes.IsTombstone)
+                        {
+                            _changes++;
+                            await AddAsync(changes.Key.Span, changes.Value.Span, cancellationToken).ConfigureAwait(false);
+                        }
                     }
                     else
                     {
-                        _changes++;
-                        await AddAsync(changes.Key.Span, changes.Value.Span, cancellationToken).ConfigureAwait(false);
+                        if (changes.IsTombstone)
+                        {
+                            _changes++;
+                        }
+                        else if (EntryCodec.Decode(cursor.Value.Span).SameIdentity(EntryCodec.Decode(changes.Value.Span)))
+                        {
+                            await AddAsync(changes.Key.Span, cursor.Value.Span, cancellationToken).ConfigureAwait(false);
+                        }
+                        else
+                        {
+                            _changes++;
+                            await AddAsync(changes.Key.Span, changes.Value.Span, cancellationToken).ConfigureAwait(false);
+                        }
+                        hasBase = cursor.MoveNextInBlock();
                     }
-                    hasBase = cursor.MoveNext();
+                    hasChange = await changes.MoveNextAsync(cancellationToken).ConfigureAwait(false);
                 }
-                hasChange = await changes.MoveNextAsync(cancellationToken).ConfigureAwait(false);
             }
             if (!touched && !_writer.IsEmpty)
             {
@@ -130,17 +149,26 @@ internal sealed class TreeBuilder(TreeStore trees)
             await CompleteOldestAsync().ConfigureAwait(false);
         }
         var tree = await trees.PutMetaRangeAsync(_ranges, cancellationToken).ConfigureAwait(false);
-        return (tree, new CommitStatistics(_changes, _entriesWritten, _rangesWritten, _rangesReused));
+        return (tree, new CommitStatistics(_changes, _entriesWritten, _entriesCopied, _rangesWritten, _rangesReused));
     }
 
-    /// <summary>Adds an entry and writes the range out when the key is a boundary; only the write awaits.</summary>
+    /// <summary>Adds an entry and, when that closed a block, checks for a range boundary; only a write awaits.</summary>
     private ValueTask AddAsync(ReadOnlySpan<byte> key, ReadOnlySpan<byte> value, CancellationToken cancellationToken)
     {
-        _writer.Add(key, value);
         _entriesWritten++;
+        return _writer.Add(key, value) ? CutAtBoundaryAsync(cancellationToken) : ValueTask.CompletedTask;
+    }
+
+    /// <summary>
+    /// Right after a block closed: writes the range out when the block's last key is a boundary (the top
+    /// <see cref="TreeOptions.BoundaryBits"/> bits of its hash's high half zero, the half blocks are cut by too)
+    /// and the range is past the minimum size, or when the range has reached the maximum size.
+    /// </summary>
+    private ValueTask CutAtBoundaryAsync(CancellationToken cancellationToken)
+    {
         var size = _writer.EstimatedSize;
         var options = trees.Options;
-        return size >= options.MaxRangeBytes || (size >= options.MinRangeBytes && (XxHash3.HashToUInt64(key) & _boundaryMask) == 0)
+        return size >= options.MaxRangeBytes || (size >= options.MinRangeBytes && (_writer.LastKeyHash >> 32) < _boundaryLimit)
             ? FlushAsync(cancellationToken)
             : ValueTask.CompletedTask;
     }

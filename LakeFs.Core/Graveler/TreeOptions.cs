@@ -1,9 +1,10 @@
 namespace LakeFs.Core.Graveler;
 
 /// <summary>
-/// Shape of range files. Boundaries are content-defined: a range closes after a key whose hash has its low
-/// <see cref="BoundaryBits"/> bits zero once it is past <see cref="MinRangeBytes"/>, or when it reaches
-/// <see cref="MaxRangeBytes"/>. These only tune cost; files built with other values stay readable.
+/// Shape of range files. Boundaries are content-defined: a range closes after a key that closes a data block and
+/// whose hash has the top <see cref="BoundaryBits"/> bits of its high half zero once it is past
+/// <see cref="MinRangeBytes"/>, or at the first block end past <see cref="MaxRangeBytes"/>. These only tune cost;
+/// files built with other values stay readable (a rewrite copies blocks only from files of the same block size).
 /// </summary>
 internal sealed record TreeOptions
 {
@@ -19,11 +20,12 @@ internal sealed record TreeOptions
     public long MaxRangeBytes { get; init; } = 4 * 1024 * 1024;
 
     /// <summary>
-    /// About 2^BoundaryBits entries past the minimum size per range. 9 with a 16 KiB minimum (≈650 entries a
-    /// range) measured best overall on the benchmark harness: 10/32 KiB re-encodes too much per random change,
-    /// 8/8 KiB pays too much per range file on large commits.
+    /// A key is a boundary candidate with chance 2^-BoundaryBits; about half the candidates close a block, so
+    /// about 2^(BoundaryBits+1) entries past the minimum size per range. With size-cut blocks (format version 1),
+    /// 9 bits with a 16 KiB minimum (≈650 entries a range) measured best overall on the benchmark harness:
+    /// 10/32 KiB re-encoded too much per random change, 8/8 KiB paid too much per range file on large commits.
     /// </summary>
-    public int BoundaryBits { get; init; } = 9;
+    public int BoundaryBits { get; init; } = 8;
 
     public static TreeOptions Default { get; } = new();
 }
