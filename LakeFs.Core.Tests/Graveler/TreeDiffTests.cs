@@ -86,6 +86,25 @@ public class TreeDiffTests
     }
 
     [Test]
+    public async Task After_an_inserted_entry_a_diff_meets_equal_blocks_again()
+    {
+        // Blocks are cut by content: an insertion moves the cuts of its own block only, so every later block of
+        // the range is byte-equal on both sides again (with size-cut blocks, every later cut moved).
+        var trees = NewStore(new TreeOptions { BlockSize = 256, MinRangeBytes = 4096, BoundaryBits = 3, MaxRangeBytes = 64 * 1024 });
+        var left = await BuildAsync(trees, Empty, Enumerable.Range(0, 3_000).Select(i => ($"p/{i:D5}", (Entry?)ListCursor.NewEntry($"{i:x8}"))));
+        var middle = left.Ranges[left.Ranges.Count / 2];
+        var key = Encoding.UTF8.GetString(middle.MinKey) + "a";
+        var right = await BuildAsync(trees, left, [(key, ListCursor.NewEntry("ffffffff"))]);
+        var range = await trees.GetRangeAsync(middle.Id, CancellationToken.None);
+
+        var diff = await DiffAsync(trees, left, right);
+
+        Assert.That(diff.Select(d => d.Key), Is.EqualTo(new[] { key }));
+        Assert.That(range.BlockCount, Is.GreaterThan(6));
+        Assert.That(range.VerifiedBlockCount, Is.LessThanOrEqualTo(3), $"of {range.BlockCount} blocks");
+    }
+
+    [Test]
     public async Task A_diff_left_midway_and_a_build_give_their_buffers_back_for_the_next_pass()
     {
         var trees = NewStore(Small);

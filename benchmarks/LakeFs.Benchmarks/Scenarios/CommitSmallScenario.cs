@@ -52,7 +52,7 @@ public sealed class CommitSmallScenario : IScenario
                         var commit = await repo.CommitAsync("main", $"{k} {shape} changes", cancellationToken: cancellationToken);
                         var ms = sw.Elapsed.TotalMilliseconds;
                         var s = commit.Statistics!;
-                        cost = $"last run: {s.RangesWritten} ranges / {s.EntriesWritten:N0} entries written, {s.RangesReused} reused";
+                        cost = $"last run: {s.RangesWritten} ranges / {s.EntriesWritten:N0} entries written ({s.EntriesCopied:N0} in copied blocks), {s.RangesReused} reused";
                         return ms;
                     }, Goal.Max(goalMs));
                     context.Log($"  {cost}");
