@@ -82,6 +82,37 @@ public class TreeBuilderTests
     }
 
     [Test]
+    public async Task A_version_1_range_in_the_base_is_rewritten_entry_by_entry_into_version_2()
+    {
+        // A repository written before format version 2: its ranges have size-cut blocks, none may be copied.
+        var bytes = File.ReadAllBytes(Path.Combine(TestContext.CurrentContext.TestDirectory, "Graveler", "Fixtures", "range-v1.bin"));
+        var old = RangeReader.Open("f60cfcbbc19590885da4ae742096889bb7c91a121617d7d0ed07954b968c6500", bytes);
+        var objects = new MemoryObjectStore();
+        await objects.PutAsync(TreeStore.RangePrefix + old.Id, new MemoryStream(bytes));
+        var trees = new TreeStore(objects, new TreeOptions { BlockSize = 512 }, 64L * 1024 * 1024, durable: false);
+        var p = old.Properties;
+        var baseTree = new MetaRange("v1-tree", [new RangeRef(old.Id, p.MinKey, p.MaxKey, p.Count, p.DataBytes)]);
+        var added = Encoding.UTF8.GetString(p.MinKey) + "-new";
+
+        var (next, stats) = await BuildAsync(trees, baseTree, [(added, ListCursor.NewEntry("added"))]);
+
+        Assert.That(stats.Changes, Is.EqualTo(1));
+        Assert.That(stats.EntriesCopied, Is.Zero);
+        var expected = RangeTestData.Paths(300, seed: 7).Select(e => (Key: e.Key, Value: e.Value)).ToList();
+        expected.Insert(1, (Encoding.UTF8.GetBytes(added), EntryCodec.Encode(ListCursor.NewEntry("added"))));
+        var read = new List<(byte[] Key, byte[] Value)>();
+        var cursor = new TreeCursor(trees, next, []);
+        while (await cursor.MoveNextAsync(CancellationToken.None))
+        {
+            read.Add((cursor.Key.ToArray(), cursor.Value.ToArray()));
+        }
+        Assert.That(read.Select(e => e.Key), Is.EqualTo(expected.Select(e => e.Key)));
+        Assert.That(read.Select(e => e.Value), Is.EqualTo(expected.Select(e => e.Value)));
+        var written = await trees.GetRangeAsync(next.Ranges[0].Id, CancellationToken.None);
+        Assert.That(written.BlockSize, Is.EqualTo(512), "the rewrite is a version 2 file");
+    }
+
+    [Test]
     public async Task Deleting_every_range_boundary_key_keeps_cost_bounded_and_content_right()
     {
         var trees = NewStore(Small);
