@@ -27,6 +27,7 @@ internal sealed class BlockCursor
     }
 
     /// <summary>Moves the cursor to the start of <paramref name="block"/> (before its first entry).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Reset(ReadOnlyMemory<byte> block)
     {
         (_restartCount, _entriesEnd) = ReadTrailer(block.Span, _id);
@@ -46,6 +47,7 @@ internal sealed class BlockCursor
     /// <summary>Whether the cursor is on the block's first entry.</summary>
     public bool AtFirstEntry => _entryStart == 0;
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public bool MoveNext()
     {
         if (_pos >= _entriesEnd)
@@ -181,6 +183,7 @@ internal sealed class BlockCursor
     /// What a block holds, from its entries' lengths alone (no key is built): for copying the block as bytes.
     /// Checks every bound <see cref="MoveNext"/> checks.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static BlockShape Measure(ReadOnlySpan<byte> block, string id)
     {
         var (_, entriesEnd) = ReadTrailer(block, id);

@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.IO.Hashing;
 using LakeFs.Core.Errors;
+using System.Runtime.CompilerServices;
 
 namespace LakeFs.Core.Graveler;
 
@@ -21,6 +22,7 @@ internal static class RangeFormat
     public static ulong Checksum(ReadOnlySpan<byte> payload) => XxHash3.HashToUInt64(payload);
 
     /// <summary>Reads a varint at <paramref name="pos"/> inside a block; any overrun is corruption.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static int ReadVarInt(ReadOnlySpan<byte> block, ref int pos, string id)
     {
         uint result = 0;
@@ -40,6 +42,7 @@ internal static class RangeFormat
         throw Corrupt(id, "a number is too long");
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void VerifyBlock(ReadOnlySpan<byte> file, long offset, long length, string id, string what)
     {
         if (offset < 0 || length < 0 || offset + length + ChecksumSize > file.Length - FooterSize)

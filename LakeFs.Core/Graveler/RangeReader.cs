@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using LakeFs.Core.Errors;
+using System.Runtime.CompilerServices;
 
 namespace LakeFs.Core.Graveler;
 
@@ -46,6 +47,7 @@ internal sealed class RangeReader
 
     internal int BlockCount => _offsets.Length;
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static RangeReader Open(string id, ReadOnlyMemory<byte> file)
     {
         var span = file.Span;
@@ -193,6 +195,7 @@ internal sealed class RangeReader
     internal int VerifiedBlockCount => _verified.Count(v => v);
 
     /// <summary>The block's payload, verified on first use.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal ReadOnlyMemory<byte> Block(int block)
     {
         if (!_verified[block])

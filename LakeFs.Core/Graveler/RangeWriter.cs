@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Buffers.Binary;
 using System.IO.Hashing;
 using System.Security.Cryptography;
+using System.Runtime.CompilerServices;
 
 namespace LakeFs.Core.Graveler;
 
@@ -66,6 +67,7 @@ internal sealed class RangeWriter
     /// <summary>The exact size the file would have if finished now; 0 when empty.</summary>
     public long EstimatedSize
     {
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         get
         {
             if (IsEmpty)
@@ -111,6 +113,7 @@ internal sealed class RangeWriter
     /// Cuts depend on the keys, not on where the block starts in the file, so after an inserted or removed entry a
     /// rewritten range falls back into the old blocks within a block or two.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public bool Add(ReadOnlySpan<byte> key, ReadOnlySpan<byte> value)
     {
         StartEntries();
@@ -156,6 +159,7 @@ internal sealed class RangeWriter
     /// entry (a file's last block may have been closed by finishing the file instead). The block is verified first.
     /// Returns the entries copied, 0 when the block has to be added entry by entry.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public int TryCopyBlock(RangeReader source, int block)
     {
         if (_blockEntries != 0 || source.BlockSize != _blockSize || source.RestartInterval != _restartInterval)
@@ -276,6 +280,7 @@ internal sealed class RangeWriter
         Count = 0;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void FinishDataBlock()
     {
         var offset = _blockStart;
@@ -286,6 +291,7 @@ internal sealed class RangeWriter
     }
 
     /// <summary>Index entry of the block just closed: its last key (the writer's last key) → (offset, payload length).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void AddIndexEntry(int offset, int length)
     {
         var key = _lastKey.AsSpan(0, _lastKeyLength);
@@ -310,6 +316,7 @@ internal sealed class RangeWriter
     /// Closes the block whose entries run from <paramref name="start"/> to the end of the file: appends the
     /// restart array, the restart count and the checksum; returns the payload length.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private int FinishBlock(int start, List<int> restarts)
     {
         var tail = _file.GetSpan((restarts.Count + 1) * 4);
@@ -343,6 +350,7 @@ internal sealed class RangeWriter
         length = key.Length;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void AppendEntry(ArrayBufferWriter<byte> block, int shared, ReadOnlySpan<byte> unshared, ReadOnlySpan<byte> value)
     {
         var span = block.GetSpan(15 + unshared.Length + value.Length);

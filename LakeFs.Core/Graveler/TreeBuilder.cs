@@ -1,5 +1,6 @@
 using System.Buffers;
 using LakeFs.Core.Model;
+using System.Runtime.CompilerServices;
 
 namespace LakeFs.Core.Graveler;
 
@@ -13,6 +14,10 @@ namespace LakeFs.Core.Graveler;
 /// A change whose entry has the same identity as the base entry is no change: the base entry is kept.
 /// A full range is finished (index, footer, SHA-256 id) and written by a pool thread while the builder goes on
 /// with the next one, in a writer of its own (commit of 10,000 random changes on 1,000,000 objects: 739 → 334 ms).
+/// The methods the rewrite calls per entry and per block (here, in <see cref="RangeWriter"/>, <see cref="BlockCursor"/>,
+/// <see cref="RangeReader"/> and <see cref="RangeFormat"/>) are marked <c>AggressiveOptimization</c>: compiled
+/// optimized on first call, not after tiering catches up, which in a process's first few dozen commits it had not
+/// (harness <c>--only commit-small</c>, 100 random changes on 1,000,000: 44.2 and 43.7 → 30.6 and 37.3 ms).
 /// </summary>
 internal sealed class TreeBuilder(TreeStore trees)
 {
@@ -153,6 +158,7 @@ internal sealed class TreeBuilder(TreeStore trees)
     }
 
     /// <summary>Adds an entry and, when that closed a block, checks for a range boundary; only a write awaits.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private ValueTask AddAsync(ReadOnlySpan<byte> key, ReadOnlySpan<byte> value, CancellationToken cancellationToken)
     {
         _entriesWritten++;
@@ -164,6 +170,7 @@ internal sealed class TreeBuilder(TreeStore trees)
     /// <see cref="TreeOptions.BoundaryBits"/> bits of its hash's high half zero, the half blocks are cut by too)
     /// and the range is past the minimum size, or when the range has reached the maximum size.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private ValueTask CutAtBoundaryAsync(CancellationToken cancellationToken)
     {
         var size = _writer.EstimatedSize;
