@@ -1,7 +1,7 @@
 using System.Buffers.Binary;
 using System.IO.Hashing;
-using LakeFs.Core.Errors;
 using System.Runtime.CompilerServices;
+using LakeFs.Core.Errors;
 
 namespace LakeFs.Core.Graveler;
 

@@ -1,6 +1,6 @@
 using System.Buffers.Binary;
-using LakeFs.Core.Errors;
 using System.Runtime.CompilerServices;
+using LakeFs.Core.Errors;
 
 namespace LakeFs.Core.Graveler;
 

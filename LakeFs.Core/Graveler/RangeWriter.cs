@@ -51,11 +51,6 @@ internal sealed class RangeWriter
 
     public int Count { get; private set; }
 
-    /// <summary>The block size this writer aims at; with the restart interval it is what a copied block must share.</summary>
-    public int BlockSize => _blockSize;
-
-    public int RestartInterval => _restartInterval;
-
     /// <summary>XxHash3 of the last key added (or of a copied block's last key).</summary>
     public ulong LastKeyHash { get; private set; }
 
@@ -174,12 +169,13 @@ internal sealed class RangeWriter
         {
             return 0;
         }
-        if (Count > 0 && payload.Slice(shape.FirstKeyStart, shape.FirstKeyLength).SequenceCompareTo(_lastKey.AsSpan(0, _lastKeyLength)) <= 0)
+        var firstKey = payload.Slice(shape.FirstKeyStart, shape.FirstKeyLength);
+        if (Count > 0 && firstKey.SequenceCompareTo(_lastKey.AsSpan(0, _lastKeyLength)) <= 0)
         {
             throw new ArgumentException("Keys must be added in strictly increasing order.", nameof(block));
         }
         StartEntries();
-        _minKey ??= payload.Slice(shape.FirstKeyStart, shape.FirstKeyLength).ToArray();
+        _minKey ??= firstKey.ToArray();
         var offset = _file.WrittenCount;
         _file.Write(source.StoredBlock(block));
         Count += shape.Count;

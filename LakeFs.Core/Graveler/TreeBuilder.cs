@@ -62,9 +62,11 @@ internal sealed class TreeBuilder(TreeStore trees)
         MetaRange baseTree, EntryCursor changes, CancellationToken cancellationToken)
     {
         var hasChange = await changes.MoveNextAsync(cancellationToken).ConfigureAwait(false);
+        // Whether the next change lies at or before key: it belongs to the range or block that key ends.
+        bool ChangeUpTo(ReadOnlySpan<byte> key) => hasChange && changes.Key.Span.SequenceCompareTo(key) <= 0;
         foreach (var range in baseTree.Ranges)
         {
-            var touched = hasChange && changes.Key.Span.SequenceCompareTo(range.MaxKey) <= 0;
+            var touched = ChangeUpTo(range.MaxKey);
             if (!touched && _writer.IsEmpty)
             {
                 _ranges.Add(range);
@@ -75,7 +77,7 @@ internal sealed class TreeBuilder(TreeStore trees)
             var cursor = reader.CreateCursor();
             for (var block = 0; block < reader.BlockCount; block++)
             {
-                if (!(hasChange && changes.Key.Span.SequenceCompareTo(reader.LastKey(block)) <= 0))
+                if (!ChangeUpTo(reader.LastKey(block)))
                 {
                     var copied = _writer.TryCopyBlock(reader, block);
                     if (copied > 0)
@@ -90,7 +92,7 @@ internal sealed class TreeBuilder(TreeStore trees)
                 var hasBase = true;
                 while (true)
                 {
-                    var changeHere = hasChange && changes.Key.Span.SequenceCompareTo(reader.LastKey(block)) <= 0;
+                    var changeHere = ChangeUpTo(reader.LastKey(block));
                     if (!hasBase && !changeHere)
                     {
                         break;
