@@ -105,6 +105,10 @@ public sealed partial class Repository : IAsyncDisposable
 
     /// <summary>Creates a repository: the ref store file, the default branch and its first (empty) commit.</summary>
     /// <exception cref="RepositoryAlreadyExistsException">The ref store or the object store holds a repository already.</exception>
+    /// <exception cref="StorageIntegrityException">
+    /// The object store gave back other bytes than it was given (checked with a small object written, read back and
+    /// deleted before anything else); the message names the fix. Nothing is left behind.
+    /// </exception>
     public static async Task<Repository> CreateAsync(RepositoryOptions options, CancellationToken cancellationToken = default)
     {
         ValidateOptions(options);
@@ -117,6 +121,7 @@ public sealed partial class Repository : IAsyncDisposable
         {
             throw new RepositoryAlreadyExistsException("The object store holds a repository already (it has a " + MarkerKey + ").");
         }
+        await StorageProbe.CheckAsync(options.ObjectStore, mustWrite: true, options.Logger ?? NullLogger.Instance, cancellationToken).ConfigureAwait(false);
         var directory = Path.GetDirectoryName(Path.GetFullPath(options.RefStorePath));
         if (directory is not null)
         {
@@ -148,6 +153,7 @@ public sealed partial class Repository : IAsyncDisposable
 
     /// <summary>Opens an existing repository.</summary>
     /// <exception cref="RepositoryNotFoundException">The ref store holds no repository, or the object store belongs to another one.</exception>
+    /// <exception cref="StorageIntegrityException">The object store gave back other bytes than it was given (the same check as at create).</exception>
     public static async Task<Repository> OpenAsync(RepositoryOptions options, CancellationToken cancellationToken = default)
     {
         ValidateOptions(options);
@@ -160,6 +166,7 @@ public sealed partial class Repository : IAsyncDisposable
                 ? $"The object store holds no repository (no {MarkerKey}); the ref store '{options.RefStorePath}' expects repository {id}."
                 : $"The object store belongs to repository {markerId}, but the ref store '{options.RefStorePath}' belongs to {id}.");
         }
+        await StorageProbe.CheckAsync(options.ObjectStore, mustWrite: false, options.Logger ?? NullLogger.Instance, cancellationToken).ConfigureAwait(false);
         var refs = new SqliteRefStore(options.RefStorePath, options.Durability);
         try
         {
@@ -248,6 +255,9 @@ public sealed partial class Repository : IAsyncDisposable
     /// <summary>
     /// Stages an object whose bytes the caller already wrote into the repository's object store (as lakeFS
     /// clients do for direct writes). Get a fresh address from <see cref="CreatePhysicalAddress"/>.
+    /// A <paramref name="checksum"/> of 64 hex digits is taken to be the SHA-256 of the bytes and is verified by
+    /// whole-object reads (see <see cref="RepositoryOptions.VerifyContentChecksums"/>); any other checksum is kept as
+    /// given and only the size is verified.
     /// </summary>
     /// <exception cref="InvalidPhysicalAddressException">The address is missing, inside the repository's metadata area, or its size differs.</exception>
     public async Task<ObjectInfo> LinkObjectAsync(
@@ -340,6 +350,15 @@ public sealed partial class Repository : IAsyncDisposable
     }
 
     /// <summary>Opens the object's bytes (or a byte range of them) as a reader of <paramref name="ref"/> sees them.</summary>
+    /// <remarks>
+    /// A whole-object read (no <paramref name="range"/>) is verified as it streams, unless
+    /// <see cref="RepositoryOptions.VerifyContentChecksums"/> is off: when the reader reaches the end, the bytes' count and
+    /// SHA-256 are compared with those recorded at put, and a mismatch (an object overwritten in place, truncated or
+    /// extended in the store) throws <see cref="CorruptDataException"/> naming the path and physical address from that
+    /// last read. A reader that stops early or seeks gets no verification; ranged reads cannot be verified. For an
+    /// object staged by <see cref="LinkObjectAsync"/>, only the size is checked unless its checksum is 64 hex digits,
+    /// which is taken to be the SHA-256 of its bytes.
+    /// </remarks>
     /// <exception cref="ObjectNotFoundException">No object at the path on that ref.</exception>
     public async Task<Stream> OpenReadAsync(string @ref, string path, ByteRange? range = null, CancellationToken cancellationToken = default)
     {
@@ -349,7 +368,10 @@ public sealed partial class Repository : IAsyncDisposable
             ?? throw new ObjectNotFoundException($"No object '{path}' on '{@ref}'.");
         try
         {
-            return await ObjectStore.OpenReadAsync(entry.Address, range, cancellationToken).ConfigureAwait(false);
+            var stream = await ObjectStore.OpenReadAsync(entry.Address, range, cancellationToken).ConfigureAwait(false);
+            return range is null && _options.VerifyContentChecksums
+                ? new VerifyingReadStream(stream, path, entry.Address, entry.Size, entry.Checksum)
+                : stream;
         }
         catch (StorageKeyNotFoundException e)
         {

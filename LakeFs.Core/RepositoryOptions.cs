@@ -38,5 +38,12 @@ public sealed record RepositoryOptions
     /// <summary>Commits kept in memory (default 100,000). Commits are immutable, so this only saves lookups.</summary>
     public int CommitCacheSize { get; init; } = 100_000;
 
+    /// <summary>
+    /// Verify whole-object reads (default on): <see cref="Repository.OpenReadAsync"/> without a range compares the
+    /// size and SHA-256 of what it streamed with those recorded at put when the reader reaches the end, and throws
+    /// <see cref="Errors.CorruptDataException"/> on a mismatch. Costs one SHA-256 pass over the bytes read.
+    /// </summary>
+    public bool VerifyContentChecksums { get; init; } = true;
+
     internal TreeOptions Tree { get; init; } = TreeOptions.Default;
 }

@@ -84,10 +84,15 @@ public sealed class AzureBlobObjectStore : IObjectStore
                 using var body = new MemoryStream(current, 0, currentLength, writable: false);
                 info = await blob.UploadAsync(body, new BlobUploadOptions { Conditions = conditions }, cancellationToken).ConfigureAwait(false);
                 size = currentLength;
+                if (AzureChecksums.Mismatch(key, current.AsSpan(0, currentLength), info.Value.ContentHash) is { } mismatch)
+                {
+                    await DeleteQuietlyAsync(blob).ConfigureAwait(false);
+                    throw mismatch;
+                }
             }
             else
             {
-                (info, size) = await PutBlocksAsync(blob, content, conditions, current, next!, nextLength, cancellationToken).ConfigureAwait(false);
+                (info, size) = await PutBlocksAsync(key, blob, content, conditions, current, next!, nextLength, cancellationToken).ConfigureAwait(false);
             }
             return new ObjectStat(key, size, info.Value.LastModified, info.Value.ETag.ToString());
         }
@@ -106,7 +111,7 @@ public sealed class AzureBlobObjectStore : IObjectStore
     }
 
     private async Task<(Response<BlobContentInfo> Info, long Size)> PutBlocksAsync(
-        BlockBlobClient blob, Stream content, BlobRequestConditions? conditions, byte[] first, byte[] second, int secondLength, CancellationToken cancellationToken)
+        string key, BlockBlobClient blob, Stream content, BlobRequestConditions? conditions, byte[] first, byte[] second, int secondLength, CancellationToken cancellationToken)
     {
         // Block ids must have one length per blob; a fresh upload id keeps concurrent uploads of a key apart.
         var uploadId = Guid.NewGuid().ToString("N");
@@ -121,7 +126,12 @@ public sealed class AzureBlobObjectStore : IObjectStore
             var id = Convert.ToBase64String(Encoding.ASCII.GetBytes($"{uploadId}-{ids.Count:D6}"));
             using (var body = new MemoryStream(ready, 0, readyLength, writable: false))
             {
-                await blob.StageBlockAsync(id, body, cancellationToken: cancellationToken).ConfigureAwait(false);
+                var staged = await blob.StageBlockAsync(id, body, cancellationToken: cancellationToken).ConfigureAwait(false);
+                // An uncommitted block is dropped by the service, so a mismatch here leaves nothing behind.
+                if (AzureChecksums.Mismatch(key, ready.AsSpan(0, readyLength), staged.Value.ContentHash) is { } mismatch)
+                {
+                    throw mismatch;
+                }
             }
             ids.Add(id);
             size += readyLength;
@@ -137,6 +147,18 @@ public sealed class AzureBlobObjectStore : IObjectStore
         }
         var info = await blob.CommitBlockListAsync(ids, new CommitBlockListOptions { Conditions = conditions }, cancellationToken).ConfigureAwait(false);
         return (info, size);
+    }
+
+    private static async Task DeleteQuietlyAsync(BlockBlobClient blob)
+    {
+        try
+        {
+            await blob.DeleteIfExistsAsync(cancellationToken: CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (RequestFailedException)
+        {
+            // The mismatch is the failure worth reporting; a failed clean-up leaves a blob no entry points at.
+        }
     }
 
     /// <inheritdoc />

@@ -17,6 +17,10 @@ internal static class GcsErrors
                 return new StorageKeyNotFoundException($"No object has the key '{key}'.", error);
             case GoogleApiException { HttpStatusCode: HttpStatusCode.PreconditionFailed or HttpStatusCode.Conflict } when conditional:
                 return new StorageKeyExistsException($"An object with the key '{key}' already exists.", error);
+            case GoogleApiException { HttpStatusCode: HttpStatusCode.BadRequest } failed when IsHashMismatch(failed):
+                return new StorageIntegrityException(
+                    $"GCS refused the upload of '{key}': the bytes it received do not match the checksum the client sent ({failed.Message}). "
+                    + "Something between this process and the bucket altered the request body (a proxy, or an emulator that rewrites content).", error);
             case GoogleApiException failed when IsTransient(failed.HttpStatusCode):
                 return new TransientStorageException($"GCS request for '{key}' failed ({(int)failed.HttpStatusCode}); it may succeed when retried.", error);
             case GoogleApiException failed:
@@ -27,6 +31,14 @@ internal static class GcsErrors
                 return null;
         }
     }
+
+    /// <summary>
+    /// The client sends the CRC32C and MD5 of an upload (the SDK's <c>UploadValidationMode.RejectAndThrow</c>), and GCS
+    /// refuses a body that does not match them with "Provided CRC32C/MD5 ... doesn't match calculated ...".
+    /// </summary>
+    private static bool IsHashMismatch(GoogleApiException e) =>
+        e.Message.Contains("doesn't match calculated", StringComparison.OrdinalIgnoreCase)
+        || e.Message.Contains("does not match calculated", StringComparison.OrdinalIgnoreCase);
 
     /// <summary>Throttling, timeouts and server errors; status 0 is a failure below HTTP.</summary>
     public static bool IsTransient(HttpStatusCode status) =>

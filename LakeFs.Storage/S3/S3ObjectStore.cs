@@ -111,15 +111,21 @@ public sealed class S3ObjectStore : IObjectStore, IDisposable
             {
                 request.IfNoneMatch = "*";
             }
+            PutObjectResponse response;
             try
             {
-                var response = await _client.PutObjectAsync(request, cancellationToken).ConfigureAwait(false);
-                return new ObjectStat(key, currentLength, _options.TimeProvider.GetUtcNow(), response.ETag);
+                response = await _client.PutObjectAsync(request, cancellationToken).ConfigureAwait(false);
             }
             catch (Exception e) when (S3Errors.Map(e, key, conditional, cancellationToken) is { } mapped)
             {
                 throw mapped;
             }
+            if (S3Checksums.Mismatch(key, current.AsSpan(0, currentLength), response.ETag, response.ServerSideEncryptionMethod, response.ServerSideEncryptionCustomerMethod?.Value, _options.UseChunkEncoding) is { } mismatch)
+            {
+                await DeleteQuietlyAsync(key).ConfigureAwait(false);
+                throw mismatch;
+            }
+            return new ObjectStat(key, currentLength, _options.TimeProvider.GetUtcNow(), response.ETag);
         }
         finally
         {
@@ -194,7 +200,28 @@ public sealed class S3ObjectStore : IObjectStore, IDisposable
             PartSize = length,
             UseChunkEncoding = _options.UseChunkEncoding,
         }, cancellationToken).ConfigureAwait(false);
+        // A mismatch ends the upload; the caller's finally aborts it, so no part is kept.
+        if (S3Checksums.Mismatch(key, buffer.AsSpan(0, length), response.ETag, response.ServerSideEncryptionMethod, response.SSECustomerAlgorithm, _options.UseChunkEncoding) is { } mismatch)
+        {
+            throw mismatch;
+        }
         return new PartETag(partNumber, response.ETag);
+    }
+
+    private async Task DeleteQuietlyAsync(string key)
+    {
+        try
+        {
+            await _client.DeleteObjectAsync(new DeleteObjectRequest { BucketName = _bucket, Key = _root + key }, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (AmazonServiceException)
+        {
+            // The mismatch is the failure worth reporting; a failed clean-up leaves an object no entry points at.
+        }
+        catch (HttpRequestException)
+        {
+            // Same.
+        }
     }
 
     private async Task AbortQuietlyAsync(string key, string uploadId)

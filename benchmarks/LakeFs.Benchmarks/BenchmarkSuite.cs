@@ -16,6 +16,7 @@ public static class BenchmarkSuite
         new CommitSmallScenario(),
         new BranchScenario(),
         new StatScenario(),
+        new ReadScenario(),
         new ListScenario(),
         new DiffScenario(),
         new MergeScenario(),

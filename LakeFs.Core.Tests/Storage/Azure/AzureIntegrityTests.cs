@@ -1,0 +1,82 @@
+using Azure.Core.Pipeline;
+using Azure.Storage.Blobs;
+using LakeFs.Core.Tests.TestSupport;
+using LakeFs.Storage;
+using LakeFs.Storage.Azure;
+
+namespace LakeFs.Core.Tests.Storage.Azure;
+
+/// <summary>
+/// An upload whose body is altered on the way (here by an HTTP handler that flips a byte, as a rewriting proxy
+/// would) is caught by the Content-MD5 Azurite computes over what it stored, and removed.
+/// </summary>
+[Category("Emulator")]
+public sealed class AzureIntegrityTests
+{
+    private TempDirectory _temp = null!;
+    private BlobContainerClient _container = null!;
+    private BlobContainerClient _mangling = null!;
+    private string _prefix = null!;
+
+    [SetUp]
+    public async Task SetUpAsync()
+    {
+        _temp = new TempDirectory();
+        _container = await AzureEmulator.CreateContainerAsync();
+        var options = new BlobClientOptions { Transport = new HttpClientTransport(new HttpClient(new FlipFirstByteHandler())) };
+        options.Retry.MaxRetries = 0;
+        var connectionString = Environment.GetEnvironmentVariable(AzureEmulator.Variable)!;
+        _mangling = new BlobServiceClient(connectionString, options).GetBlobContainerClient(_container.Name);
+        _prefix = CloudEmulator.FreshPrefix();
+    }
+
+    [TearDown]
+    public void TearDown() => _temp.Dispose();
+
+    [Test]
+    public async Task A_put_whose_stored_bytes_differ_is_refused_and_removed()
+    {
+        var store = new AzureBlobObjectStore(_mangling, _prefix);
+        using var content = new MemoryStream(new byte[1000]);
+
+        var error = Assert.ThrowsAsync<StorageIntegrityException>(() => store.PutAsync("data/x", content));
+
+        Assert.That(error!.Message, Does.Contain("'data/x'").And.Contain("Content-MD5"));
+        var clean = new AzureBlobObjectStore(_container, _prefix);
+        Assert.That(await clean.ListAsync("").ToListAsync(), Is.Empty);
+    }
+
+    [Test]
+    public async Task Create_over_a_store_that_alters_bodies_fails_and_leaves_nothing()
+    {
+        var options = new RepositoryOptions { ObjectStore = new AzureBlobObjectStore(_mangling, _prefix), RefStorePath = _temp.Combine("refs.db") };
+
+        Assert.ThrowsAsync<StorageIntegrityException>(() => Repository.CreateAsync(options));
+
+        Assert.That(await new AzureBlobObjectStore(_container, _prefix).ListAsync("").ToListAsync(), Is.Empty);
+        Assert.That(File.Exists(_temp.Combine("refs.db")), Is.False);
+    }
+
+    /// <summary>Flips the first byte of every non-empty PUT body, keeping its length and headers (so the request signature still holds).</summary>
+    private sealed class FlipFirstByteHandler() : DelegatingHandler(new SocketsHttpHandler())
+    {
+        protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        {
+            if (request.Method == HttpMethod.Put && request.Content is { } content)
+            {
+                var body = await content.ReadAsByteArrayAsync(cancellationToken);
+                if (body.Length > 0 && !(request.RequestUri?.Query.Contains("comp=blocklist", StringComparison.Ordinal) ?? false))
+                {
+                    body[0] ^= 0xFF;
+                    var altered = new ByteArrayContent(body);
+                    foreach (var header in content.Headers)
+                    {
+                        altered.Headers.TryAddWithoutValidation(header.Key, header.Value);
+                    }
+                    request.Content = altered;
+                }
+            }
+            return await base.SendAsync(request, cancellationToken);
+        }
+    }
+}
