@@ -237,6 +237,12 @@ static async Task UploadAsync(HttpContext context, FakeStorage storage, string b
         if (total is { } complete && complete == upload.Data.Length)
         {
             storage.EndUpload(uploadId);
+            if (HashMismatch(request.Headers["X-Goog-Hash"].ToString(), upload.Data.ToArray()) is { } mismatch)
+            {
+                // As GCS does: a final chunk whose X-Goog-Hash disagrees with the bytes received creates no object.
+                await ErrorAsync(context, 400, "invalid", mismatch).ConfigureAwait(false);
+                return;
+            }
             var stored = storage.Put(upload.Bucket, upload.Name, upload.Data.ToArray(), upload.ContentType, upload.IfGenerationMatch);
             await StoredAsync(context, stored, baseUrl).ConfigureAwait(false);
             return;
@@ -249,6 +255,26 @@ static async Task UploadAsync(HttpContext context, FakeStorage storage, string b
         return;
     }
     await ErrorAsync(context, 400, "invalid", $"Unsupported upload request {request.Method} uploadType={uploadType}.").ConfigureAwait(false);
+}
+
+static string? HashMismatch(string header, byte[] data)
+{
+    foreach (var part in header.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+    {
+        var (name, value) = part.IndexOf('=') is var eq and > 0 ? (part[..eq], part[(eq + 1)..]) : (part, "");
+        var actual = name switch
+        {
+            "crc32c" => Crc32C.ToBase64(Crc32C.Compute(data)),
+            "md5" => Convert.ToBase64String(System.Security.Cryptography.MD5.HashData(data)),
+            _ => null,
+        };
+        if (actual is not null && actual != value)
+        {
+            var label = name == "md5" ? "MD5" : "CRC32C";
+            return $"Provided {label} \"{value}\" doesn't match calculated {label} \"{actual}\".";
+        }
+    }
+    return null;
 }
 
 static async Task StoredAsync(HttpContext context, StoredObject? stored, string baseUrl)

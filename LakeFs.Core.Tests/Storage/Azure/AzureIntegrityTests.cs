@@ -56,27 +56,4 @@ public sealed class AzureIntegrityTests
         Assert.That(await new AzureBlobObjectStore(_container, _prefix).ListAsync("").ToListAsync(), Is.Empty);
         Assert.That(File.Exists(_temp.Combine("refs.db")), Is.False);
     }
-
-    /// <summary>Flips the first byte of every non-empty PUT body, keeping its length and headers (so the request signature still holds).</summary>
-    private sealed class FlipFirstByteHandler() : DelegatingHandler(new SocketsHttpHandler())
-    {
-        protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
-        {
-            if (request.Method == HttpMethod.Put && request.Content is { } content)
-            {
-                var body = await content.ReadAsByteArrayAsync(cancellationToken);
-                if (body.Length > 0 && !(request.RequestUri?.Query.Contains("comp=blocklist", StringComparison.Ordinal) ?? false))
-                {
-                    body[0] ^= 0xFF;
-                    var altered = new ByteArrayContent(body);
-                    foreach (var header in content.Headers)
-                    {
-                        altered.Headers.TryAddWithoutValidation(header.Key, header.Value);
-                    }
-                    request.Content = altered;
-                }
-            }
-            return await base.SendAsync(request, cancellationToken);
-        }
-    }
 }
