@@ -15,8 +15,10 @@ public sealed record S3ObjectStoreOptions
     public int PartSize { get; init; } = 8 * 1024 * 1024;
 
     /// <summary>
-    /// Send request bodies as <c>aws-chunked</c> (the SDK's default). Some S3-compatible servers store such bodies
-    /// verbatim over plain HTTP; set <c>false</c> for them.
+    /// Send request bodies as <c>aws-chunked</c> (the SDK's default). Some S3-compatible servers (s3rver, for one) store
+    /// such bodies verbatim over plain HTTP, chunk sizes and signatures included; set <c>false</c> for them. Such a
+    /// server is detected: an upload whose ETag is not the MD5 of the bytes sent fails with
+    /// <see cref="StorageIntegrityException"/>, and so does creating or opening a repository over it.
     /// </summary>
     public bool UseChunkEncoding { get; init; } = true;
 
