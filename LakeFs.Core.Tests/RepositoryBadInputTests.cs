@@ -1,3 +1,4 @@
+using System.Reflection;
 using System.Text;
 using LakeFs.Core.Errors;
 using LakeFs.Core.Model;
@@ -312,5 +313,384 @@ public sealed class RepositoryBadInputTests
         }
         Assert.ThrowsAsync<RepositoryAlreadyExistsException>(async () => await Repository.CreateAsync(new RepositoryOptions { ObjectStore = store, RefStorePath = _temp.Combine("two.db") }));
         Assert.ThrowsAsync<RepositoryNotFoundException>(async () => await Repository.OpenAsync(new RepositoryOptions { ObjectStore = new MemoryObjectStore(), RefStorePath = _temp.Combine("one.db") }));
+    }
+
+    // ------------------------------------------------------------------ text that cannot be stored as given
+
+    private static readonly string[] LoneSurrogates = ["\uD800", "a\uDC00", "x\uD800y", "\uDC00\uD800"];
+
+    [Test]
+    public async Task Lone_surrogates_in_prefixes_and_listing_positions_are_invalid_paths()
+    {
+        // U+FFFD is what a lone surrogate turned into when encoded leniently: an object there must not be listed.
+        await _repo.PutTextAsync("main", "\uFFFD/x", "replacement");
+        _before = await _repo.SnapshotAsync();
+        foreach (var text in LoneSurrogates)
+        {
+            _input = text;
+            await RejectsAsync<InvalidPathException>(() => _repo.ListObjectsAsync("main", prefix: text).ToListAsync());
+            await RejectsAsync<InvalidPathException>(() => _repo.ListObjectsAsync("main", after: text).ToListAsync());
+            await RejectsAsync<InvalidPathException>(() => _repo.ListObjectsAsync("main", delimiter: text).ToListAsync());
+            await RejectsAsync<InvalidPathException>(() => _repo.DiffAsync("main", "dev", new DiffOptions { Prefix = text }).ToListAsync());
+            await RejectsAsync<InvalidPathException>(() => _repo.DiffUncommittedAsync("main", new DiffOptions { Prefix = text }).ToListAsync());
+            await RejectsAsync<InvalidPathException>(() => _repo.LogAsync("main", new LogOptions { Prefixes = [text] }).ToListAsync());
+            await RejectsAsync<InvalidPathException>(() => _repo.LogAsync("main", new LogOptions { Paths = [text] }).ToListAsync());
+            await RejectsAsync<InvalidPathException>(() => _repo.ResetPrefixAsync("main", text));
+            await RejectsAsync<InvalidPathException>(() => _repo.ResetObjectAsync("main", text));
+        }
+        // A surrogate pair is fine.
+        await _repo.PutTextAsync("main", "emoji/\U0001F600.txt", "smile");
+        Assert.That(await _repo.ListPathsAsync("main", prefix: "emoji/\U0001F600"), Is.EqualTo(new[] { "emoji/\U0001F600.txt" }));
+    }
+
+    [Test]
+    public async Task Lone_surrogates_in_object_metadata_and_commit_text_are_invalid_metadata()
+    {
+        var address = _repo.CreatePhysicalAddress();
+        using (var bytes = new MemoryStream([1, 2, 3]))
+        {
+            await _repo.ObjectStore.PutAsync(address, bytes);
+        }
+        foreach (var text in LoneSurrogates)
+        {
+            _input = text;
+            PutObjectOptions[] badObjects =
+            [
+                new() { ContentType = "text/" + text },
+                new() { Metadata = new Dictionary<string, string> { ["k" + text] = "v" } },
+                new() { Metadata = new Dictionary<string, string> { ["k"] = "v" + text } },
+            ];
+            foreach (var options in badObjects)
+            {
+                await RejectsAsync<InvalidMetadataException>(() => _repo.PutTextAsync("main", "x", "x", options));
+                await RejectsAsync<InvalidMetadataException>(() => _repo.LinkObjectAsync("main", "x", address, 3, "abc", options));
+            }
+            await RejectsAsync<InvalidMetadataException>(() => _repo.LinkObjectAsync("main", "x", address, 3, "abc" + text));
+
+            await RejectsAsync<InvalidMetadataException>(() => _repo.CommitAsync("main", "message " + text));
+            await RejectsAsync<InvalidMetadataException>(() => _repo.CommitAsync("main", "m", new CommitOptions { Committer = "me" + text }));
+            await RejectsAsync<InvalidMetadataException>(() => _repo.CommitAsync("main", "m", new CommitOptions { Metadata = new Dictionary<string, string> { [text] = "v" } }));
+            await RejectsAsync<InvalidMetadataException>(() => _repo.CommitAsync("main", "m", new CommitOptions { Metadata = new Dictionary<string, string> { ["k"] = text } }));
+            await RejectsAsync<InvalidMetadataException>(() => _repo.MergeAsync("v1", "clean", new MergeOptions { AllowEmpty = true, Message = text }));
+            await RejectsAsync<InvalidMetadataException>(() => _repo.MergeAsync("v1", "clean", new MergeOptions { AllowEmpty = true, Committer = text }));
+            await RejectsAsync<InvalidMetadataException>(() => _repo.MergeAsync("v1", "clean", new MergeOptions { AllowEmpty = true, Metadata = new Dictionary<string, string> { ["k"] = text } }));
+            await RejectsAsync<InvalidMetadataException>(() => _repo.RevertAsync("clean", "clean", new RevertOptions { Message = text }));
+            await RejectsAsync<InvalidMetadataException>(() => _repo.CherryPickAsync("clean", "v1", new RevertOptions { Metadata = new Dictionary<string, string> { [text] = "v" } }));
+            Assert.ThrowsAsync<InvalidMetadataException>(async () => await Repository.CreateAsync(
+                Repository.LocalOptions(_temp.Combine("other")) with { Committer = text }));
+        }
+        Assert.That(File.Exists(_temp.Combine("other", Repository.LocalRefStoreFileName)), Is.False);
+
+        // Surrogate pairs are text like any other.
+        var emoji = "\U0001F600";
+        var info = await _repo.PutTextAsync("main", "x", "x", new PutObjectOptions { Metadata = new Dictionary<string, string> { ["mood"] = emoji } });
+        Assert.That(info.Metadata["mood"], Is.EqualTo(emoji));
+        var commit = await _repo.CommitAsync("main", "smile " + emoji, new CommitOptions { Committer = emoji, Metadata = new Dictionary<string, string> { [emoji] = emoji } });
+        Assert.That((commit.Message, commit.Committer, commit.Metadata[emoji]), Is.EqualTo(("smile " + emoji, emoji, emoji)));
+    }
+
+    // ------------------------------------------------------------------ names that would hide each other
+
+    [Test]
+    public async Task A_branch_or_tag_cannot_be_named_like_a_full_commit_id()
+    {
+        var head = (await _repo.GetBranchAsync("dev")).Head;
+        string[] ids = [head, new string('a', 64), head.ToUpperInvariant()];
+        foreach (var id in ids)
+        {
+            _input = id;
+            await RejectsAsync<InvalidNameException>(() => _repo.BranchAsync(id, "main"));
+            await RejectsAsync<InvalidNameException>(() => _repo.TagAsync(id, "main"));
+        }
+        Assert.ThrowsAsync<InvalidNameException>(async () => await Repository.CreateAsync(
+            Repository.LocalOptions(_temp.Combine("other")) with { DefaultBranch = new string('b', 64) }));
+        Assert.That(File.Exists(_temp.Combine("other", Repository.LocalRefStoreFileName)), Is.False);
+
+        // The commit stays reachable by its id; shorter hex names are fine (a longer id prefix still finds the commit).
+        Assert.That((await _repo.GetCommitAsync(head)).Id, Is.EqualTo(head));
+        await _repo.BranchAsync("2026", "main");
+        await _repo.TagAsync(head[..63], "main");
+        Assert.That((await _repo.GetCommitAsync(head[..63])).Id, Is.EqualTo((await _repo.GetBranchAsync("main")).Head), "the tag wins over the id prefix");
+        Assert.That((await _repo.GetCommitAsync(head)).Id, Is.EqualTo(head));
+    }
+
+    [Test]
+    public async Task A_branch_and_a_tag_cannot_share_a_name()
+    {
+        _input = "v1";
+        await RejectsAsync<TagAlreadyExistsException>(() => _repo.BranchAsync("v1", "main"));
+        _input = "dev";
+        await RejectsAsync<BranchAlreadyExistsException>(() => _repo.TagAsync("dev", "main"));
+        var e = Assert.ThrowsAsync<TagAlreadyExistsException>(async () => await _repo.BranchAsync("v1", "main"));
+        Assert.That(e!.Message, Does.Contain("Choose another name"));
+
+        // Once the tag is gone the name is free for a branch, and the other way round.
+        await _repo.DeleteTagAsync("v1");
+        await _repo.BranchAsync("v1", "main");
+        await _repo.DeleteBranchAsync("clean");
+        await _repo.TagAsync("clean", "dev");
+    }
+
+    [Test]
+    public async Task A_branch_and_a_tag_created_at_once_with_one_name_never_both_exist()
+    {
+        // Each side checks the other's table inside its own write transaction, so exactly one of the two wins.
+        for (var i = 0; i < 50; i++)
+        {
+            var name = $"race-{i}";
+            var branch = Task.Run(() => _repo.BranchAsync(name, "main"));
+            var tag = Task.Run(() => _repo.TagAsync(name, "main"));
+            var outcomes = await Task.WhenAll(Outcome(branch), Outcome(tag));
+            Assert.That(outcomes.Count(o => o is null), Is.EqualTo(1), $"round {i}: {string.Join(", ", outcomes.Select(o => o?.GetType().Name ?? "created"))}");
+            Assert.That(outcomes.Single(o => o is not null), Is.InstanceOf<AlreadyExistsException>());
+        }
+
+        static async Task<Exception?> Outcome(Task task)
+        {
+            try
+            {
+                await task;
+                return null;
+            }
+            catch (Exception e)
+            {
+                return e;
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------ object and commit metadata limits
+
+    [Test]
+    public async Task Unsafe_or_oversized_object_metadata_is_refused()
+    {
+        var address = _repo.CreatePhysicalAddress();
+        using (var bytes = new MemoryStream([1, 2, 3]))
+        {
+            await _repo.ObjectStore.PutAsync(address, bytes);
+        }
+        var manyKeys = Enumerable.Range(0, 10_000).ToDictionary(i => $"k{i}", _ => "v");
+        (string What, PutObjectOptions Options)[] bad =
+        [
+            ("CR LF in the content type", new() { ContentType = "text/plain\r\nX-Injected: 1" }),
+            ("LF in the content type", new() { ContentType = "text/plain\nx" }),
+            ("NUL in the content type", new() { ContentType = "text/plain\0" }),
+            ("tab in the content type", new() { ContentType = "text/plain;\tq=1" }),
+            ("non-ASCII content type", new() { ContentType = "text/plaîn" }),
+            ("empty content type", new() { ContentType = "" }),
+            ("257-character content type", new() { ContentType = "text/" + new string('x', 252) }),
+            ("1 MB content type", new() { ContentType = "text/" + new string('x', 1 << 20) }),
+            ("10 MB value", new() { Metadata = new Dictionary<string, string> { ["k"] = new string('v', 10 << 20) } }),
+            ("10,000 keys", new() { Metadata = manyKeys }),
+            ("2049 bytes of metadata", new() { Metadata = new Dictionary<string, string> { ["k"] = new string('v', 2048) } }),
+            ("2049 bytes of metadata in UTF-8", new() { Metadata = new Dictionary<string, string> { ["k"] = new string('é', 1024) } }),
+            ("empty key", new() { Metadata = new Dictionary<string, string> { [""] = "v" } }),
+            ("key with a space", new() { Metadata = new Dictionary<string, string> { ["my key"] = "v" } }),
+            ("key with a colon", new() { Metadata = new Dictionary<string, string> { ["x-injected:"] = "v" } }),
+            ("key with CR LF", new() { Metadata = new Dictionary<string, string> { ["k\r\nx"] = "v" } }),
+            ("non-ASCII key", new() { Metadata = new Dictionary<string, string> { ["clé"] = "v" } }),
+            ("null value", new() { Metadata = new Dictionary<string, string> { ["k"] = null! } }),
+            ("CR LF in a value", new() { Metadata = new Dictionary<string, string> { ["k"] = "v\r\nX-Injected: 1" } }),
+            ("NUL in a value", new() { Metadata = new Dictionary<string, string> { ["k"] = "v\0" } }),
+            ("C1 control in a value", new() { Metadata = new Dictionary<string, string> { ["k"] = "v\u0085" } }),
+        ];
+        foreach (var (what, options) in bad)
+        {
+            _input = what;
+            await RejectsAsync<InvalidMetadataException>(() => _repo.PutTextAsync("main", "x", "x", options));
+            await RejectsAsync<InvalidMetadataException>(() => _repo.LinkObjectAsync("main", "x", address, 3, "abc", options));
+        }
+        _input = "checksum with CR LF";
+        await RejectsAsync<InvalidMetadataException>(() => _repo.LinkObjectAsync("main", "x", address, 3, "abc\r\nx"));
+        _input = "257-character checksum";
+        await RejectsAsync<InvalidMetadataException>(() => _repo.LinkObjectAsync("main", "x", address, 3, new string('a', 257)));
+        var e = Assert.ThrowsAsync<InvalidMetadataException>(async () => await _repo.PutTextAsync("main", "x", "x", bad[0].Options));
+        Assert.That(e!.Message, Does.Not.Contain("\n"), "the message shows control characters escaped");
+
+        // At the limits.
+        var limit = new PutObjectOptions
+        {
+            ContentType = "application/" + new string('x', MetadataLimits.MaxContentTypeLength - "application/".Length),
+            Metadata = new Dictionary<string, string>
+            {
+                ["Content-Language!#$%&'*+-.^_`|~"] = "",
+                ["k"] = new string('é', 1005) + "\U0001F600  ",
+            },
+        };
+        Assert.That(limit.Metadata.Sum(p => p.Key.Length + Encoding.UTF8.GetByteCount(p.Value)), Is.EqualTo(MetadataLimits.MaxObjectMetadataBytes));
+        var info = await _repo.PutTextAsync("main", "limit", "x", limit);
+        Assert.That(info.ContentType, Is.EqualTo(limit.ContentType));
+        Assert.That(info.Metadata, Is.EquivalentTo(limit.Metadata));
+        await _repo.LinkObjectAsync("main", "linked", address, 3, new string('a', MetadataLimits.MaxChecksumLength), limit);
+    }
+
+    [Test]
+    public async Task A_custom_conflict_resolution_with_unsafe_metadata_is_refused()
+    {
+        await _repo.BranchAsync("other", "clean");
+        await _repo.PutTextAsync("other", "b/three.txt", "other side");
+        await _repo.CommitAsync("other", "other side");
+        await _repo.PutTextAsync("clean", "b/three.txt", "this side");
+        await _repo.CommitAsync("clean", "this side");
+        _before = await _repo.SnapshotAsync();
+        _input = "custom object with CR LF in its content type";
+        await RejectsAsync<InvalidMetadataException>(() => _repo.MergeAsync("other", "clean", new MergeOptions
+        {
+            Resolver = c => ConflictResolution.Use(c.Source! with { ContentType = "text/plain\r\nX-Injected: 1" }),
+        }));
+        _input = "custom object with a lone surrogate in a metadata value";
+        await RejectsAsync<InvalidMetadataException>(() => _repo.MergeAsync("other", "clean", new MergeOptions
+        {
+            Resolver = c => ConflictResolution.Use(c.Source! with { Metadata = new Dictionary<string, string> { ["k"] = "\uD800" } }),
+        }));
+        var merged = await _repo.MergeAsync("other", "clean", new MergeOptions
+        {
+            Resolver = c => ConflictResolution.Use(c.Source! with { ContentType = "text/plain" }),
+        });
+        Assert.That((await _repo.StatObjectAsync(merged.Head, "b/three.txt")).ContentType, Is.EqualTo("text/plain"));
+    }
+
+    [Test]
+    public async Task Unsafe_or_oversized_commit_text_is_refused()
+    {
+        var big = new string('m', MetadataLimits.MaxCommitBytes);
+        (string What, string Message, CommitOptions Options)[] bad =
+        [
+            ("NUL in the message", "a\0b", new()),
+            ("escape in the message", "a\u001B[31mred", new()),
+            ("message over the limit", big, new()),
+            ("line break in the committer", "m", new() { Committer = "me\nX-Injected: 1" }),
+            ("10 MB metadata value", "m", new() { Metadata = new Dictionary<string, string> { ["k"] = new string('v', 10 << 20) } }),
+            ("10,000 metadata keys", "m", new() { Metadata = Enumerable.Range(0, 10_000).ToDictionary(i => $"key-{i}", _ => "value") }),
+            ("line break in a metadata key", "m", new() { Metadata = new Dictionary<string, string> { ["a\nb"] = "v" } }),
+            ("NUL in a metadata value", "m", new() { Metadata = new Dictionary<string, string> { ["k"] = "\0" } }),
+            ("empty metadata key", "m", new() { Metadata = new Dictionary<string, string> { [""] = "v" } }),
+            ("null metadata value", "m", new() { Metadata = new Dictionary<string, string> { ["k"] = null! } }),
+        ];
+        foreach (var (what, message, options) in bad)
+        {
+            _input = what;
+            await RejectsAsync<InvalidMetadataException>(() => _repo.CommitAsync("main", message, options));
+            await RejectsAsync<InvalidMetadataException>(() => _repo.MergeAsync("v1", "clean", new MergeOptions
+            {
+                AllowEmpty = true, Message = message, Committer = options.Committer, Metadata = options.Metadata,
+            }));
+            await RejectsAsync<InvalidMetadataException>(() => _repo.RevertAsync("clean", "clean", new RevertOptions
+            {
+                Message = message, Committer = options.Committer, Metadata = options.Metadata,
+            }));
+        }
+
+        // Line breaks and tabs belong in messages and metadata values; the limit counts message, committer and metadata.
+        var multiline = "Subject\r\n\r\nBody\twith a tab";
+        var committer = "Ada Lovelace <ada@example.com>";
+        var value = new string('v', MetadataLimits.MaxCommitBytes - multiline.Length - committer.Length - 1);
+        var commit = await _repo.CommitAsync("main", multiline, new CommitOptions { Committer = committer, Metadata = new Dictionary<string, string> { ["k"] = value } });
+        Assert.That((commit.Message, commit.Metadata["k"]), Is.EqualTo((multiline, value)));
+    }
+
+    // ------------------------------------------------------------------ cancellation
+
+    [Test]
+    public async Task Every_public_method_refuses_a_cancelled_token_before_changing_anything()
+    {
+        await _repo.BranchAsync("behind", "v1");
+        var address = _repo.CreatePhysicalAddress();
+        using (var bytes = new MemoryStream([1, 2, 3]))
+        {
+            await _repo.ObjectStore.PutAsync(address, bytes);
+        }
+        var before = await StateAsync();
+        var fresh = _temp.Combine("fresh");
+
+        // Every call here would change the repository (or read it) if the token were not cancelled: "behind" is a
+        // clean branch that dev fast-forwards, "clean" has a commit to revert, "main" has a staged change.
+        var calls = new Dictionary<string, Func<CancellationToken, Task>>
+        {
+            ["CreateAsync(String, CancellationToken)"] = t => Repository.CreateAsync(fresh, t),
+            ["CreateAsync(RepositoryOptions, CancellationToken)"] = t => Repository.CreateAsync(Repository.LocalOptions(fresh), t),
+            ["OpenAsync(String, CancellationToken)"] = t => Repository.OpenAsync(_temp.Path, t),
+            ["OpenAsync(RepositoryOptions, CancellationToken)"] = t => Repository.OpenAsync(Repository.LocalOptions(_temp.Path), t),
+            ["PutObjectAsync(String, String, Stream, PutObjectOptions, CancellationToken)"] = t => _repo.PutObjectAsync("main", "new.txt", new MemoryStream([1]), null, t),
+            ["LinkObjectAsync(String, String, String, Int64, String, PutObjectOptions, CancellationToken)"] = t => _repo.LinkObjectAsync("main", "linked", address, 3, "abc", null, t),
+            ["DeleteObjectAsync(String, String, CancellationToken)"] = t => _repo.DeleteObjectAsync("main", "a/two.txt", t),
+            ["StatObjectAsync(String, String, CancellationToken)"] = t => _repo.StatObjectAsync("main", "a/two.txt", t),
+            ["OpenReadAsync(String, String, Nullable`1, CancellationToken)"] = t => _repo.OpenReadAsync("main", "a/two.txt", null, t),
+            ["ListObjectsAsync(String, String, String, String, CancellationToken)"] = t => _repo.ListObjectsAsync("main", null, null, null, t).ToListAsync(),
+            ["BranchAsync(String, String, CancellationToken)"] = t => _repo.BranchAsync("new-branch", "main", t),
+            ["GetBranchAsync(String, CancellationToken)"] = t => _repo.GetBranchAsync("main", t),
+            ["ListBranchesAsync(CancellationToken)"] = t => _repo.ListBranchesAsync(t).ToListAsync(),
+            ["DeleteBranchAsync(String, CancellationToken)"] = t => _repo.DeleteBranchAsync("clean", t),
+            ["TagAsync(String, String, CancellationToken)"] = t => _repo.TagAsync("new-tag", "main", t),
+            ["GetTagAsync(String, CancellationToken)"] = t => _repo.GetTagAsync("v1", t),
+            ["ListTagsAsync(CancellationToken)"] = t => _repo.ListTagsAsync(t).ToListAsync(),
+            ["DeleteTagAsync(String, CancellationToken)"] = t => _repo.DeleteTagAsync("v1", t),
+            ["CommitAsync(String, String, CommitOptions, CancellationToken)"] = t => _repo.CommitAsync("main", "commit", null, t),
+            ["GetCommitAsync(String, CancellationToken)"] = t => _repo.GetCommitAsync("main", t),
+            ["LogAsync(String, LogOptions, CancellationToken)"] = t => _repo.LogAsync("main", null, t).ToListAsync(),
+            ["DiffAsync(String, String, DiffOptions, CancellationToken)"] = t => _repo.DiffAsync("main", "dev", null, t).ToListAsync(),
+            ["DiffUncommittedAsync(String, DiffOptions, CancellationToken)"] = t => _repo.DiffUncommittedAsync("main", null, t).ToListAsync(),
+            ["FindMergeBaseAsync(String, String, CancellationToken)"] = t => _repo.FindMergeBaseAsync("main", "dev", t),
+            ["MergeAsync(String, String, MergeOptions, CancellationToken)"] = t => _repo.MergeAsync("dev", "behind", null, t),
+            ["RevertAsync(String, String, RevertOptions, CancellationToken)"] = t => _repo.RevertAsync("clean", "clean", null, t),
+            ["CherryPickAsync(String, String, RevertOptions, CancellationToken)"] = t => _repo.CherryPickAsync("behind", "dev", null, t),
+            ["ResetAsync(String, CancellationToken)"] = t => _repo.ResetAsync("main", t),
+            ["ResetObjectAsync(String, String, CancellationToken)"] = t => _repo.ResetObjectAsync("main", "staged.txt", t),
+            ["ResetPrefixAsync(String, String, CancellationToken)"] = t => _repo.ResetPrefixAsync("main", "st", t),
+        };
+
+        // A public method added later without an entry here fails this test until it gets one.
+        var publicMethods = typeof(Repository)
+            .GetMethods(BindingFlags.Public | BindingFlags.Instance | BindingFlags.Static | BindingFlags.DeclaredOnly)
+            .Where(m => m.GetParameters().Any(p => p.ParameterType == typeof(CancellationToken)))
+            .Select(m => $"{m.Name}({string.Join(", ", m.GetParameters().Select(p => p.ParameterType.Name))})");
+        Assert.That(calls.Keys, Is.EquivalentTo(publicMethods));
+
+        using var cancelled = new CancellationTokenSource();
+        await cancelled.CancelAsync();
+        var failures = new List<string>();
+        foreach (var (method, call) in calls)
+        {
+            try
+            {
+                await call(cancelled.Token);
+                failures.Add($"{method} went through");
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                failures.Add($"{method} threw {e.GetType().Name}");
+            }
+            catch (OperationCanceledException)
+            {
+            }
+            var after = await StateAsync();
+            if (after != before)
+            {
+                failures.Add($"{method} changed the repository");
+                before = after;
+            }
+        }
+        Assert.That(failures, Is.Empty);
+        Assert.That(File.Exists(Path.Combine(fresh, Repository.LocalRefStoreFileName)), Is.False, "a cancelled create made a ref store");
+
+        // The same calls go through with a live token.
+        await _repo.MergeAsync("dev", "behind");
+        await _repo.DeleteObjectAsync("main", "a/two.txt");
+        Assert.That(await StateAsync(), Is.Not.EqualTo(before));
+    }
+
+    /// <summary>The snapshot plus what it cannot see: each branch's staging tokens and every key of the object store.</summary>
+    private async Task<string> StateAsync()
+    {
+        var state = new StringBuilder(await _repo.SnapshotAsync());
+        foreach (var branch in _repo.Refs.ListBranches())
+        {
+            state.Append("tokens ").Append(branch.Name).Append(' ').AppendLine(string.Join(',', branch.Tokens));
+        }
+        await foreach (var stat in _repo.ObjectStore.ListAsync(""))
+        {
+            state.Append("object ").AppendLine(stat.Key);
+        }
+        return state.ToString();
     }
 }

@@ -152,28 +152,29 @@ public sealed class RepositoryRefExpressionTests
     }
 
     [Test]
-    public async Task A_branch_wins_over_a_tag_of_the_same_name()
+    public async Task A_branch_and_a_tag_never_share_a_name_so_a_name_means_one_thing()
     {
         await _repo.TagAsync("release", "main~2");
-        await _repo.BranchAsync("release", "main");
-        Assert.That(await IdOfAsync("release"), Is.EqualTo(_c3.Id));
-        Assert.That(await IdOfAsync("release~1"), Is.EqualTo(_c2.Id));
-        Assert.That(await _repo.ReadTextAsync("release", "f"), Is.EqualTo("three"));
-        Assert.That((await _repo.GetTagAsync("release")).CommitId, Is.EqualTo(_c1.Id));
-
-        await _repo.DeleteBranchAsync("release");
+        Assert.ThrowsAsync<TagAlreadyExistsException>(async () => await _repo.BranchAsync("release", "main"));
         Assert.That(await IdOfAsync("release"), Is.EqualTo(_c1.Id));
         Assert.That(await _repo.ReadTextAsync("release", "f"), Is.EqualTo("one"));
+
+        await _repo.DeleteTagAsync("release");
+        await _repo.BranchAsync("release", "main");
+        Assert.ThrowsAsync<BranchAlreadyExistsException>(async () => await _repo.TagAsync("release", "main~2"));
+        Assert.That(await IdOfAsync("release"), Is.EqualTo(_c3.Id));
+        Assert.That(await IdOfAsync("release~1"), Is.EqualTo(_c2.Id));
     }
 
     [Test]
-    public async Task A_full_commit_id_wins_over_a_branch_named_like_it()
+    public async Task A_full_commit_id_cannot_name_a_branch_but_a_prefix_can()
     {
-        await _repo.BranchAsync(_c1.Id, "main");
+        Assert.ThrowsAsync<InvalidNameException>(async () => await _repo.BranchAsync(_c1.Id, "main"));
         Assert.That(await IdOfAsync(_c1.Id), Is.EqualTo(_c1.Id));
-        // A branch or tag named like a prefix wins over the prefix.
+        // A branch or tag named like a prefix wins over the prefix; the full id still names the commit.
         await _repo.BranchAsync(_c1.Id[..8], "main");
         Assert.That(await IdOfAsync(_c1.Id[..8]), Is.EqualTo(_c3.Id));
+        Assert.That(await IdOfAsync(_c1.Id), Is.EqualTo(_c1.Id));
         await _repo.TagAsync(_c2.Id[..8], _root);
         Assert.That(await IdOfAsync(_c2.Id[..8]), Is.EqualTo(_root));
     }

@@ -17,15 +17,16 @@ public sealed partial class Repository
     /// </summary>
     /// <exception cref="NoChangesException">Nothing changed and <see cref="CommitOptions.AllowEmpty"/> is off.</exception>
     /// <exception cref="BranchNotFoundException">No such branch.</exception>
+    /// <exception cref="InvalidMetadataException">The message, committer or metadata breaks the rules of <see cref="MetadataLimits"/>.</exception>
     public async Task<Commit> CommitAsync(string branch, string message, CommitOptions? options = null, CancellationToken cancellationToken = default)
     {
-        ThrowIfDisposed();
+        ThrowIfDisposedOrCanceled(cancellationToken);
         Names.ValidateRefName(branch, "branch");
         ArgumentException.ThrowIfNullOrWhiteSpace(message);
         options ??= new CommitOptions();
-        var metadata = ValidateMetadata(options.Metadata);
         var committer = options.Committer ?? _options.Committer;
         ArgumentException.ThrowIfNullOrEmpty(committer, nameof(options));
+        var metadata = MetadataLimits.ValidateCommit(message, committer, options.Metadata);
 
         var ours = _refs.SealStaging(branch).SealedTokens;
         for (var attempt = 1; attempt <= MaxCommitAttempts; attempt++)
@@ -81,8 +82,7 @@ public sealed partial class Repository
     /// <exception cref="RefNotFoundException">The expression names nothing.</exception>
     public Task<Commit> GetCommitAsync(string @ref, CancellationToken cancellationToken = default)
     {
-        ThrowIfDisposed();
-        cancellationToken.ThrowIfCancellationRequested();
+        ThrowIfDisposedOrCanceled(cancellationToken);
         return Task.FromResult(GetCommit(Resolve(@ref).CommitId));
     }
 
@@ -93,14 +93,14 @@ public sealed partial class Repository
     /// </summary>
     public async IAsyncEnumerable<Commit> LogAsync(string @ref, LogOptions? options = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
-        ThrowIfDisposed();
+        ThrowIfDisposedOrCanceled(cancellationToken);
         options ??= new LogOptions();
         if (options.Limit is < 0)
         {
             throw new ArgumentOutOfRangeException(nameof(options), "A log limit cannot be negative.");
         }
         var paths = options.Paths?.Select(Names.ValidatePath).ToArray();
-        var prefixes = options.Prefixes?.Select(Names.ValidatePrefix).ToArray();
+        var prefixes = options.Prefixes?.Select(p => Names.ValidatePrefix(p)).ToArray();
         var filtered = paths is { Length: > 0 } || prefixes is { Length: > 0 };
 
         var start = GetCommit(Resolve(@ref).CommitId);
@@ -189,24 +189,6 @@ public sealed partial class Repository
             }
         }
         return false;
-    }
-
-    private static SortedDictionary<string, string> ValidateMetadata(IReadOnlyDictionary<string, string>? metadata)
-    {
-        var result = new SortedDictionary<string, string>(StringComparer.Ordinal);
-        if (metadata is null)
-        {
-            return result;
-        }
-        foreach (var (key, value) in metadata)
-        {
-            if (string.IsNullOrEmpty(key) || value is null)
-            {
-                throw new ArgumentException("Metadata keys must be non-empty and values non-null.", nameof(metadata));
-            }
-            result[key] = value;
-        }
-        return result;
     }
 
     // ------------------------------------------------------------------ refs

@@ -28,7 +28,7 @@ public sealed partial class Repository
     public async IAsyncEnumerable<Change> DiffAsync(
         string left, string right, DiffOptions? options = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
-        ThrowIfDisposed();
+        ThrowIfDisposedOrCanceled(cancellationToken);
         options ??= new DiffOptions();
         var prefix = Names.ValidatePrefix(options.Prefix);
         var leftCommit = GetCommit(Resolve(left).CommitId);
@@ -49,7 +49,7 @@ public sealed partial class Repository
     public async IAsyncEnumerable<Change> DiffUncommittedAsync(
         string branch, DiffOptions? options = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
-        ThrowIfDisposed();
+        ThrowIfDisposedOrCanceled(cancellationToken);
         Names.ValidateRefName(branch, "branch");
         var prefix = Names.ValidatePrefix(options?.Prefix);
         using var snapshot = _refs.Open();
@@ -92,8 +92,7 @@ public sealed partial class Repository
     /// <summary>The best common ancestor of two refs (criss-cross histories resolve deterministically), or null when unrelated.</summary>
     public Task<Commit?> FindMergeBaseAsync(string left, string right, CancellationToken cancellationToken = default)
     {
-        ThrowIfDisposed();
-        cancellationToken.ThrowIfCancellationRequested();
+        ThrowIfDisposedOrCanceled(cancellationToken);
         return Task.FromResult(MergeBase.Find(GetCommit(Resolve(left).CommitId), GetCommit(Resolve(right).CommitId), GetCommit));
     }
 
@@ -107,19 +106,20 @@ public sealed partial class Repository
     /// <exception cref="MergeConflictException">Conflicts and the strategy is <see cref="MergeStrategy.Fail"/>.</exception>
     /// <exception cref="NoChangesException">The source is already contained in the destination (unless <see cref="MergeOptions.AllowEmpty"/>).</exception>
     /// <exception cref="DirtyBranchException">The destination has uncommitted changes.</exception>
+    /// <exception cref="InvalidMetadataException">The message, committer or metadata breaks the rules of <see cref="MetadataLimits"/>, or a resolver's custom object does.</exception>
     public async Task<MergeResult> MergeAsync(string source, string destination, MergeOptions? options = null, CancellationToken cancellationToken = default)
     {
-        ThrowIfDisposed();
+        ThrowIfDisposedOrCanceled(cancellationToken);
         ArgumentNullException.ThrowIfNull(source);
         Names.ValidateRefName(destination, "branch");
         options ??= new MergeOptions();
-        var metadata = ValidateMetadata(options.Metadata);
         var committer = options.Committer ?? _options.Committer;
         ArgumentException.ThrowIfNullOrEmpty(committer, nameof(options));
         if (options.Message is { } m && string.IsNullOrWhiteSpace(m))
         {
             throw new ArgumentException("A merge message cannot be blank; leave it null for the default.", nameof(options));
         }
+        var metadata = MetadataLimits.ValidateCommit(options.Message, committer, options.Metadata);
 
         for (var attempt = 1; attempt <= MaxCommitAttempts; attempt++)
         {
@@ -196,12 +196,12 @@ public sealed partial class Repository
 
     private async Task<Commit> ApplyCommitAsync(string branch, string commitRef, RevertOptions options, bool revert, CancellationToken cancellationToken)
     {
-        ThrowIfDisposed();
+        ThrowIfDisposedOrCanceled(cancellationToken);
         Names.ValidateRefName(branch, "branch");
         ArgumentNullException.ThrowIfNull(commitRef);
-        var metadata = ValidateMetadata(options.Metadata);
         var committer = options.Committer ?? _options.Committer;
         ArgumentException.ThrowIfNullOrEmpty(committer, nameof(options));
+        var metadata = MetadataLimits.ValidateCommit(options.Message, committer, options.Metadata);
         var verb = revert ? "revert" : "cherry-pick";
         var target = GetCommit(Resolve(commitRef).CommitId);
         var parent = GetCommit(ParentFor(target, options.ParentNumber, verb));
@@ -351,9 +351,8 @@ public sealed partial class Repository
     /// <summary>Drops every uncommitted change on the branch.</summary>
     public Task ResetAsync(string branch, CancellationToken cancellationToken = default)
     {
-        ThrowIfDisposed();
+        ThrowIfDisposedOrCanceled(cancellationToken);
         Names.ValidateRefName(branch, "branch");
-        cancellationToken.ThrowIfCancellationRequested();
         _refs.ResetBranch(branch);
         return Task.CompletedTask;
     }
@@ -361,10 +360,9 @@ public sealed partial class Repository
     /// <summary>Drops the uncommitted change at one path, so the branch shows its committed object there again.</summary>
     public Task ResetObjectAsync(string branch, string path, CancellationToken cancellationToken = default)
     {
-        ThrowIfDisposed();
+        ThrowIfDisposedOrCanceled(cancellationToken);
         Names.ValidateRefName(branch, "branch");
         var key = Names.ValidatePath(path);
-        cancellationToken.ThrowIfCancellationRequested();
         _refs.ResetKeys(branch, key, Successor(key));
         return Task.CompletedTask;
     }
@@ -372,11 +370,10 @@ public sealed partial class Repository
     /// <summary>Drops the uncommitted changes under a prefix.</summary>
     public Task ResetPrefixAsync(string branch, string prefix, CancellationToken cancellationToken = default)
     {
-        ThrowIfDisposed();
+        ThrowIfDisposedOrCanceled(cancellationToken);
         Names.ValidateRefName(branch, "branch");
         ArgumentException.ThrowIfNullOrEmpty(prefix);
         var key = Names.ValidatePrefix(prefix);
-        cancellationToken.ThrowIfCancellationRequested();
         _refs.ResetKeys(branch, key, PrefixEnd(key));
         return Task.CompletedTask;
     }
@@ -393,7 +390,12 @@ public sealed partial class Repository
     private static ObjectInfo? ToInfo(string path, ReadOnlyMemory<byte>? value) =>
         value is { } v ? ToInfo(path, EntryCodec.Decode(v.Span)) : null;
 
-    private static Entry FromInfo(ObjectInfo info) =>
-        new(info.PhysicalAddress, info.Size, info.Checksum, info.ContentType,
+    /// <summary>The entry for a resolver's custom object, whose metadata is checked like a put's.</summary>
+    private static Entry FromInfo(ObjectInfo info)
+    {
+        MetadataLimits.ValidateObject(info.ContentType, info.Metadata);
+        MetadataLimits.ValidateChecksum(info.Checksum);
+        return new(info.PhysicalAddress, info.Size, info.Checksum, info.ContentType,
             new SortedDictionary<string, string>(info.Metadata.ToDictionary(), StringComparer.Ordinal), info.LastModified);
+    }
 }

@@ -112,7 +112,8 @@ public sealed partial class Repository : IAsyncDisposable
     public static async Task<Repository> CreateAsync(RepositoryOptions options, CancellationToken cancellationToken = default)
     {
         ValidateOptions(options);
-        Names.ValidateRefName(options.DefaultBranch, "branch");
+        Names.ValidateNewRefName(options.DefaultBranch, "branch");
+        cancellationToken.ThrowIfCancellationRequested();
         if (SqliteRefStore.ReadRepositoryId(options.RefStorePath) is { } existing)
         {
             throw new RepositoryAlreadyExistsException($"'{options.RefStorePath}' holds repository {existing} already.");
@@ -157,6 +158,7 @@ public sealed partial class Repository : IAsyncDisposable
     public static async Task<Repository> OpenAsync(RepositoryOptions options, CancellationToken cancellationToken = default)
     {
         ValidateOptions(options);
+        cancellationToken.ThrowIfCancellationRequested();
         var id = SqliteRefStore.ReadRepositoryId(options.RefStorePath)
             ?? throw new RepositoryNotFoundException($"'{options.RefStorePath}' holds no LakeFs repository.");
         var markerId = await ReadMarkerAsync(options.ObjectStore, cancellationToken).ConfigureAwait(false);
@@ -188,6 +190,7 @@ public sealed partial class Repository : IAsyncDisposable
         ArgumentException.ThrowIfNullOrEmpty(options.RefStorePath, nameof(options.RefStorePath));
         ArgumentNullException.ThrowIfNull(options.TimeProvider, nameof(options.TimeProvider));
         ArgumentException.ThrowIfNullOrEmpty(options.Committer, nameof(options.Committer));
+        MetadataLimits.ValidateCommit(null, options.Committer, null);
         ArgumentOutOfRangeException.ThrowIfNegative(options.CacheSizeBytes, nameof(options.CacheSizeBytes));
     }
 
@@ -234,15 +237,16 @@ public sealed partial class Repository : IAsyncDisposable
     /// </summary>
     /// <exception cref="BranchNotFoundException">The branch does not exist.</exception>
     /// <exception cref="ObjectAlreadyExistsException"><see cref="PutObjectOptions.IfNoneMatch"/> was set and the branch shows an object at the path.</exception>
+    /// <exception cref="InvalidMetadataException">The content type or metadata breaks the rules of <see cref="MetadataLimits"/>.</exception>
     public async Task<ObjectInfo> PutObjectAsync(
         string branch, string path, Stream content, PutObjectOptions? options = null, CancellationToken cancellationToken = default)
     {
-        ThrowIfDisposed();
+        ThrowIfDisposedOrCanceled(cancellationToken);
         Names.ValidateRefName(branch, "branch");
         var key = Names.ValidatePath(path);
         ArgumentNullException.ThrowIfNull(content);
         options ??= new PutObjectOptions();
-        ValidateObjectOptions(options);
+        MetadataLimits.ValidateObject(options.ContentType, options.Metadata);
         var head = await CheckWritableAsync(branch, key, options.IfNoneMatch, cancellationToken).ConfigureAwait(false);
 
         var address = CreatePhysicalAddress();
@@ -260,18 +264,20 @@ public sealed partial class Repository : IAsyncDisposable
     /// given and only the size is verified.
     /// </summary>
     /// <exception cref="InvalidPhysicalAddressException">The address is missing, inside the repository's metadata area, or its size differs.</exception>
+    /// <exception cref="InvalidMetadataException">The checksum, content type or metadata breaks the rules of <see cref="MetadataLimits"/>.</exception>
     public async Task<ObjectInfo> LinkObjectAsync(
         string branch, string path, string physicalAddress, long size, string checksum,
         PutObjectOptions? options = null, CancellationToken cancellationToken = default)
     {
-        ThrowIfDisposed();
+        ThrowIfDisposedOrCanceled(cancellationToken);
         Names.ValidateRefName(branch, "branch");
         var key = Names.ValidatePath(path);
         ArgumentException.ThrowIfNullOrEmpty(physicalAddress);
         ArgumentOutOfRangeException.ThrowIfNegative(size);
-        ArgumentException.ThrowIfNullOrEmpty(checksum);
+        ArgumentNullException.ThrowIfNull(checksum);
+        MetadataLimits.ValidateChecksum(checksum);
         options ??= new PutObjectOptions();
-        ValidateObjectOptions(options);
+        MetadataLimits.ValidateObject(options.ContentType, options.Metadata);
         if (physicalAddress.StartsWith(InternalPrefix, StringComparison.Ordinal))
         {
             throw new InvalidPhysicalAddressException($"'{physicalAddress}' lies in the repository's metadata area ({InternalPrefix}); objects cannot link there.");
@@ -324,7 +330,7 @@ public sealed partial class Repository : IAsyncDisposable
     /// <exception cref="ObjectNotFoundException">The branch shows no object at the path.</exception>
     public async Task DeleteObjectAsync(string branch, string path, CancellationToken cancellationToken = default)
     {
-        ThrowIfDisposed();
+        ThrowIfDisposedOrCanceled(cancellationToken);
         Names.ValidateRefName(branch, "branch");
         var key = Names.ValidatePath(path);
         if (await GetEntryAsync(branch, key, cancellationToken).ConfigureAwait(false) is null)
@@ -342,7 +348,7 @@ public sealed partial class Repository : IAsyncDisposable
     /// <exception cref="ObjectNotFoundException">No object at the path on that ref.</exception>
     public async Task<ObjectInfo> StatObjectAsync(string @ref, string path, CancellationToken cancellationToken = default)
     {
-        ThrowIfDisposed();
+        ThrowIfDisposedOrCanceled(cancellationToken);
         var key = Names.ValidatePath(path);
         var entry = await GetEntryAsync(@ref, key, cancellationToken).ConfigureAwait(false)
             ?? throw new ObjectNotFoundException($"No object '{path}' on '{@ref}'.");
@@ -362,7 +368,7 @@ public sealed partial class Repository : IAsyncDisposable
     /// <exception cref="ObjectNotFoundException">No object at the path on that ref.</exception>
     public async Task<Stream> OpenReadAsync(string @ref, string path, ByteRange? range = null, CancellationToken cancellationToken = default)
     {
-        ThrowIfDisposed();
+        ThrowIfDisposedOrCanceled(cancellationToken);
         var key = Names.ValidatePath(path);
         var entry = await GetEntryAsync(@ref, key, cancellationToken).ConfigureAwait(false)
             ?? throw new ObjectNotFoundException($"No object '{path}' on '{@ref}'.");
@@ -388,10 +394,10 @@ public sealed partial class Repository : IAsyncDisposable
         string @ref, string? prefix = null, string? delimiter = null, string? after = null,
         [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
-        ThrowIfDisposed();
+        ThrowIfDisposedOrCanceled(cancellationToken);
         var prefixKey = Names.ValidatePrefix(prefix);
-        var afterKey = after is null ? null : Encoding.UTF8.GetBytes(after);
-        var delimiterKey = string.IsNullOrEmpty(delimiter) ? null : Encoding.UTF8.GetBytes(delimiter);
+        var afterKey = after is null ? null : Names.ValidatePrefix(after, "start-after path");
+        var delimiterKey = string.IsNullOrEmpty(delimiter) ? null : Names.ValidatePrefix(delimiter, "delimiter");
         var resolved = Resolve(@ref);
 
         SqliteSession? snapshot = null;
@@ -492,24 +498,6 @@ public sealed partial class Repository : IAsyncDisposable
         return [.. prefix, 0xFF];
     }
 
-    private static void ValidateObjectOptions(PutObjectOptions options)
-    {
-        if (options.ContentType is { Length: 0 })
-        {
-            throw new ArgumentException("A content type cannot be empty; leave it null for the default.", nameof(options));
-        }
-        if (options.Metadata is { } metadata)
-        {
-            foreach (var (key, value) in metadata)
-            {
-                if (string.IsNullOrEmpty(key) || value is null)
-                {
-                    throw new ArgumentException("Metadata keys must be non-empty and values non-null.", nameof(options));
-                }
-            }
-        }
-    }
-
     private Entry NewEntry(string address, long size, string checksum, PutObjectOptions options) =>
         new(address, size, checksum, options.ContentType ?? Entry.DefaultContentType,
             options.Metadata is { Count: > 0 } m ? new SortedDictionary<string, string>(m.ToDictionary(), StringComparer.Ordinal) : Entry.NoMetadata,
@@ -601,11 +589,12 @@ public sealed partial class Repository : IAsyncDisposable
 
     /// <summary>Creates a branch at the commit <paramref name="from"/> resolves to (a branch's head, a tag, a commit, an expression). O(1).</summary>
     /// <exception cref="BranchAlreadyExistsException">The name is taken.</exception>
+    /// <exception cref="TagAlreadyExistsException">A tag has the name (branches and tags share one namespace).</exception>
+    /// <exception cref="InvalidNameException">The name breaks the naming rules or is 64 hex digits (it would read as a commit id).</exception>
     public Task<BranchInfo> BranchAsync(string name, string from, CancellationToken cancellationToken = default)
     {
-        ThrowIfDisposed();
-        Names.ValidateRefName(name, "branch");
-        cancellationToken.ThrowIfCancellationRequested();
+        ThrowIfDisposedOrCanceled(cancellationToken);
+        Names.ValidateNewRefName(name, "branch");
         var head = Resolve(from).CommitId;
         _refs.CreateBranch(name, head);
         _logger.LogInformation("Created branch {Branch} at {Commit}", name, head);
@@ -616,9 +605,8 @@ public sealed partial class Repository : IAsyncDisposable
     /// <exception cref="BranchNotFoundException">No such branch.</exception>
     public Task<BranchInfo> GetBranchAsync(string name, CancellationToken cancellationToken = default)
     {
-        ThrowIfDisposed();
+        ThrowIfDisposedOrCanceled(cancellationToken);
         Names.ValidateRefName(name, "branch");
-        cancellationToken.ThrowIfCancellationRequested();
         var branch = _refs.GetBranch(name) ?? throw new BranchNotFoundException($"Branch '{name}' does not exist.");
         return Task.FromResult(new BranchInfo(branch.Name, branch.Head));
     }
@@ -626,7 +614,7 @@ public sealed partial class Repository : IAsyncDisposable
     /// <summary>All branches, by name.</summary>
     public async IAsyncEnumerable<BranchInfo> ListBranchesAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
-        ThrowIfDisposed();
+        ThrowIfDisposedOrCanceled(cancellationToken);
         foreach (var branch in _refs.ListBranches())
         {
             cancellationToken.ThrowIfCancellationRequested();
@@ -640,9 +628,8 @@ public sealed partial class Repository : IAsyncDisposable
     /// <exception cref="BranchNotFoundException">No such branch.</exception>
     public Task DeleteBranchAsync(string name, CancellationToken cancellationToken = default)
     {
-        ThrowIfDisposed();
+        ThrowIfDisposedOrCanceled(cancellationToken);
         Names.ValidateRefName(name, "branch");
-        cancellationToken.ThrowIfCancellationRequested();
         if (name == DefaultBranch)
         {
             throw new ProtectedBranchException($"Branch '{name}' is the default branch and cannot be deleted.");
@@ -656,11 +643,12 @@ public sealed partial class Repository : IAsyncDisposable
 
     /// <summary>Creates an immutable tag for the commit <paramref name="ref"/> resolves to.</summary>
     /// <exception cref="TagAlreadyExistsException">The name is taken (tags never move).</exception>
+    /// <exception cref="BranchAlreadyExistsException">A branch has the name (branches and tags share one namespace).</exception>
+    /// <exception cref="InvalidNameException">The name breaks the naming rules or is 64 hex digits (it would read as a commit id).</exception>
     public Task<TagInfo> TagAsync(string name, string @ref, CancellationToken cancellationToken = default)
     {
-        ThrowIfDisposed();
-        Names.ValidateRefName(name, "tag");
-        cancellationToken.ThrowIfCancellationRequested();
+        ThrowIfDisposedOrCanceled(cancellationToken);
+        Names.ValidateNewRefName(name, "tag");
         var commitId = Resolve(@ref).CommitId;
         _refs.CreateTag(name, commitId);
         return Task.FromResult(new TagInfo(name, commitId));
@@ -670,9 +658,8 @@ public sealed partial class Repository : IAsyncDisposable
     /// <exception cref="TagNotFoundException">No such tag.</exception>
     public Task<TagInfo> GetTagAsync(string name, CancellationToken cancellationToken = default)
     {
-        ThrowIfDisposed();
+        ThrowIfDisposedOrCanceled(cancellationToken);
         Names.ValidateRefName(name, "tag");
-        cancellationToken.ThrowIfCancellationRequested();
         var commitId = _refs.GetTag(name) ?? throw new TagNotFoundException($"Tag '{name}' does not exist.");
         return Task.FromResult(new TagInfo(name, commitId));
     }
@@ -680,7 +667,7 @@ public sealed partial class Repository : IAsyncDisposable
     /// <summary>All tags, by name.</summary>
     public async IAsyncEnumerable<TagInfo> ListTagsAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
-        ThrowIfDisposed();
+        ThrowIfDisposedOrCanceled(cancellationToken);
         foreach (var tag in _refs.ListTags())
         {
             cancellationToken.ThrowIfCancellationRequested();
@@ -693,9 +680,8 @@ public sealed partial class Repository : IAsyncDisposable
     /// <exception cref="TagNotFoundException">No such tag.</exception>
     public Task DeleteTagAsync(string name, CancellationToken cancellationToken = default)
     {
-        ThrowIfDisposed();
+        ThrowIfDisposedOrCanceled(cancellationToken);
         Names.ValidateRefName(name, "tag");
-        cancellationToken.ThrowIfCancellationRequested();
         if (!_refs.DeleteTag(name))
         {
             throw new TagNotFoundException($"Tag '{name}' does not exist.");
@@ -705,7 +691,15 @@ public sealed partial class Repository : IAsyncDisposable
 
     // ------------------------------------------------------------------ dispose
 
-    private void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+    /// <summary>
+    /// Every public method with a token starts here, before it reads or writes anything: after dispose it throws
+    /// <see cref="ObjectDisposedException"/>, with a token already cancelled <see cref="OperationCanceledException"/>.
+    /// </summary>
+    private void ThrowIfDisposedOrCanceled(CancellationToken cancellationToken)
+    {
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+        cancellationToken.ThrowIfCancellationRequested();
+    }
 
     /// <summary>Closes the ref store. Writes already acknowledged are durable; calls after this throw <see cref="ObjectDisposedException"/>.</summary>
     public ValueTask DisposeAsync()

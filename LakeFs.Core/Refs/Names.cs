@@ -1,15 +1,17 @@
+using System.Buffers;
+using System.Globalization;
 using System.Text;
 using LakeFs.Core.Errors;
 
 namespace LakeFs.Core.Refs;
 
-/// <summary>The rules for branch names, tag names and object paths, checked at the door of every call.</summary>
+/// <summary>The rules for branch names, tag names, object paths and listing prefixes, checked at the door of every call.</summary>
 internal static class Names
 {
     public const int MaxNameLength = 256;
     public const int MaxPathBytes = 1024;
 
-    private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
+    private static readonly SearchValues<char> HexDigits = SearchValues.Create("0123456789abcdefABCDEF");
 
     /// <summary>Branch and tag names: a letter, digit or '_' first, then letters, digits, '_', '-', '.', '/'; no "..", "//", trailing '/' or '.'.</summary>
     public static void ValidateRefName(string name, string kind)
@@ -20,6 +22,19 @@ internal static class Names
             throw new InvalidNameException(
                 $"'{name}' is not a valid {kind} name: use 1-{MaxNameLength} characters from letters, digits, '_', '-', '.', '/', " +
                 "starting with a letter, digit or '_', without '..', '//' or a trailing '/' or '.'.");
+        }
+    }
+
+    /// <summary>
+    /// A name for a new branch or tag: the rules of <see cref="ValidateRefName"/>, and not 64 hex digits, which would
+    /// read as a full commit id (resolution tries a full commit id first, so the commit or the name would be hidden).
+    /// </summary>
+    public static void ValidateNewRefName(string name, string kind)
+    {
+        ValidateRefName(name, kind);
+        if (name.Length == CommitId.HexLength && name.AsSpan().IndexOfAnyExcept(HexDigits) < 0)
+        {
+            throw new InvalidNameException($"'{name}' is not a valid {kind} name: 64 hex digits read as a commit id. Choose a name that is not a commit id.");
         }
     }
 
@@ -50,22 +65,18 @@ internal static class Names
         {
             throw new InvalidPathException("An object path cannot be empty.");
         }
-        byte[] bytes;
-        try
+        if (!IsWellFormed(path))
         {
-            bytes = StrictUtf8.GetBytes(path);
+            throw new InvalidPathException($"The object path '{Show(path)}' is not valid Unicode (it has a lone surrogate).");
         }
-        catch (EncoderFallbackException)
-        {
-            throw new InvalidPathException($"The object path '{path}' is not valid Unicode (it has a lone surrogate).");
-        }
+        var bytes = Encoding.UTF8.GetBytes(path);
         if (bytes.Length > MaxPathBytes)
         {
-            throw new InvalidPathException($"The object path '{path[..40]}…' is {bytes.Length} bytes long; the limit is {MaxPathBytes}.");
+            throw new InvalidPathException($"The object path '{Show(path)}' is {bytes.Length} bytes long; the limit is {MaxPathBytes}.");
         }
         if (path.Contains('\0', StringComparison.Ordinal))
         {
-            throw new InvalidPathException($"The object path '{path.Replace("\0", "\\0", StringComparison.Ordinal)}' contains a NUL character.");
+            throw new InvalidPathException($"The object path '{Show(path)}' contains a NUL character.");
         }
         if (path[0] == '/')
         {
@@ -83,17 +94,62 @@ internal static class Names
         return bytes;
     }
 
-    /// <summary>A prefix for listings: may be empty; otherwise the same characters as a path.</summary>
-    public static byte[] ValidatePrefix(string? prefix)
+    /// <summary>
+    /// A prefix for listings, diffs, logs and resets, or another piece of a path (a listing's start-after path or
+    /// delimiter): may be empty; otherwise valid Unicode without NUL, at most 1024 UTF-8 bytes. Returns the UTF-8 bytes.
+    /// </summary>
+    public static byte[] ValidatePrefix(string? prefix, string what = "prefix")
     {
         if (string.IsNullOrEmpty(prefix))
         {
             return [];
         }
+        if (!IsWellFormed(prefix))
+        {
+            throw new InvalidPathException($"The {what} '{Show(prefix)}' is not valid Unicode (it has a lone surrogate).");
+        }
         if (prefix.Contains('\0', StringComparison.Ordinal) || Encoding.UTF8.GetByteCount(prefix) > MaxPathBytes)
         {
-            throw new InvalidPathException($"The prefix '{prefix}' is not valid: it has a NUL or is longer than {MaxPathBytes} bytes.");
+            throw new InvalidPathException($"The {what} '{Show(prefix)}' is not valid: it has a NUL or is longer than {MaxPathBytes} bytes.");
         }
         return Encoding.UTF8.GetBytes(prefix);
+    }
+
+    /// <summary>
+    /// Whether <paramref name="text"/> is well-formed UTF-16: every surrogate in a high-low pair. Anything else would
+    /// be stored as U+FFFD, so a string with a lone surrogate is refused wherever text enters the repository.
+    /// </summary>
+    public static bool IsWellFormed(ReadOnlySpan<char> text)
+    {
+        var i = text.IndexOfAnyInRange('\uD800', '\uDFFF');
+        while (i >= 0)
+        {
+            if (!char.IsHighSurrogate(text[i]) || i + 1 == text.Length || !char.IsLowSurrogate(text[i + 1]))
+            {
+                return false;
+            }
+            i += 2;
+            var next = text[i..].IndexOfAnyInRange('\uD800', '\uDFFF');
+            i = next < 0 ? -1 : i + next;
+        }
+        return true;
+    }
+
+    /// <summary>Text for an error message: at most 40 characters, with control characters and surrogates escaped.</summary>
+    public static string Show(string text)
+    {
+        var shown = new StringBuilder();
+        foreach (var c in text.Length > 40 ? text[..40] : text)
+        {
+            if (char.IsControl(c) || char.IsSurrogate(c))
+            {
+                shown.Append(CultureInfo.InvariantCulture, $"\\u{(int)c:X4}");
+            }
+            else
+            {
+                shown.Append(c);
+            }
+        }
+        return text.Length > 40 ? shown.Append('…').ToString() : shown.ToString();
     }
 }

@@ -212,6 +212,11 @@ internal sealed class SqliteRefStore : IDisposable
             {
                 throw new BranchAlreadyExistsException($"Branch '{name}' already exists.");
             }
+            // Checked in the same write transaction as the insert, so a tag of the same name created at the same time cannot slip in.
+            if (tx.Scalar("SELECT 1 FROM tags WHERE name = $1", name) is not null)
+            {
+                throw new TagAlreadyExistsException($"A tag named '{name}' exists; a branch cannot share its name (the tag would be hidden). Choose another name.");
+            }
             tx.Execute("INSERT INTO branches(name, head, staging_token, sealed_tokens) VALUES ($1, $2, $3, '')", name, head, NextToken(tx));
             return 0;
         });
@@ -337,6 +342,10 @@ internal sealed class SqliteRefStore : IDisposable
             if (tx.Scalar("SELECT 1 FROM tags WHERE name = $1", name) is not null)
             {
                 throw new TagAlreadyExistsException($"Tag '{name}' already exists; tags are immutable.");
+            }
+            if (tx.Scalar("SELECT 1 FROM branches WHERE name = $1", name) is not null)
+            {
+                throw new BranchAlreadyExistsException($"A branch named '{name}' exists; a tag cannot share its name (the branch would hide it). Choose another name.");
             }
             tx.Execute("INSERT INTO tags(name, commit_id) VALUES ($1, $2)", name, commitId);
             return 0;
