@@ -1,7 +1,6 @@
 using System.Buffers;
 using System.Text;
 using LakeFs.Core.Errors;
-using LakeFs.Core.Graveler;
 using LakeFs.Core.Refs;
 
 namespace LakeFs.Core.Model;
@@ -52,8 +51,12 @@ public static class MetadataLimits
         {
             ValidatePrintable(contentType, "content type", MaxContentTypeLength, "for example 'text/csv'; leave it null for application/octet-stream");
         }
+        if (metadata is not { Count: > 0 })
+        {
+            return;
+        }
         var size = new Budget(MaxObjectMetadataBytes, ObjectMetadataTooLarge);
-        foreach (var (key, value) in metadata ?? Entry.NoMetadata)
+        foreach (var (key, value) in metadata)
         {
             if (string.IsNullOrEmpty(key) || key.AsSpan().IndexOfAnyExcept(HeaderNameCharacters) >= 0)
             {
