@@ -34,7 +34,8 @@ internal static class S3Checksums
         }
         var fix = chunkEncoding
             ? " S3-compatible servers that store aws-chunked request bodies verbatim do this: set S3ObjectStoreOptions.UseChunkEncoding = false."
-            : " Something between this process and the bucket altered the request body (a proxy, or a server that rewrites content).";
+            : " Something between this process and the bucket altered the request body (a proxy, or a server that rewrites content)"
+            + "; if this server's ETags are never the MD5 of the content, set S3ObjectStoreOptions.VerifyUploadETags = false.";
         return new StorageIntegrityException(
             $"S3 stored different bytes for '{key}' than were sent: its ETag is {stored}, the MD5 of the {sent.Length} bytes sent is {expected}; the upload was removed.{fix}");
     }

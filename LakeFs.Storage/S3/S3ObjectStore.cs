@@ -120,7 +120,7 @@ public sealed class S3ObjectStore : IObjectStore, IDisposable
             {
                 throw mapped;
             }
-            if (S3Checksums.Mismatch(key, current.AsSpan(0, currentLength), response.ETag, response.ServerSideEncryptionMethod, response.ServerSideEncryptionCustomerMethod?.Value, _options.UseChunkEncoding) is { } mismatch)
+            if (_options.VerifyUploadETags && S3Checksums.Mismatch(key, current.AsSpan(0, currentLength), response.ETag, response.ServerSideEncryptionMethod, response.ServerSideEncryptionCustomerMethod?.Value, _options.UseChunkEncoding) is { } mismatch)
             {
                 await DeleteQuietlyAsync(key).ConfigureAwait(false);
                 throw mismatch;
@@ -201,7 +201,7 @@ public sealed class S3ObjectStore : IObjectStore, IDisposable
             UseChunkEncoding = _options.UseChunkEncoding,
         }, cancellationToken).ConfigureAwait(false);
         // A mismatch ends the upload; the caller's finally aborts it, so no part is kept.
-        if (S3Checksums.Mismatch(key, buffer.AsSpan(0, length), response.ETag, response.ServerSideEncryptionMethod, response.SSECustomerAlgorithm, _options.UseChunkEncoding) is { } mismatch)
+        if (_options.VerifyUploadETags && S3Checksums.Mismatch(key, buffer.AsSpan(0, length), response.ETag, response.ServerSideEncryptionMethod, response.SSECustomerAlgorithm, _options.UseChunkEncoding) is { } mismatch)
         {
             throw mismatch;
         }

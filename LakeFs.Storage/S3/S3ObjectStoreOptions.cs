@@ -22,6 +22,14 @@ public sealed record S3ObjectStoreOptions
     /// </summary>
     public bool UseChunkEncoding { get; init; } = true;
 
+    /// <summary>
+    /// Compare the ETag S3 returns for a single-part upload and for each part with the MD5 of the bytes sent, and fail
+    /// with <see cref="StorageIntegrityException"/> (removing the object) when they differ. Default on. Objects encrypted
+    /// with SSE-KMS or a customer key are not compared (their ETag is not an MD5); set <c>false</c> for an S3-compatible
+    /// server whose ETags are never the MD5 of the content.
+    /// </summary>
+    public bool VerifyUploadETags { get; init; } = true;
+
     /// <summary>Endpoint of an S3-compatible service (for example MinIO); null for AWS. Used only when the store builds its own client.</summary>
     public Uri? ServiceUrl { get; init; }
 

@@ -69,6 +69,27 @@ public sealed class S3IntegrityTests
     }
 
     [Test]
+    public async Task With_etag_checks_off_puts_are_taken_as_sent_but_the_create_check_still_refuses_the_server()
+    {
+        var store = new S3ObjectStore(_client, S3Emulator.Bucket, _prefix, S3Emulator.StoreOptions with { UseChunkEncoding = true, VerifyUploadETags = false });
+        using (var content = new MemoryStream(Encoding.ASCII.GetBytes("hello")))
+        {
+            await store.PutAsync("data/x", content);
+        }
+        var stored = await Store(false).OpenReadAsync("data/x");
+        await using (stored)
+        {
+            using var reader = new StreamReader(stored);
+            Assert.That(await reader.ReadToEndAsync(), Does.Contain("chunk-signature"), "s3rver kept the framing");
+        }
+        await Store(false).DeleteAsync("data/x");
+
+        var error = Assert.ThrowsAsync<StorageIntegrityException>(() => Repository.CreateAsync(Options(store)));
+        Assert.That(error!.Message, Does.Contain("S3ObjectStoreOptions.UseChunkEncoding = false").And.Contain("chunk-signature"));
+        Assert.That(await KeysAsync(), Is.Empty);
+    }
+
+    [Test]
     public async Task Without_chunk_encoding_a_repository_works_and_the_check_leaves_nothing()
     {
         await using (var repo = await Repository.CreateAsync(Options(Store(chunkEncoding: false))))
