@@ -18,6 +18,14 @@ namespace LakeFs.Storage.Local;
 /// </summary>
 /// <remarks>
 /// <para>
+/// On Linux (x64 and arm64) the store holds its root folder open and resolves every key beneath it at the moment of
+/// use (<see cref="LocalRootFolder"/>: openat2 with RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS, or folder by folder with
+/// O_NOFOLLOW before Linux 5.6), then creates, links, renames, reads, lists and removes relative to the folder it
+/// opened, so a folder swapped for a symbolic link at any moment cannot send a read, write or delete outside the
+/// root. On macOS and Windows (and Linux on other architectures) the store works by path: folders are checked for
+/// links once and then remembered, so there a folder replaced by a link while a store is open is not detected.
+/// </para>
+/// <para>
 /// A conditional put (<see cref="PutOptions.IfNoneMatch"/>) links without replacing, so of concurrent creates of
 /// one key exactly one wins. A plain put onto a taken key links the finished file under a temporary name and
 /// renames it over the old one. With <see cref="PutOptions.Durable"/> the file and then its folder are flushed.
@@ -26,8 +34,8 @@ namespace LakeFs.Storage.Local;
 /// </para>
 /// <para>
 /// A file system cannot hold both an object "a" and an object "a/b": the second write fails with a
-/// <see cref="StorageException"/>. Folders left empty by a delete are removed. Folders are checked for links once
-/// and then remembered, so replacing a folder inside the root with a link while a store is open is not detected.
+/// <see cref="StorageException"/>. Folders left empty by a delete are removed; a put whose folder a concurrent
+/// delete removes meanwhile creates it again.
 /// </para>
 /// </remarks>
 public sealed class LocalObjectStore : IObjectStore
@@ -43,6 +51,12 @@ public sealed class LocalObjectStore : IObjectStore
     private const int CopyBufferSize = 64 * 1024;
     private const int MaxCachedFolders = 100_000;
     private const int MaxPutAttempts = 4;
+
+    /// <summary>
+    /// How often a put starts again in a folder a concurrent delete removed under it. Each new attempt follows a
+    /// removal that was checked (the folder's link count is zero), so only heavy churn uses more than a few.
+    /// </summary>
+    private const int MaxRemovedFolderAttempts = 100;
 
     private const int UnnamedFilesUnknown = 0;
     private const int UnnamedFilesOn = 1;
@@ -64,7 +78,7 @@ public sealed class LocalObjectStore : IObjectStore
     private volatile int _unnamedFiles;
     private bool _linksByDescriptor;
     private readonly bool _mayLinkByDescriptor;
-    private volatile bool _opensNatively;
+    private readonly LocalRootFolder? _root;
 
     /// <summary>Opens the folder <paramref name="rootPath"/> as a store, creating it when missing.</summary>
     public LocalObjectStore(string rootPath)
@@ -73,11 +87,13 @@ public sealed class LocalObjectStore : IObjectStore
     }
 
     /// <summary>
-    /// Opens the store; tests turn <paramref name="linuxCalls"/> off to run the portable paths (named temporary
-    /// files for puts, .NET's file open for reads) on Linux too, and <paramref name="linksByDescriptor"/> off to
-    /// name unnamed files through /proc as kernels before 6.10 need.
+    /// Opens the store; tests turn <paramref name="linuxCalls"/> off to run the portable paths of macOS and Windows
+    /// (by path, named temporary files for puts, .NET's file open for reads) on Linux too,
+    /// <paramref name="linksByDescriptor"/> off to name unnamed files through /proc as kernels before 6.10 need, and
+    /// <paramref name="newestCalls"/> off to run as on a kernel before 5.6 (no openat2) with a file system without
+    /// unnamed files.
     /// </summary>
-    internal LocalObjectStore(string rootPath, bool linuxCalls, bool linksByDescriptor = true)
+    internal LocalObjectStore(string rootPath, bool linuxCalls, bool linksByDescriptor = true, bool newestCalls = true)
     {
         ArgumentException.ThrowIfNullOrEmpty(rootPath);
         RootPath = Path.TrimEndingDirectorySeparator(Path.GetFullPath(rootPath));
@@ -85,9 +101,9 @@ public sealed class LocalObjectStore : IObjectStore
         _rootWithSeparator = Path.EndsInDirectorySeparator(RootPath) ? RootPath : RootPath + Path.DirectorySeparatorChar;
         _tempStem = TempPrefix + Convert.ToHexStringLower(Guid.NewGuid().ToByteArray(), 0, 8) + "-";
         _verifiedFolderLookup = _verifiedFolders.GetAlternateLookup<ReadOnlySpan<char>>();
-        _unnamedFiles = linuxCalls ? UnnamedFilesUnknown : UnnamedFilesOff;
+        _root = linuxCalls ? LocalRootFolder.TryOpen(RootPath, useOpenat2: newestCalls) : null;
+        _unnamedFiles = _root is not null && newestCalls ? UnnamedFilesUnknown : UnnamedFilesOff;
         _mayLinkByDescriptor = linksByDescriptor;
-        _opensNatively = linuxCalls && NativeMethods.OpenRegularFileSupported;
     }
 
     /// <summary>The full path of the store's root folder.</summary>
@@ -99,6 +115,12 @@ public sealed class LocalObjectStore : IObjectStore
     /// <summary>Whether unnamed files are named by their descriptor rather than through /proc (known after the first put).</summary>
     internal bool LinksByDescriptor => WritesUnnamedFiles && _linksByDescriptor;
 
+    /// <summary>Whether every path is resolved beneath the open root (Linux) rather than by path.</summary>
+    internal bool ResolvesBeneathRoot => _root is not null;
+
+    /// <summary>Whether lookups beneath the root use openat2 rather than a walk folder by folder.</summary>
+    internal bool UsesOpenat2 => _root?.OpensBeneath == true;
+
     /// <inheritdoc/>
     public async Task<ObjectStat> PutAsync(string key, Stream content, PutOptions? options = null, CancellationToken cancellationToken = default)
     {
@@ -106,21 +128,246 @@ public sealed class LocalObjectStore : IObjectStore
         ArgumentNullException.ThrowIfNull(content);
         cancellationToken.ThrowIfCancellationRequested();
         options ??= PutOptions.Default;
+        return _root is not null
+            ? await PutBeneathAsync(_root, key, content, options, cancellationToken).ConfigureAwait(false)
+            : await PutByPathAsync(key, content, options, cancellationToken).ConfigureAwait(false);
+    }
 
+    /// <summary>
+    /// Linux: opens the key's folder beneath the root (creating what is missing), writes an unnamed file (or a named
+    /// temporary one) in it, and links (or renames) it into place, every step relative to that open folder.
+    /// </summary>
+    private async Task<ObjectStat> PutBeneathAsync(LocalRootFolder root, string key, Stream content, PutOptions options, CancellationToken cancellationToken)
+    {
+        int slash = key.LastIndexOf('/');
+        string name = key[(slash + 1)..];
+        int folder = -1;
+        string? tempName = null;
+        try
+        {
+            SafeFileHandle handle;
+            (folder, handle, tempName) = CreateFileBeneath(root, key, slash);
+            long size;
+            DateTime lastWrite;
+            using (handle)
+            {
+                size = await CopyToFileAsync(key, content, handle, cancellationToken).ConfigureAwait(false);
+                if (options.Durable)
+                {
+                    RandomAccess.FlushToDisk(handle);
+                }
+                int fd = (int)handle.DangerousGetHandle();
+                int errno = NativeMethods.StatAt(fd, string.Empty, out var facts);
+                if (errno != 0)
+                {
+                    throw new StorageException($"Cannot write '{key}' under '{RootPath}': {NativeMethods.Describe(errno)}");
+                }
+                lastWrite = facts.LastWriteTimeUtc;
+                if (tempName is null)
+                {
+                    LinkBeneath(root, key, slash, fd, ref folder, options.IfNoneMatch);
+                }
+            }
+            if (tempName is not null)
+            {
+                MoveBeneath(key, folder, tempName, name, options.IfNoneMatch);
+                tempName = null;
+            }
+            if (options.Durable && NativeMethods.Fsync(folder) != 0)
+            {
+                throw new StorageException($"Cannot flush the folder of '{key}' under '{RootPath}': {NativeMethods.Describe(Marshal.GetLastPInvokeError())}");
+            }
+            return new ObjectStat(key, size, new DateTimeOffset(lastWrite, TimeSpan.Zero));
+        }
+        catch when (tempName is not null)
+        {
+            _ = NativeMethods.UnlinkAt(folder, tempName, 0);
+            throw;
+        }
+        finally
+        {
+            root.Release(folder);
+        }
+    }
+
+    /// <summary>
+    /// Opens the key's folder and a new file in it: unnamed (returned name <c>null</c>) or named with a temporary
+    /// name. A create that fails because a concurrent delete removed the folder under it (which surfaces as ENOENT,
+    /// or on ext4 as EPERM for an unnamed file) starts again with the folder created anew; any other failure, and a
+    /// failure in a folder that is still there, is the put's error.
+    /// </summary>
+    private (int Folder, SafeFileHandle File, string? TempName) CreateFileBeneath(LocalRootFolder root, string key, int slash)
+    {
+        for (int attempt = 1; ; attempt++)
+        {
+            int folder = OpenFolderForPut(root, key, slash);
+            int errno;
+            if (_unnamedFiles != UnnamedFilesOff)
+            {
+                if (_unnamedFiles == UnnamedFilesUnknown)
+                {
+                    _unnamedFiles = ProbeUnnamedFiles(root) ? UnnamedFilesOn : UnnamedFilesOff;
+                }
+                if (_unnamedFiles == UnnamedFilesOn)
+                {
+                    int unnamed = NativeMethods.OpenUnnamedFile(folder);
+                    if (unnamed >= 0)
+                    {
+                        return (folder, new SafeFileHandle(unnamed, ownsHandle: true), null);
+                    }
+                    errno = Marshal.GetLastPInvokeError();
+                    if (errno is NativeMethods.EOPNOTSUPP or NativeMethods.EISDIR or NativeMethods.EINVAL)
+                    {
+                        // This file system refuses unnamed files after all: named ones from now on.
+                        _unnamedFiles = UnnamedFilesOff;
+                    }
+                    else
+                    {
+                        ThrowUnlessFolderRemoved(root, key, folder, errno, attempt);
+                        continue;
+                    }
+                }
+            }
+            string tempName = NextTempName();
+            int fd = NativeMethods.OpenAt(
+                folder,
+                tempName,
+                NativeMethods.OpenWriteOnly | NativeMethods.OpenCreate | NativeMethods.OpenExclusive | NativeMethods.OpenNoFollow | NativeMethods.OpenCloseOnExec,
+                NativeMethods.NewFileMode);
+            if (fd >= 0)
+            {
+                return (folder, new SafeFileHandle(fd, ownsHandle: true), tempName);
+            }
+            ThrowUnlessFolderRemoved(root, key, folder, Marshal.GetLastPInvokeError(), attempt);
+        }
+    }
+
+    /// <summary>
+    /// After a failed create or link in <paramref name="folder"/>: releases it and returns when a concurrent delete
+    /// removed it (and attempts remain), so the caller opens it anew; throws the put's error otherwise.
+    /// </summary>
+    private void ThrowUnlessFolderRemoved(LocalRootFolder root, string key, int folder, int errno, int attempt)
+    {
+        bool removed = NativeMethods.IsRemoved(folder);
+        root.Release(folder);
+        if (!removed || attempt >= MaxRemovedFolderAttempts)
+        {
+            throw new StorageException($"Cannot write '{key}' under '{RootPath}': {NativeMethods.Describe(errno)}");
+        }
+    }
+
+    /// <summary>Opens the key's folder beneath the root, creating the missing folders on the way.</summary>
+    private int OpenFolderForPut(LocalRootFolder root, string key, int slash)
+    {
+        string folderKey = slash < 0 ? string.Empty : key[..slash];
+        for (int attempt = 1; ; attempt++)
+        {
+            int folder = root.OpenFolder(folderKey, create: true, out int errno);
+            if (folder >= 0)
+            {
+                return folder;
+            }
+            switch (errno)
+            {
+                case NativeMethods.ENOENT when attempt < MaxRemovedFolderAttempts:
+                    // A concurrent delete removed a folder on the way while this put was creating the next one.
+                    continue;
+                case NativeMethods.ELOOP or NativeMethods.EXDEV:
+                    throw SymbolicLink(key);
+                case NativeMethods.ENOTDIR:
+                    throw new StorageException($"Cannot write '{key}': a folder on its path is an object, not a folder.");
+                default:
+                    throw new StorageException($"Cannot create the folder of '{key}' under '{RootPath}': {NativeMethods.Describe(errno)}");
+            }
+        }
+    }
+
+    /// <summary>
+    /// Names a written unnamed file in the key's folder: a link that fails when the name is taken, so a conditional
+    /// put needs nothing more; a plain put onto a taken name links a temporary name and renames it over. A folder a
+    /// concurrent delete removed meanwhile (an unnamed file does not keep it from emptying) is created again and
+    /// <paramref name="folder"/> replaced by it.
+    /// </summary>
+    private void LinkBeneath(LocalRootFolder root, string key, int slash, int fd, ref int folder, bool ifNoneMatch)
+    {
+        string name = key[(slash + 1)..];
+        for (int attempt = 1; ; attempt++)
+        {
+            int errno = NativeMethods.LinkUnnamedFile(fd, folder, name, _linksByDescriptor);
+            if (errno == 0)
+            {
+                return;
+            }
+            if (errno == NativeMethods.EEXIST)
+            {
+                if (ifNoneMatch)
+                {
+                    throw Exists(key, null);
+                }
+                string tempName = NextTempName();
+                errno = NativeMethods.LinkUnnamedFile(fd, folder, tempName, _linksByDescriptor);
+                if (errno == 0)
+                {
+                    try
+                    {
+                        MoveBeneath(key, folder, tempName, name, ifNoneMatch: false);
+                    }
+                    catch
+                    {
+                        _ = NativeMethods.UnlinkAt(folder, tempName, 0);
+                        throw;
+                    }
+                    return;
+                }
+            }
+            int removed = folder;
+            folder = -1;
+            ThrowUnlessFolderRemoved(root, key, removed, errno, attempt);
+            folder = OpenFolderForPut(root, key, slash);
+        }
+    }
+
+    /// <summary>
+    /// Renames (or for a conditional put links, then unlinks) a named temporary file onto the key's name in the same
+    /// open folder, which the temporary file keeps from being removed.
+    /// </summary>
+    private static void MoveBeneath(string key, int folder, string tempName, string name, bool ifNoneMatch)
+    {
+        if (!ifNoneMatch)
+        {
+            if (NativeMethods.RenameAt(folder, tempName, folder, name) != 0)
+            {
+                throw MoveFailed(key, Marshal.GetLastPInvokeError());
+            }
+            return;
+        }
+        if (NativeMethods.LinkAt(folder, tempName, folder, name, 0) != 0)
+        {
+            int errno = Marshal.GetLastPInvokeError();
+            throw errno == NativeMethods.EEXIST ? Exists(key, null) : MoveFailed(key, errno);
+        }
+        _ = NativeMethods.UnlinkAt(folder, tempName, 0);
+    }
+
+    private static StorageException MoveFailed(string key, int errno) =>
+        new($"Cannot write '{key}': {(errno is NativeMethods.EISDIR or NativeMethods.ENOTEMPTY or NativeMethods.EEXIST ? "a folder has that name" : NativeMethods.Describe(errno))}");
+
+    /// <summary>macOS, Windows and the portable test mode: a named temporary file by path, renamed into place.</summary>
+    private async Task<ObjectStat> PutByPathAsync(string key, Stream content, PutOptions options, CancellationToken cancellationToken)
+    {
         int slash = key.LastIndexOf('/');
         string finalPath = FullPath(key);
         string folderPath = finalPath[..(finalPath.Length - (key.Length - slash - 1) - 1)];
         for (int attempt = 1; ; attempt++)
         {
             EnsureFolder(key, slash, create: true);
-            string? tempPath = null;
+            string tempPath = string.Concat(folderPath, DirectorySeparator, NextTempName());
             SafeFileHandle handle;
             try
             {
-                handle = OpenUnnamedFile(folderPath)
-                    ?? File.OpenHandle(tempPath = string.Concat(folderPath, DirectorySeparator, NextTempName()), FileMode.CreateNew, FileAccess.Write, FileShare.None);
+                handle = File.OpenHandle(tempPath, FileMode.CreateNew, FileAccess.Write, FileShare.None);
             }
-            catch (DirectoryNotFoundException) when (attempt < MaxPutAttempts)
+            catch (IOException) when (attempt < MaxRemovedFolderAttempts && !Directory.Exists(folderPath))
             {
                 // A concurrent delete removed the (cached) folder after it emptied it: check it again.
                 ForgetFolders(key, slash);
@@ -143,22 +390,15 @@ public sealed class LocalObjectStore : IObjectStore
                         RandomAccess.FlushToDisk(handle);
                     }
                     lastWrite = File.GetLastWriteTimeUtc(handle);
-                    if (tempPath is null)
-                    {
-                        LinkIntoPlace(key, slash, handle, finalPath, options.IfNoneMatch);
-                    }
                 }
-                if (tempPath is not null)
-                {
-                    MoveIntoPlace(key, tempPath, finalPath, options.IfNoneMatch);
-                }
+                MoveIntoPlace(key, tempPath, finalPath, options.IfNoneMatch);
                 if (options.Durable)
                 {
                     NativeMethods.FsyncFolder(folderPath);
                 }
                 return new ObjectStat(key, size, new DateTimeOffset(lastWrite, TimeSpan.Zero));
             }
-            catch when (tempPath is not null)
+            catch
             {
                 TryDeleteFile(tempPath);
                 throw;
@@ -242,7 +482,7 @@ public sealed class LocalObjectStore : IObjectStore
         int slash = prefix.LastIndexOf('/');
         try
         {
-            if (!EnsureFolder(prefix, slash, create: false))
+            if (_root is null && !EnsureFolder(prefix, slash, create: false))
             {
                 yield break;
             }
@@ -291,6 +531,84 @@ public sealed class LocalObjectStore : IObjectStore
 
     private LocalListingEntry[] ReadFolder(string keyPrefix, string namePrefix)
     {
+        var entries = _root is not null ? ReadFolderBeneath(_root, keyPrefix, namePrefix) : ReadFolderByPath(keyPrefix, namePrefix);
+        Array.Sort(entries, static (a, b) => StorageKeys.Compare(a.SortName, b.SortName));
+        return entries;
+    }
+
+    /// <summary>
+    /// Linux: reads the folder through a descriptor opened beneath the root, and what each child is relative to it
+    /// (never following a link). A folder that is missing, a file, a link or unreadable lists nothing, as do links in it.
+    /// </summary>
+    private unsafe LocalListingEntry[] ReadFolderBeneath(LocalRootFolder root, string keyPrefix, string namePrefix)
+    {
+        const int NameOffset = 19, TypeOffset = 18;
+        int fd = root.OpenFolder(keyPrefix.Length == 0 ? string.Empty : keyPrefix[..^1], create: false, out _, fresh: true);
+        if (fd < 0)
+        {
+            return [];
+        }
+        nint folder = NativeMethods.FdOpenDir(fd);
+        if (folder == 0)
+        {
+            _ = NativeMethods.Close(fd);
+            return [];
+        }
+        var entries = new List<LocalListingEntry>();
+        try
+        {
+            nint entry;
+            while ((entry = NativeMethods.ReadDir(folder)) != 0)
+            {
+                var utf8 = MemoryMarshal.CreateReadOnlySpanFromNullTerminated((byte*)entry + NameOffset);
+                if (utf8 is [(byte)'.'] or [(byte)'.', (byte)'.'] || !System.Text.Unicode.Utf8.IsValid(utf8))
+                {
+                    continue;
+                }
+                string name = System.Text.Encoding.UTF8.GetString(utf8);
+                if (!name.StartsWith(namePrefix, StringComparison.Ordinal) || !IsListableName(name))
+                {
+                    continue;
+                }
+                var kind = (NativeMethods.FileKind)((byte*)entry)[TypeOffset];
+                if (kind is NativeMethods.FileKind.Regular or NativeMethods.FileKind.Unknown)
+                {
+                    if (NativeMethods.StatAt(fd, name, out var facts) != 0)
+                    {
+                        continue;
+                    }
+                    kind = facts.Kind;
+                    if (kind == NativeMethods.FileKind.Regular)
+                    {
+                        entries.Add(new LocalListingEntry(name, false, facts.Size, facts.LastWriteTimeUtc));
+                        continue;
+                    }
+                }
+                if (kind == NativeMethods.FileKind.Folder)
+                {
+                    entries.Add(new LocalListingEntry(name, true, 0, default));
+                }
+            }
+            int errno = Marshal.GetLastPInvokeError();
+            if (errno == NativeMethods.ENOENT)
+            {
+                // Removed by a concurrent delete after it emptied it.
+                return [];
+            }
+            if (errno != 0)
+            {
+                throw new StorageException($"Cannot list '{keyPrefix}' under '{RootPath}': {NativeMethods.Describe(errno)}.");
+            }
+        }
+        finally
+        {
+            _ = NativeMethods.CloseDir(folder);
+        }
+        return [.. entries];
+    }
+
+    private LocalListingEntry[] ReadFolderByPath(string keyPrefix, string namePrefix)
+    {
         string path = keyPrefix.Length == 0 ? RootPath : FullPath(keyPrefix[..^1]);
         var children = new FileSystemEnumerable<LocalListingEntry>(
             path,
@@ -304,44 +622,67 @@ public sealed class LocalObjectStore : IObjectStore
                 && entry.FileName.StartsWith(namePrefix, StringComparison.Ordinal)
                 && IsListableName(entry.FileName),
         };
-        LocalListingEntry[] entries;
         try
         {
-            entries = [.. children];
+            return [.. children];
         }
         catch (DirectoryNotFoundException)
         {
             // Removed by a concurrent delete after it emptied it.
             return [];
         }
-        Array.Sort(entries, static (a, b) => StorageKeys.Compare(a.SortName, b.SortName));
-        return entries;
     }
 
-    private Stream OpenRead(string key, ByteRange? range) =>
-        _opensNatively ? OpenNative(key, range) : LocalReadStream.Open(OpenPortable(key), range);
-
-    /// <summary>Opens the key's file with two system calls; a symbolic link in its place is refused like anywhere else.</summary>
-    private LocalReadStream OpenNative(string key, ByteRange? range)
+    private Stream OpenRead(string key, ByteRange? range)
     {
         ValidateKey(key);
-        if (!EnsureFolder(key, key.LastIndexOf('/'), create: false))
-        {
-            throw NotFound(key);
-        }
-        int fd = NativeMethods.OpenRegularFile(FullPath(key), out long size, out int errno);
-        if (errno == NativeMethods.ENOSYS)
-        {
-            // A kernel or sandbox without statx: .NET's open from now on.
-            _opensNatively = false;
-            return LocalReadStream.Open(OpenPortable(key), range);
-        }
+        return _root is not null ? OpenBeneath(_root, key, range) : LocalReadStream.Open(OpenPortable(key), range);
+    }
+
+    /// <summary>
+    /// Linux: opens the key's file beneath the root in one lookup and one statx; a symbolic link anywhere on the way
+    /// is refused like anywhere else, a folder or special file in its place is not an object.
+    /// </summary>
+    private LocalReadStream OpenBeneath(LocalRootFolder root, string key, ByteRange? range)
+    {
+        int fd = root.OpenFile(key, out long size, out int errno);
         return fd >= 0 ? LocalReadStream.Open(new SafeFileHandle(fd, ownsHandle: true), size, range) : errno switch
         {
             NativeMethods.ENOENT or NativeMethods.ENOTDIR or NativeMethods.EISDIR => throw NotFound(key),
-            NativeMethods.ELOOP => throw SymbolicLink(key),
-            _ => throw new StorageException($"Cannot read '{key}' under '{RootPath}': {Marshal.GetPInvokeErrorMessage(errno)}."),
+            NativeMethods.ELOOP or NativeMethods.EXDEV => throw SymbolicLink(key),
+            _ => throw new StorageException($"Cannot read '{key}' under '{RootPath}': {NativeMethods.Describe(errno)}."),
         };
+    }
+
+    /// <summary>
+    /// Linux: opens the key's folder beneath the root and says what the key's name is in it (not following a link),
+    /// or returns -1 when the folder is missing. Throws for a link on the way.
+    /// </summary>
+    private int OpenFolderOf(LocalRootFolder root, string key, int slash, string operation, out NativeMethods.FileFacts facts, out int errno)
+    {
+        facts = default;
+        int folder = root.OpenFolder(slash < 0 ? string.Empty : key[..slash], create: false, out errno);
+        if (folder < 0)
+        {
+            return errno switch
+            {
+                NativeMethods.ENOENT or NativeMethods.ENOTDIR => -1,
+                NativeMethods.ELOOP or NativeMethods.EXDEV => throw SymbolicLink(key),
+                _ => throw new StorageException($"Cannot {operation} '{key}' under '{RootPath}': {NativeMethods.Describe(errno)}."),
+            };
+        }
+        errno = NativeMethods.StatAt(folder, key[(slash + 1)..], out facts);
+        if (errno is not (0 or NativeMethods.ENOENT or NativeMethods.ENOTDIR))
+        {
+            root.Release(folder);
+            throw new StorageException($"Cannot {operation} '{key}' under '{RootPath}': {NativeMethods.Describe(errno)}.");
+        }
+        if (facts.Kind == NativeMethods.FileKind.SymbolicLink)
+        {
+            root.Release(folder);
+            throw SymbolicLink(key);
+        }
+        return folder;
     }
 
     private SafeFileHandle OpenPortable(string key)
@@ -364,6 +705,14 @@ public sealed class LocalObjectStore : IObjectStore
     private ObjectStat? Stat(string key)
     {
         ValidateKey(key);
+        if (_root is not null)
+        {
+            int folder = OpenFolderOf(_root, key, key.LastIndexOf('/'), "stat", out var facts, out int errno);
+            _root.Release(folder);
+            return folder >= 0 && errno == 0 && facts.Kind == NativeMethods.FileKind.Regular
+                ? new ObjectStat(key, facts.Size, new DateTimeOffset(facts.LastWriteTimeUtc, TimeSpan.Zero))
+                : null;
+        }
         if (!EnsureFolder(key, key.LastIndexOf('/'), create: false))
         {
             return null;
@@ -377,6 +726,56 @@ public sealed class LocalObjectStore : IObjectStore
     private bool Delete(string key)
     {
         ValidateKey(key);
+        return _root is not null ? DeleteBeneath(_root, key) : DeleteByPath(key);
+    }
+
+    /// <summary>Linux: unlinks the key's file in its folder opened beneath the root, then removes folders left empty.</summary>
+    private bool DeleteBeneath(LocalRootFolder root, string key)
+    {
+        int slash = key.LastIndexOf('/');
+        int folder = OpenFolderOf(root, key, slash, "delete", out var facts, out int errno);
+        try
+        {
+            if (folder < 0 || errno != 0 || facts.Kind != NativeMethods.FileKind.Regular)
+            {
+                return false;
+            }
+            if (NativeMethods.UnlinkAt(folder, key[(slash + 1)..], 0) != 0)
+            {
+                errno = Marshal.GetLastPInvokeError();
+                // Gone meanwhile, or replaced by a folder: either way no object was deleted.
+                return errno is NativeMethods.ENOENT or NativeMethods.EISDIR
+                    ? false
+                    : throw new StorageException($"Cannot delete '{key}' under '{RootPath}': {NativeMethods.Describe(errno)}");
+            }
+        }
+        finally
+        {
+            root.Release(folder);
+        }
+        // Each folder is opened anew from the root: a folder's parent is looked up beneath the root like any other.
+        while (slash > 0)
+        {
+            int up = key.LastIndexOf('/', slash - 1);
+            int parent = root.OpenFolder(up < 0 ? string.Empty : key[..up], create: false, out _);
+            if (parent < 0)
+            {
+                break;
+            }
+            int removed = NativeMethods.UnlinkAt(parent, key[(up + 1)..slash], NativeMethods.AtRemoveFolder);
+            root.Release(parent);
+            if (removed != 0)
+            {
+                // Not empty (or already gone): the folders above are not empty either.
+                break;
+            }
+            slash = up;
+        }
+        return true;
+    }
+
+    private bool DeleteByPath(string key)
+    {
         int slash = key.LastIndexOf('/');
         if (!EnsureFolder(key, slash, create: false))
         {
@@ -570,116 +969,36 @@ public sealed class LocalObjectStore : IObjectStore
     }
 
     /// <summary>
-    /// Opens an unnamed file in the folder (Linux O_TMPFILE), or returns <c>null</c> when this store writes named
-    /// temporary files instead. The first call checks that unnamed files can be opened and named under the root;
-    /// a file system that refuses them later switches the store to named files for good.
-    /// </summary>
-    private SafeFileHandle? OpenUnnamedFile(string folderPath)
-    {
-        if (_unnamedFiles == UnnamedFilesUnknown)
-        {
-            _unnamedFiles = ProbeUnnamedFiles() ? UnnamedFilesOn : UnnamedFilesOff;
-        }
-        if (_unnamedFiles != UnnamedFilesOn)
-        {
-            return null;
-        }
-        int fd = NativeMethods.OpenUnnamedFile(folderPath);
-        if (fd >= 0)
-        {
-            return new SafeFileHandle(fd, ownsHandle: true);
-        }
-        int errno = Marshal.GetLastPInvokeError();
-        switch (errno)
-        {
-            case NativeMethods.EOPNOTSUPP or NativeMethods.EISDIR or NativeMethods.EINVAL:
-                _unnamedFiles = UnnamedFilesOff;
-                return null;
-            case NativeMethods.ENOENT or NativeMethods.ENOTDIR:
-                throw new DirectoryNotFoundException($"Folder '{folderPath}' is missing.");
-            default:
-                throw new IOException(Marshal.GetPInvokeErrorMessage(errno));
-        }
-    }
-
-    /// <summary>
     /// Whether an unnamed file can be opened in the root and named, by its descriptor or else through
     /// /proc/self/fd: O_TMPFILE needs Linux 3.11 and a file system that supports it, a name by descriptor Linux
     /// 6.10 (or CAP_DAC_READ_SEARCH), a name through /proc a mounted /proc. The root exists, so a refused link here
     /// is never a missing folder, which the same errno (ENOENT) means on later links.
     /// </summary>
-    private bool ProbeUnnamedFiles()
+    private bool ProbeUnnamedFiles(LocalRootFolder root)
     {
         if (!NativeMethods.UnnamedFilesSupported)
         {
             return false;
         }
-        _linksByDescriptor = _mayLinkByDescriptor && CanLinkUnnamedFile(byDescriptor: true);
-        return _linksByDescriptor || CanLinkUnnamedFile(byDescriptor: false);
+        _linksByDescriptor = _mayLinkByDescriptor && CanLinkUnnamedFile(root, byDescriptor: true);
+        return _linksByDescriptor || CanLinkUnnamedFile(root, byDescriptor: false);
     }
 
-    private bool CanLinkUnnamedFile(bool byDescriptor)
+    private bool CanLinkUnnamedFile(LocalRootFolder root, bool byDescriptor)
     {
-        int fd = NativeMethods.OpenUnnamedFile(RootPath);
+        int fd = NativeMethods.OpenUnnamedFile(root.Fd);
         if (fd < 0)
         {
             return false;
         }
         using var handle = new SafeFileHandle(fd, ownsHandle: true);
-        string probePath = string.Concat(RootPath, DirectorySeparator, NextTempName());
-        if (NativeMethods.LinkUnnamedFile(fd, probePath, byDescriptor) != 0)
+        string probeName = NextTempName();
+        if (NativeMethods.LinkUnnamedFile(fd, root.Fd, probeName, byDescriptor) != 0)
         {
             return false;
         }
-        TryDeleteFile(probePath);
+        _ = NativeMethods.UnlinkAt(root.Fd, probeName, 0);
         return true;
-    }
-
-    /// <summary>
-    /// Names a written unnamed file <paramref name="finalPath"/>: a link that fails when the name is taken, so a
-    /// conditional put needs nothing more; a plain put onto a taken name links a temporary name and renames it over.
-    /// A folder a concurrent delete removed meanwhile (an unnamed file does not keep it from emptying) is created again.
-    /// </summary>
-    private void LinkIntoPlace(string key, int slash, SafeFileHandle handle, string finalPath, bool ifNoneMatch)
-    {
-        int fd = (int)handle.DangerousGetHandle();
-        for (int attempt = 1; ; attempt++)
-        {
-            int errno = NativeMethods.LinkUnnamedFile(fd, finalPath, _linksByDescriptor);
-            if (errno == 0)
-            {
-                return;
-            }
-            if (errno == NativeMethods.EEXIST)
-            {
-                if (ifNoneMatch)
-                {
-                    throw Exists(key, null);
-                }
-                string tempPath = string.Concat(finalPath.AsSpan(0, finalPath.Length - (key.Length - slash - 1)), NextTempName());
-                errno = NativeMethods.LinkUnnamedFile(fd, tempPath, _linksByDescriptor);
-                if (errno == 0)
-                {
-                    try
-                    {
-                        MoveIntoPlace(key, tempPath, finalPath, ifNoneMatch: false);
-                    }
-                    catch
-                    {
-                        TryDeleteFile(tempPath);
-                        throw;
-                    }
-                    return;
-                }
-            }
-            if (errno is NativeMethods.ENOENT or NativeMethods.ENOTDIR && attempt < MaxPutAttempts)
-            {
-                ForgetFolders(key, slash);
-                EnsureFolder(key, slash, create: true);
-                continue;
-            }
-            throw new StorageException($"Cannot write '{key}' under '{RootPath}': {Marshal.GetPInvokeErrorMessage(errno)}");
-        }
     }
 
     private static void MoveIntoPlace(string key, string tempPath, string finalPath, bool ifNoneMatch)
