@@ -394,7 +394,14 @@ public sealed class LocalObjectStore : IObjectStore
                 MoveIntoPlace(key, tempPath, finalPath, options.IfNoneMatch);
                 if (options.Durable)
                 {
-                    NativeMethods.FsyncFolder(folderPath);
+                    try
+                    {
+                        NativeMethods.FsyncFolder(folderPath);
+                    }
+                    catch (IOException e)
+                    {
+                        throw new StorageException($"Cannot flush the folder of '{key}' under '{RootPath}': {e.Message}", e);
+                    }
                 }
                 return new ObjectStat(key, size, new DateTimeOffset(lastWrite, TimeSpan.Zero));
             }
@@ -610,20 +617,21 @@ public sealed class LocalObjectStore : IObjectStore
     private LocalListingEntry[] ReadFolderByPath(string keyPrefix, string namePrefix)
     {
         string path = keyPrefix.Length == 0 ? RootPath : FullPath(keyPrefix[..^1]);
-        var children = new FileSystemEnumerable<LocalListingEntry>(
-            path,
-            static (ref FileSystemEntry entry) => entry.IsDirectory
-                ? new LocalListingEntry(entry.FileName.ToString(), true, 0, default)
-                : new LocalListingEntry(entry.FileName.ToString(), false, entry.Length, entry.LastWriteTimeUtc.UtcDateTime),
-            ListingOptions)
-        {
-            ShouldIncludePredicate = (ref FileSystemEntry entry) =>
-                (entry.Attributes & FileAttributes.ReparsePoint) == 0
-                && entry.FileName.StartsWith(namePrefix, StringComparison.Ordinal)
-                && IsListableName(entry.FileName),
-        };
         try
         {
+            // The enumerable opens the folder as it is built, so a folder gone meanwhile throws here already.
+            var children = new FileSystemEnumerable<LocalListingEntry>(
+                path,
+                static (ref FileSystemEntry entry) => entry.IsDirectory
+                    ? new LocalListingEntry(entry.FileName.ToString(), true, 0, default)
+                    : new LocalListingEntry(entry.FileName.ToString(), false, entry.Length, entry.LastWriteTimeUtc.UtcDateTime),
+                ListingOptions)
+            {
+                ShouldIncludePredicate = (ref FileSystemEntry entry) =>
+                    (entry.Attributes & FileAttributes.ReparsePoint) == 0
+                    && entry.FileName.StartsWith(namePrefix, StringComparison.Ordinal)
+                    && IsListableName(entry.FileName),
+            };
             return [.. children];
         }
         catch (DirectoryNotFoundException)

@@ -182,9 +182,15 @@ public sealed class LocalRootFolderTests(bool openat2)
             }
         })).ToArray();
 
-        await Task.WhenAll(workers);
-        await done.CancelAsync();
-        await swapper;
+        try
+        {
+            await Task.WhenAll(workers);
+        }
+        finally
+        {
+            await done.CancelAsync();
+            await swapper;
+        }
 
         Assert.That(swaps, Is.GreaterThan(0));
         Assert.That(seen, Has.None.EqualTo(OutsideText).And.None.EndsWith("only-outside"), "a read or listing went through a link");
