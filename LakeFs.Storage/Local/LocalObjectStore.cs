@@ -367,9 +367,12 @@ public sealed class LocalObjectStore : IObjectStore
             {
                 handle = File.OpenHandle(tempPath, FileMode.CreateNew, FileAccess.Write, FileShare.None);
             }
-            catch (IOException) when (attempt < MaxRemovedFolderAttempts && !Directory.Exists(folderPath))
+            catch (IOException e) when (attempt < MaxRemovedFolderAttempts
+                && (e is FileNotFoundException or DirectoryNotFoundException || !Directory.Exists(folderPath)))
             {
-                // A concurrent delete removed the (cached) folder after it emptied it: check it again.
+                // A concurrent delete removed the (cached) folder after it emptied it: check it again. A create of a
+                // new name finds nothing (ENOENT) only when a folder on its path is missing, even if a concurrent put
+                // has made the folder again by the time this looks.
                 ForgetFolders(key, slash);
                 continue;
             }
