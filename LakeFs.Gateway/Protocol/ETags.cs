@@ -1,0 +1,31 @@
+using LakeFs.Core.Model;
+
+namespace LakeFs.Gateway.Protocol;
+
+/// <summary>
+/// The ETag S3 clients see. Objects written through the gateway carry their S3 ETag (MD5 of the bytes, or the
+/// multipart form "md5-of-part-md5s-N") in the reserved metadata key <see cref="MetadataKey"/>, which no x-amz-meta-*
+/// header can name (':' cannot appear in a header name). Objects written by the library alone have no MD5, so their
+/// ETag is their SHA-256 checksum: 64 hex digits, which clients do not mistake for an MD5.
+/// </summary>
+internal static class ETags
+{
+    public const string MetadataKey = ":s3-etag";
+
+    public static string Of(ObjectInfo info) =>
+        "\"" + (info.Metadata.TryGetValue(MetadataKey, out var etag) ? etag : info.Checksum) + "\"";
+
+    /// <summary>Whether an If-Match / If-None-Match header value (a list of quoted or bare ETags, or *) matches.</summary>
+    public static bool Matches(string header, string etag)
+    {
+        foreach (var candidate in header.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
+        {
+            var value = candidate.StartsWith("W/", StringComparison.Ordinal) ? candidate[2..] : candidate;
+            if (value == "*" || value == etag || "\"" + value + "\"" == etag)
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+}
