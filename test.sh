@@ -75,17 +75,22 @@ export LAKEFS_TEST_GCS_ENDPOINT="$gcs_url"
 
 results="$work/results"
 status=0
-dotnet test LakeFs.Core.sln -c Release --logger "trx;LogFileName=results.trx" --results-directory "$results" "$@" || status=$?
+# One trx file per test project (the logger names them apart), summed below.
+dotnet test LakeFs.Core.sln -c Release --logger trx --results-directory "$results" "$@" || status=$?
 
-trx="$(find "$results" -name '*.trx' 2>/dev/null | head -n 1)"
-if [[ -z "$trx" ]]; then
+mapfile -t trx_files < <(find "$results" -name '*.trx' 2>/dev/null)
+if [[ ${#trx_files[@]} -eq 0 ]]; then
   echo "0 passed, 1 failed"
   echo "no test results were written" >&2
   exit 1
 fi
-counters="$(grep -o '<Counters [^>]*>' "$trx" | head -n 1)"
-count() { sed -n "s/.* $1=\"\([0-9]*\)\".*/\1/p" <<<"$counters"; }
-passed="$(count passed)"; failed="$(count failed)"; total="$(count total)"; executed="$(count executed)"
+passed=0; failed=0; total=0; executed=0
+for trx in "${trx_files[@]}"; do
+  counters="$(grep -o '<Counters [^>]*>' "$trx" | head -n 1)"
+  count() { sed -n "s/.* $1=\"\([0-9]*\)\".*/\1/p" <<<"$counters"; }
+  passed=$(( passed + $(count passed) )); failed=$(( failed + $(count failed) ))
+  total=$(( total + $(count total) )); executed=$(( executed + $(count executed) ))
+done
 skipped=$(( total - executed ))
 echo "${passed} passed, ${failed} failed, ${skipped} skipped"
 if [[ "$status" -ne 0 || "$failed" -ne 0 || "$passed" -eq 0 ]]; then
