@@ -3,7 +3,10 @@ using LakeFs.Gateway.Protocol;
 
 namespace LakeFs.Gateway.Auth;
 
-/// <summary>Passes a body through and, at its end, checks it against the SHA-256 the client signed (x-amz-content-sha256).</summary>
+/// <summary>
+/// Passes bytes through and, at their end, checks them against an expected SHA-256: a request body against the
+/// x-amz-content-sha256 the client signed, or an object's bytes against its entry's checksum on a GET.
+/// </summary>
 internal sealed class ContentSha256Stream : PayloadStream
 {
     private readonly Stream _inner;

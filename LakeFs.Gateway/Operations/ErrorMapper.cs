@@ -15,6 +15,7 @@ internal static class ErrorMapper
         S3Exception s3 => s3,
         ObjectNotFoundException or RefNotFoundException => S3Exception.NoSuchKey(exception.Message),
         InvalidNameException or InvalidRefException when !write => S3Exception.NoSuchKey(exception.Message),
+        InvalidMetadataException => new S3Exception(400, "InvalidArgument", exception.Message),
         InvalidNameException or InvalidRefException or InvalidPathException or InvalidStorageKeyException =>
             S3Exception.InvalidArgument(exception.Message),
         ObjectAlreadyExistsException => new S3Exception(412, "PreconditionFailed", exception.Message),

@@ -1,6 +1,7 @@
 using LakeFs.Core;
 using LakeFs.Core.Errors;
 using LakeFs.Core.Model;
+using LakeFs.Gateway.Auth;
 using LakeFs.Gateway.Protocol;
 using LakeFs.Storage;
 using Microsoft.AspNetCore.Http;
@@ -51,9 +52,13 @@ internal sealed class ObjectOperations
             info.PhysicalAddress, range is { } b ? new ByteRange(b.Offset, b.Length) : null, cancellationToken).ConfigureAwait(false);
         await using (stream.ConfigureAwait(false))
         {
-            await stream.CopyToAsync(response.Body, 81920, cancellationToken).ConfigureAwait(false);
+            // A whole object is checked against its SHA-256 as it streams; a mismatch at the end aborts the response.
+            var body = range is null && IsSha256(info.Checksum) ? new ContentSha256Stream(stream, info.Checksum) : stream;
+            await body.CopyToAsync(response.Body, 81920, cancellationToken).ConfigureAwait(false);
         }
     }
+
+    private static bool IsSha256(string checksum) => checksum.Length == 64 && checksum.All(char.IsAsciiHexDigit);
 
     /// <summary>Applies If-Match, If-Unmodified-Since, If-None-Match, If-Modified-Since (in RFC 9110's order); false when answered.</summary>
     private static bool CheckConditions(HttpRequest request, ObjectInfo info, HttpResponse response)
@@ -192,5 +197,5 @@ internal sealed class ObjectOperations
     }
 
     private static Dictionary<string, string> UserMetadata(ObjectInfo info) =>
-        info.Metadata.Where(p => !p.Key.StartsWith(':')).ToDictionary(p => p.Key, p => p.Value, StringComparer.Ordinal);
+        info.Metadata.Where(p => p.Key != ETags.MetadataKey).ToDictionary(p => p.Key, p => p.Value, StringComparer.Ordinal);
 }

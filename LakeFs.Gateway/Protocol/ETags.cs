@@ -4,13 +4,13 @@ namespace LakeFs.Gateway.Protocol;
 
 /// <summary>
 /// The ETag S3 clients see. Objects written through the gateway carry their S3 ETag (MD5 of the bytes, or the
-/// multipart form "md5-of-part-md5s-N") in the reserved metadata key <see cref="MetadataKey"/>, which no x-amz-meta-*
-/// header can name (':' cannot appear in a header name). Objects written by the library alone have no MD5, so their
-/// ETag is their SHA-256 checksum: 64 hex digits, which clients do not mistake for an MD5.
+/// multipart form "md5-of-part-md5s-N") in the reserved metadata key <see cref="MetadataKey"/>, which the gateway
+/// neither accepts from nor shows as an x-amz-meta-* header. Objects written by the library alone have no MD5, so
+/// their ETag is their SHA-256 checksum: 64 hex digits, which clients do not mistake for an MD5.
 /// </summary>
 internal static class ETags
 {
-    public const string MetadataKey = ":s3-etag";
+    public const string MetadataKey = "lakefs-s3-etag";
 
     public static string Of(ObjectInfo info) =>
         "\"" + (info.Metadata.TryGetValue(MetadataKey, out var etag) ? etag : info.Checksum) + "\"";

@@ -8,25 +8,21 @@ namespace LakeFs.Gateway.Protocol;
 internal static class ObjectHeaders
 {
     private const string MetaPrefix = "x-amz-meta-";
-    private const int MaxMetadataBytes = 2048;
 
     public static PutObjectOptions ReadOptions(HttpRequest request)
     {
         var metadata = new Dictionary<string, string>(StringComparer.Ordinal);
-        var size = 0;
         foreach (var (name, values) in request.Headers)
         {
             if (name.StartsWith(MetaPrefix, StringComparison.OrdinalIgnoreCase) && name.Length > MetaPrefix.Length)
             {
                 var key = name[MetaPrefix.Length..].ToLowerInvariant();
-                var value = values.ToString();
-                size += key.Length + value.Length;
-                metadata[key] = value;
+                if (key == ETags.MetadataKey)
+                {
+                    throw S3Exception.InvalidArgument($"x-amz-meta-{ETags.MetadataKey} is reserved: the gateway keeps the object's ETag there.");
+                }
+                metadata[key] = values.ToString();
             }
-        }
-        if (size > MaxMetadataBytes)
-        {
-            throw new S3Exception(400, "MetadataTooLarge", $"Your metadata headers exceed the maximum allowed metadata size of {MaxMetadataBytes} bytes.");
         }
         var contentType = request.ContentType;
         return new PutObjectOptions
@@ -61,7 +57,7 @@ internal static class ObjectHeaders
         var missing = 0;
         foreach (var (key, value) in info.Metadata)
         {
-            if (key.StartsWith(':'))
+            if (key == ETags.MetadataKey)
             {
                 continue;
             }
