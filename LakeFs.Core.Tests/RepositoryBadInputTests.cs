@@ -631,6 +631,7 @@ public sealed class RepositoryBadInputTests
             ["DiffAsync(String, String, DiffOptions, CancellationToken)"] = t => _repo.DiffAsync("main", "dev", null, t).ToListAsync(),
             ["DiffUncommittedAsync(String, DiffOptions, CancellationToken)"] = t => _repo.DiffUncommittedAsync("main", null, t).ToListAsync(),
             ["FindMergeBaseAsync(String, String, CancellationToken)"] = t => _repo.FindMergeBaseAsync("main", "dev", t),
+            ["FindMergeBasesAsync(String, String, CancellationToken)"] = t => _repo.FindMergeBasesAsync("main", "dev", t),
             ["MergeAsync(String, String, MergeOptions, CancellationToken)"] = t => _repo.MergeAsync("dev", "behind", null, t),
             ["RevertAsync(String, String, RevertOptions, CancellationToken)"] = t => _repo.RevertAsync("clean", "clean", null, t),
             ["CherryPickAsync(String, String, RevertOptions, CancellationToken)"] = t => _repo.CherryPickAsync("behind", "dev", null, t),

@@ -16,8 +16,6 @@ public sealed partial class Repository
     /// <summary>Metadata key recording the commit a revert undid.</summary>
     public const string RevertedCommitKey = "lakefs.reverted-commit";
 
-    private static readonly MetaRange EmptyTree = new(string.Empty, []);
-
     // ------------------------------------------------------------------ diff
 
     /// <summary>
@@ -35,7 +33,7 @@ public sealed partial class Repository
         var rightCommit = GetCommit(Resolve(right).CommitId);
         if (options.Mode == DiffMode.ThreeDot)
         {
-            leftCommit = MergeBase.Find(leftCommit, rightCommit, GetCommit) ?? leftCommit;
+            leftCommit = await FindMergeBaseAsync(leftCommit, rightCommit, cancellationToken).ConfigureAwait(false) ?? leftCommit;
         }
         var leftTree = await _trees.GetMetaRangeAsync(leftCommit.MetaRangeId, cancellationToken).ConfigureAwait(false);
         var rightTree = await _trees.GetMetaRangeAsync(rightCommit.MetaRangeId, cancellationToken).ConfigureAwait(false);
@@ -45,7 +43,10 @@ public sealed partial class Repository
         }
     }
 
-    /// <summary>The branch's uncommitted changes against its head, in path order.</summary>
+    /// <summary>
+    /// The branch's uncommitted changes against its head, in path order: staged objects whose identity differs from
+    /// the head's. Writing what the head holds, or deleting what it lacks, is no change.
+    /// </summary>
     public async IAsyncEnumerable<Change> DiffUncommittedAsync(
         string branch, DiffOptions? options = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
@@ -56,7 +57,23 @@ public sealed partial class Repository
         snapshot.Begin(write: false);
         var record = SqliteRefStore.GetBranch(snapshot, branch) ?? throw new BranchNotFoundException($"Branch '{branch}' does not exist.");
         var tree = await _trees.GetMetaRangeAsync(GetCommit(record.Head).MetaRangeId, cancellationToken).ConfigureAwait(false);
-        var staged = new MergeCursor([.. record.Tokens.Select(t => (EntryCursor)new StagingCursor(snapshot, t, prefix))]);
+        await foreach (var change in UncommittedChangesAsync(snapshot, record.Tokens, tree, prefix, cancellationToken).ConfigureAwait(false))
+        {
+            yield return change;
+        }
+    }
+
+    /// <summary>
+    /// The one definition of uncommitted changes (DiffUncommittedAsync, and the dirty-branch check of merge, revert
+    /// and cherry-pick; a commit's <see cref="TreeBuilder"/> applies the same rule): the staged rows of
+    /// <paramref name="tokens"/> (newest first wins) whose entry differs in identity from <paramref name="head"/>'s,
+    /// or that delete an entry the head has. Rows that change nothing are skipped; a caller that stops early reads
+    /// no further.
+    /// </summary>
+    private async IAsyncEnumerable<Change> UncommittedChangesAsync(
+        SqliteSession snapshot, IReadOnlyList<long> tokens, MetaRange head, byte[] prefix, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var staged = new MergeCursor([.. tokens.Select(t => (EntryCursor)new StagingCursor(snapshot, t, prefix))]);
         await using (staged.ConfigureAwait(false))
         {
             while (await staged.MoveNextAsync(cancellationToken).ConfigureAwait(false))
@@ -66,7 +83,7 @@ public sealed partial class Repository
                 {
                     yield break;
                 }
-                var committed = await _trees.GetEntryAsync(tree, key, cancellationToken).ConfigureAwait(false);
+                var committed = await _trees.GetEntryAsync(head, key, cancellationToken).ConfigureAwait(false);
                 var path = Utf8(key);
                 if (staged.IsTombstone)
                 {
@@ -89,19 +106,42 @@ public sealed partial class Repository
         }
     }
 
-    /// <summary>The best common ancestor of two refs (criss-cross histories resolve deterministically), or null when unrelated.</summary>
+    /// <summary>
+    /// A best common ancestor of two refs, or null when unrelated. In a criss-cross history there are several (see
+    /// <see cref="FindMergeBasesAsync"/>); this returns the last of them in that order — the one with the highest
+    /// generation — like <c>git merge-base</c> without <c>--all</c>, and three-dot diffs compare against it. A
+    /// merge does not use it alone: it merges all of them into a virtual base.
+    /// </summary>
     public Task<Commit?> FindMergeBaseAsync(string left, string right, CancellationToken cancellationToken = default)
     {
         ThrowIfDisposedOrCanceled(cancellationToken);
-        return Task.FromResult(MergeBase.Find(GetCommit(Resolve(left).CommitId), GetCommit(Resolve(right).CommitId), GetCommit));
+        return FindMergeBaseAsync(GetCommit(Resolve(left).CommitId), GetCommit(Resolve(right).CommitId), cancellationToken);
     }
+
+    /// <summary>
+    /// Every best common ancestor of two refs (<c>git merge-base --all</c>): one in a plain history, several in a
+    /// criss-cross one, none when unrelated. They come in the order a merge combines them into its virtual base,
+    /// which depends on the history only: generation ascending, then message, committer, metadata and the content
+    /// of their trees, and only then the commit id (docs/merges.md).
+    /// </summary>
+    public Task<IReadOnlyList<Commit>> FindMergeBasesAsync(string left, string right, CancellationToken cancellationToken = default)
+    {
+        ThrowIfDisposedOrCanceled(cancellationToken);
+        return new VirtualBase(_trees, GetCommit).FindAsync([GetCommit(Resolve(left).CommitId)], GetCommit(Resolve(right).CommitId), cancellationToken);
+    }
+
+    private async Task<Commit?> FindMergeBaseAsync(Commit left, Commit right, CancellationToken cancellationToken) =>
+        await new VirtualBase(_trees, GetCommit).FindAsync([left], right, cancellationToken).ConfigureAwait(false) is { Count: > 0 } all ? all[^1] : null;
 
     // ------------------------------------------------------------------ merge
 
     /// <summary>
     /// Merges the committed data of <paramref name="source"/> (any ref) into the branch <paramref name="destination"/>:
-    /// a three-way merge against their merge base, or a fast-forward when allowed and possible. Every conflict is
-    /// found before anything is written; with the default strategy they are all reported and nothing changes.
+    /// a three-way merge against their merge base, or a fast-forward when allowed and possible. With several best
+    /// common ancestors (a criss-cross history) the base is their recursive merge, as git's recursive strategy builds
+    /// it (docs/merges.md). Every conflict is found before anything is written; with the default strategy they are
+    /// all reported and nothing changes. Staged objects that change nothing (the head's content written again) do
+    /// not make the destination dirty; they are dropped when the head moves.
     /// </summary>
     /// <exception cref="MergeConflictException">Conflicts and the strategy is <see cref="MergeStrategy.Fail"/>.</exception>
     /// <exception cref="NoChangesException">The source is already contained in the destination (unless <see cref="MergeOptions.AllowEmpty"/>).</exception>
@@ -129,16 +169,17 @@ public sealed partial class Repository
                 throw new ArgumentException($"Cannot merge branch '{destination}' into itself.", nameof(source));
             }
             var branch = _refs.GetBranch(destination) ?? throw new BranchNotFoundException($"Branch '{destination}' does not exist.");
-            EnsureClean(branch, "merge into");
-            var sourceCommit = GetCommit(resolved.CommitId);
             var head = GetCommit(branch.Head);
-            var mergeBase = MergeBase.Find(sourceCommit, head, GetCommit);
+            var staged = await EnsureCleanAsync(branch, head, "merge into", cancellationToken).ConfigureAwait(false);
+            var sourceCommit = GetCommit(resolved.CommitId);
+            var virtualBase = new VirtualBase(_trees, GetCommit);
+            var bases = await virtualBase.FindAsync([head], sourceCommit, cancellationToken).ConfigureAwait(false);
 
-            if (mergeBase?.Id == sourceCommit.Id && !options.AllowEmpty)
+            if (bases is [var contained] && contained.Id == sourceCommit.Id && !options.AllowEmpty)
             {
                 throw new NoChangesException($"'{source}' ({sourceCommit.Id[..12]}) is already contained in branch '{destination}'.");
             }
-            var canFastForward = mergeBase?.Id == head.Id && !options.Squash;
+            var canFastForward = bases is [var only] && only.Id == head.Id && !options.Squash;
             if (options.FastForward == FastForward.Only && !canFastForward)
             {
                 throw new ConflictException($"Cannot fast-forward '{destination}' to '{source}': the branch has commits the source does not contain.");
@@ -146,7 +187,8 @@ public sealed partial class Repository
             if (canFastForward && options.FastForward != FastForward.Never)
             {
                 var changes = await CountChangesAsync(head, sourceCommit, cancellationToken).ConfigureAwait(false);
-                if (_refs.MoveHead(destination, head.Id, null, sourceCommit.Id))
+                var retired = staged ? await FreezeStagedAsync(destination, head, "merge into", cancellationToken).ConfigureAwait(false) : [];
+                if (_refs.MoveHead(destination, head.Id, null, sourceCommit.Id, retired))
                 {
                     _logger.LogInformation("Fast-forwarded {Branch} to {Commit}", destination, sourceCommit.Id);
                     return new MergeResult(sourceCommit.Id, null, true, changes, 0);
@@ -154,14 +196,20 @@ public sealed partial class Repository
                 continue;
             }
 
-            var baseTree = mergeBase is null ? EmptyTree : await _trees.GetMetaRangeAsync(mergeBase.MetaRangeId, cancellationToken).ConfigureAwait(false);
+            var baseTree = await virtualBase.TreeAsync(bases, cancellationToken).ConfigureAwait(false);
+            if (virtualBase.VirtualMerges > 0)
+            {
+                _logger.LogDebug("Merging {Source} into {Branch}: {Bases} best common ancestors, merged into a virtual base in {Merges} merges",
+                    source, destination, bases.Count, virtualBase.VirtualMerges);
+            }
             var sourceTree = await _trees.GetMetaRangeAsync(sourceCommit.MetaRangeId, cancellationToken).ConfigureAwait(false);
             var (tree, statistics, resolvedConflicts) = await ThreeWayAsync(
                 baseTree, sourceTree, head, options.Strategy, options.Resolver, $"Merging '{source}' into '{destination}'", cancellationToken).ConfigureAwait(false);
             string[] parents = options.Squash ? [head.Id] : [head.Id, sourceCommit.Id];
             var message = options.Message ?? (options.Squash ? $"Squash merge '{source}' into '{destination}'" : $"Merge '{source}' into '{destination}'");
             var commit = NewCommit(parents, tree, message, committer, metadata, statistics);
-            if (_refs.MoveHead(destination, head.Id, commit with { Statistics = null }, commit.Id))
+            var retire = staged ? await FreezeStagedAsync(destination, head, "merge into", cancellationToken).ConfigureAwait(false) : [];
+            if (_refs.MoveHead(destination, head.Id, commit with { Statistics = null }, commit.Id, retire))
             {
                 _commits.Add(commit.Id, commit with { Statistics = null });
                 _logger.LogInformation("Merged {Source} into {Branch} as {Commit}: {Changes} changes", source, destination, commit.Id, statistics.Changes);
@@ -215,8 +263,8 @@ public sealed partial class Repository
         for (var attempt = 1; attempt <= MaxCommitAttempts; attempt++)
         {
             var record = _refs.GetBranch(branch) ?? throw new BranchNotFoundException($"Branch '{branch}' does not exist.");
-            EnsureClean(record, verb + " onto");
             var head = GetCommit(record.Head);
+            var staged = await EnsureCleanAsync(record, head, verb + " onto", cancellationToken).ConfigureAwait(false);
             var (tree, statistics, _) = await ThreeWayAsync(
                 baseTree, sourceTree, head, options.Strategy, options.Resolver, $"To {verb} {target.Id[..12]} onto '{branch}'", cancellationToken).ConfigureAwait(false);
             if (statistics.Changes == 0)
@@ -224,7 +272,8 @@ public sealed partial class Repository
                 throw new NoChangesException($"To {verb} {target.Id[..12]} onto '{branch}' changes nothing.");
             }
             var commit = NewCommit([head.Id], tree, message, committer, metadata, statistics);
-            if (_refs.MoveHead(branch, head.Id, commit with { Statistics = null }, commit.Id))
+            var retire = staged ? await FreezeStagedAsync(branch, head, verb + " onto", cancellationToken).ConfigureAwait(false) : [];
+            if (_refs.MoveHead(branch, head.Id, commit with { Statistics = null }, commit.Id, retire))
             {
                 _commits.Add(commit.Id, commit with { Statistics = null });
                 _logger.LogInformation("Applied {Verb} of {Target} on {Branch} as {Commit}", verb, target.Id, branch, commit.Id);
@@ -273,7 +322,13 @@ public sealed partial class Repository
         (bool, byte[]?) Resolve(MergeStep step)
         {
             var path = Utf8(step.Key);
-            var conflict = new Conflict(path, ToInfo(path, step.Base), ToInfo(path, step.Source), ToInfo(path, step.Destination));
+            var baseEntry = step.Base is { } b ? EntryCodec.Decode(b.Span) : null;
+            // A conflict entry of a virtual base has no bytes: the resolver sees no base version, and why.
+            var basesConflict = baseEntry is not null && VirtualBase.IsConflictEntry(baseEntry);
+            var conflict = new Conflict(path, basesConflict || baseEntry is null ? null : ToInfo(path, baseEntry), ToInfo(path, step.Source), ToInfo(path, step.Destination))
+            {
+                BasesConflict = basesConflict,
+            };
             var resolution = resolver is not null ? resolver(conflict) : strategy switch
             {
                 MergeStrategy.SourceWins => ConflictResolution.UseSource,
@@ -294,15 +349,7 @@ public sealed partial class Repository
             };
         }
 
-        var taken = TakenRanges.Find(baseTree, sourceTree, destinationTree);
-        var changes = new MergeStepCursor(ThreeWayMerge.StepsAsync(_trees, baseTree, sourceTree, destinationTree, cancellationToken), Resolve, taken);
-        MetaRange tree;
-        CommitStatistics statistics;
-        await using (changes.ConfigureAwait(false))
-        {
-            (tree, statistics) = await new TreeBuilder(_trees).BuildAsync(taken.Destination, changes, cancellationToken).ConfigureAwait(false);
-        }
-        statistics = statistics with { Changes = statistics.Changes + taken.DroppedChanges };
+        var (tree, statistics) = await ThreeWayMerge.MergeAsync(_trees, baseTree, sourceTree, destinationTree, Resolve, cancellationToken).ConfigureAwait(false);
         if (unresolved.Count > 0)
         {
             var shown = string.Join(", ", unresolved.Take(10).Select(c => $"'{c.Path}'"));
@@ -324,14 +371,56 @@ public sealed partial class Repository
         return count;
     }
 
-    private void EnsureClean(BranchRecord branch, string verb)
+    /// <summary>
+    /// Refuses a branch with uncommitted changes (<see cref="UncommittedChangesAsync"/>) against <paramref name="head"/>.
+    /// Returns whether any rows are staged at all — rows that change nothing, which must be frozen and retired when
+    /// the head moves (<see cref="FreezeStagedAsync"/>). With nothing staged this costs one indexed probe per token;
+    /// otherwise the scan stops at the first real change.
+    /// </summary>
+    private async Task<bool> EnsureCleanAsync(BranchRecord branch, Commit head, string verb, CancellationToken cancellationToken)
     {
-        var staged = _refs.StagedPaths(branch, 6);
-        if (staged.Count > 0)
+        if (_refs.StagedPaths(branch, 1).Count == 0)
         {
-            var shown = string.Join(", ", staged.Take(5).Select(p => $"'{Utf8(p)}'"));
+            return false;
+        }
+        await ThrowIfChangedAsync(branch.Name, branch.Tokens, head, verb, cancellationToken).ConfigureAwait(false);
+        return true;
+    }
+
+    /// <summary>
+    /// Right before a merge, revert or cherry-pick moves the head of a branch whose staged rows all change nothing:
+    /// freezes them (later writes go to a fresh token) and checks the frozen rows again, since a write may have come
+    /// in since <see cref="EnsureCleanAsync"/>. The returned tokens are retired with the head's move: left in place
+    /// they would hide, at every path the move changes, the new version behind a copy of the old one.
+    /// </summary>
+    private async Task<long[]> FreezeStagedAsync(string branch, Commit head, string verb, CancellationToken cancellationToken)
+    {
+        var frozen = _refs.SealStaging(branch).SealedTokens;
+        await ThrowIfChangedAsync(branch, frozen, head, verb, cancellationToken).ConfigureAwait(false);
+        return frozen;
+    }
+
+    private async Task ThrowIfChangedAsync(string branch, IReadOnlyList<long> tokens, Commit head, string verb, CancellationToken cancellationToken)
+    {
+        var tree = await _trees.GetMetaRangeAsync(head.MetaRangeId, cancellationToken).ConfigureAwait(false);
+        var changed = new List<string>();
+        using (var snapshot = _refs.Open())
+        {
+            snapshot.Begin(write: false);
+            await foreach (var change in UncommittedChangesAsync(snapshot, tokens, tree, [], cancellationToken).ConfigureAwait(false))
+            {
+                changed.Add(change.Path);
+                if (changed.Count > 5)
+                {
+                    break;
+                }
+            }
+        }
+        if (changed.Count > 0)
+        {
+            var shown = string.Join(", ", changed.Take(5).Select(p => $"'{p}'"));
             throw new DirtyBranchException(
-                $"Cannot {verb} branch '{branch.Name}': it has uncommitted changes ({shown}{(staged.Count > 5 ? ", …" : "")}). Commit or reset them first.");
+                $"Cannot {verb} branch '{branch}': it has uncommitted changes ({shown}{(changed.Count > 5 ? ", …" : "")}). Commit or reset them first.");
         }
     }
 
@@ -393,6 +482,11 @@ public sealed partial class Repository
     /// <summary>The entry for a resolver's custom object, whose metadata is checked like a put's.</summary>
     private static Entry FromInfo(ObjectInfo info)
     {
+        if (info.Size < 0)
+        {
+            throw new ArgumentException(
+                $"A conflict resolution for '{info.Path}' gives a negative size ({info.Size}); use one of the conflict's objects or one written to the repository.", nameof(info));
+        }
         MetadataLimits.ValidateObject(info.ContentType, info.Metadata);
         MetadataLimits.ValidateChecksum(info.Checksum);
         return new(info.PhysicalAddress, info.Size, info.Checksum, info.ContentType,

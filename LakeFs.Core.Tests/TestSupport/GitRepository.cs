@@ -20,6 +20,9 @@ public sealed class GitRepository
     /// <summary>The working tree.</summary>
     public string Folder { get; }
 
+    /// <summary>Author and committer date of the commits git makes from now on (null: the clock).</summary>
+    public DateTimeOffset? CommitDate { get; set; }
+
     /// <summary>Runs <c>git init</c> in <paramref name="folder"/> (created when missing) and configures it.</summary>
     public static async Task<GitRepository> InitAsync(string folder, string defaultBranch)
     {
@@ -74,6 +77,12 @@ public sealed class GitRepository
         start.Environment["LC_ALL"] = "C";
         start.Environment["LANG"] = "C";
         start.Environment["LANGUAGE"] = "C";
+        if (CommitDate is { } date)
+        {
+            var raw = $"{date.ToUnixTimeSeconds()} +0000";
+            start.Environment["GIT_AUTHOR_DATE"] = raw;
+            start.Environment["GIT_COMMITTER_DATE"] = raw;
+        }
 
         using var process = Process.Start(start) ?? throw new InvalidOperationException("git did not start.");
         process.StandardInput.Close();

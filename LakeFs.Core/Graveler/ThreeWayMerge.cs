@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using LakeFs.Core.Model;
 
 namespace LakeFs.Core.Graveler;
 
@@ -10,6 +11,27 @@ namespace LakeFs.Core.Graveler;
 /// </summary>
 internal static class ThreeWayMerge
 {
+    /// <summary>
+    /// Merges base/source onto <paramref name="destination"/> in one streaming pass and writes the result: destination
+    /// ranges the destination never changed take the source's range of the same bounds whole (<see cref="TakenRanges"/>),
+    /// the rest of the tree is rebuilt with the source's changes, and each conflict gets what <paramref name="resolve"/>
+    /// returns for it (nothing applied keeps the destination's entry).
+    /// </summary>
+    public static async Task<(MetaRange Tree, CommitStatistics Statistics)> MergeAsync(
+        TreeStore trees, MetaRange baseTree, MetaRange source, MetaRange destination,
+        Func<MergeStep, (bool Apply, byte[]? Value)> resolve, CancellationToken cancellationToken)
+    {
+        var taken = TakenRanges.Find(baseTree, source, destination);
+        var changes = new MergeStepCursor(StepsAsync(trees, baseTree, source, destination, cancellationToken), resolve, taken);
+        MetaRange tree;
+        CommitStatistics statistics;
+        await using (changes.ConfigureAwait(false))
+        {
+            (tree, statistics) = await new TreeBuilder(trees).BuildAsync(taken.Destination, changes, cancellationToken).ConfigureAwait(false);
+        }
+        return (tree, statistics with { Changes = statistics.Changes + taken.DroppedChanges });
+    }
+
     public static async IAsyncEnumerable<MergeStep> StepsAsync(
         TreeStore trees, MetaRange baseTree, MetaRange source, MetaRange destination,
         [EnumeratorCancellation] CancellationToken cancellationToken)

@@ -3,11 +3,11 @@ using LakeFs.Core.Model;
 namespace LakeFs.Core.Refs;
 
 /// <summary>
-/// Best common ancestor of two commits: walk both histories together, highest generation first, painting
+/// Best common ancestors of two commits: walk both histories together, highest generation first, painting
 /// each commit with the side(s) that reach it. A commit reached from both sides is a candidate, and its
-/// ancestors are marked stale (they are common but not best). The walk stops once only stale commits remain.
-/// In a criss-cross history several candidates remain; the one with the highest generation (then the
-/// smallest id) is chosen, so the answer is deterministic.
+/// ancestors are marked stale (they are common but not best). The walk stops once only stale commits remain;
+/// a candidate that is an ancestor of another candidate is dropped. In a criss-cross history several remain.
+/// The walk's own order depends on commit ids; callers order the result with <see cref="Graveler.VirtualBase.FindAsync"/>.
 /// </summary>
 internal static class MergeBase
 {
@@ -15,12 +15,25 @@ internal static class MergeBase
     private const int FromRight = 2;
     private const int Stale = 4;
 
-    public static Commit? Find(Commit left, Commit right, Func<string, Commit> getCommit)
+    /// <summary>
+    /// The first keys of the order in which several best common ancestors are merged into a virtual base:
+    /// generation ascending (older first, as git merges its bases oldest first), then message, committer and
+    /// metadata. Equal commits under this order are told apart by their trees' content, then by id
+    /// (<see cref="Graveler.VirtualBase.FindAsync"/>): commit ids hash the commit time, tree and range ids the
+    /// objects' addresses and times, so neither is fixed by the history.
+    /// </summary>
+    public static IComparer<Commit> Order { get; } = Comparer<Commit>.Create(Compare);
+
+    /// <summary>Every best common ancestor, in <see cref="Order"/> (ties in the order of the walk); empty when unrelated.</summary>
+    public static IReadOnlyList<Commit> FindAll(Commit left, Commit right, Func<string, Commit> getCommit) =>
+        FindAll([left], right, getCommit);
+
+    /// <summary>
+    /// Every best common ancestor of the commits in <paramref name="left"/> (taken together, as the parents of
+    /// a virtual merge commit) and <paramref name="right"/>, in <see cref="Order"/> (a stable sort of the walk's order).
+    /// </summary>
+    public static IReadOnlyList<Commit> FindAll(IReadOnlyList<Commit> left, Commit right, Func<string, Commit> getCommit)
     {
-        if (left.Id == right.Id)
-        {
-            return left;
-        }
         var flags = new Dictionary<string, int>(StringComparer.Ordinal);
         var queue = new PriorityQueue<Commit, (long, string)>(
             Comparer<(long Generation, string Id)>.Create((a, b) => a.Generation != b.Generation
@@ -37,7 +50,10 @@ internal static class MergeBase
             }
         }
 
-        Push(left, FromLeft);
+        foreach (var commit in left)
+        {
+            Push(commit, FromLeft);
+        }
         Push(right, FromRight);
         var candidates = new List<Commit>();
         while (queue.UnorderedItems.Any(item => (flags[item.Element.Id] & Stale) == 0) && queue.TryDequeue(out var commit, out _))
@@ -55,8 +71,7 @@ internal static class MergeBase
             }
         }
         // A candidate that is an ancestor of another candidate is not a best common ancestor.
-        var best = candidates.Where(c => !candidates.Any(o => o.Id != c.Id && IsAncestor(c, o, getCommit))).ToList();
-        return best.OrderByDescending(c => c.Generation).ThenBy(c => c.Id, StringComparer.Ordinal).FirstOrDefault();
+        return [.. candidates.Where(c => !candidates.Any(o => o.Id != c.Id && IsAncestor(c, o, getCommit))).Order(Order)];
     }
 
     /// <summary>Whether <paramref name="ancestor"/> is reachable from <paramref name="descendant"/> (generation-pruned walk).</summary>
@@ -81,5 +96,50 @@ internal static class MergeBase
             }
         }
         return false;
+    }
+
+    private static int Compare(Commit? a, Commit? b)
+    {
+        if (ReferenceEquals(a, b))
+        {
+            return 0;
+        }
+        if (a is null || b is null)
+        {
+            return a is null ? -1 : 1;
+        }
+        var order = a.Generation.CompareTo(b.Generation);
+        if (order == 0)
+        {
+            order = string.CompareOrdinal(a.Message, b.Message);
+        }
+        if (order == 0)
+        {
+            order = string.CompareOrdinal(a.Committer, b.Committer);
+        }
+        return order != 0 ? order : CompareMetadata(a.Metadata, b.Metadata);
+    }
+
+    private static int CompareMetadata(IReadOnlyDictionary<string, string> a, IReadOnlyDictionary<string, string> b)
+    {
+        using var x = a.OrderBy(p => p.Key, StringComparer.Ordinal).GetEnumerator();
+        using var y = b.OrderBy(p => p.Key, StringComparer.Ordinal).GetEnumerator();
+        while (true)
+        {
+            var (hasX, hasY) = (x.MoveNext(), y.MoveNext());
+            if (!hasX || !hasY)
+            {
+                return hasX.CompareTo(hasY);
+            }
+            var order = string.CompareOrdinal(x.Current.Key, y.Current.Key);
+            if (order == 0)
+            {
+                order = string.CompareOrdinal(x.Current.Value, y.Current.Value);
+            }
+            if (order != 0)
+            {
+                return order;
+            }
+        }
     }
 }

@@ -429,24 +429,43 @@ internal sealed class SqliteRefStore : IDisposable
         });
     }
 
-    /// <summary>Moves a branch head by compare-and-swap, leaving its staged changes alone. False when the head moved.</summary>
-    public bool MoveHead(string name, string expectedHead, Commit? newCommit, string newHead)
+    /// <summary>
+    /// Moves a branch head by compare-and-swap and retires the sealed tokens in <paramref name="retire"/> (those a
+    /// concurrent commit has not retired already); other staged changes stay. False when the head moved.
+    /// </summary>
+    public bool MoveHead(string name, string expectedHead, Commit? newCommit, string newHead, IReadOnlyCollection<long>? retire = null)
     {
+        retire ??= [];
         using var s = Open();
-        return s.Write(tx =>
+        var retired = s.Write(tx =>
         {
             var b = GetBranch(tx, name) ?? throw new BranchNotFoundException($"Branch '{name}' does not exist.");
             if (b.Head != expectedHead)
             {
-                return false;
+                return null;
             }
             if (newCommit is not null)
             {
                 InsertCommit(tx, newCommit);
             }
-            tx.Execute("UPDATE branches SET head = $2 WHERE name = $1", name, newHead);
-            return true;
+            var retiring = b.SealedTokens.Where(retire.Contains).ToArray();
+            if (retiring.Length == 0)
+            {
+                tx.Execute("UPDATE branches SET head = $2 WHERE name = $1", name, newHead);
+            }
+            else
+            {
+                tx.Execute("UPDATE branches SET head = $2, sealed_tokens = $3 WHERE name = $1",
+                    name, newHead, BranchRecord.FormatTokens(b.SealedTokens.Where(t => !retire.Contains(t))));
+            }
+            return retiring;
         });
+        if (retired is null)
+        {
+            return false;
+        }
+        DropTokens(retired);
+        return true;
     }
 
     public void Dispose() => _database.Dispose();
