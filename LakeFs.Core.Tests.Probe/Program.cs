@@ -1,18 +1,43 @@
 // Second-process probe for the reopen tests: opens the repository in <folder> and runs commands in order,
 // separated by "--" (one process start per batch keeps the tests fast). Output goes to stdout.
+//   create                          (alone) create the repository
 //   put <branch> <path> <text>      stage an object
 //   commit <branch> <message>       commit, print the commit id
 //   branch <name> <from>            create a branch
 //   tag <name> <ref>                create a tag
 //   read <ref> <path>               print the object's text
 //   show                            print branches (with listings) and tags
+// Or, for the ref database's log tests (no repository, a bare SQLite file and the library's write path):
+//   wal-writer <db file> <transactions> <cycle pages> <ceiling bytes>
+//                                   write one row per transaction; print the largest size of <db file>-wal seen
+//                                   right after a commit
+//   soak <branch> <seconds> <writers>  put small objects for that long from that many concurrent loops; prints
+//                                   "puts <n> seconds <s> peak-log <bytes> final-log <bytes>" (refs.db-wal sampled
+//                                   every 20 ms, final = its size when the loops stop, before this process closes)
+using System.Diagnostics;
+using System.Globalization;
 using System.Text;
 using LakeFs.Core;
+using LakeFs.Core.Model;
+using LakeFs.Core.Refs;
+
+if (args.Length == 5 && args[0] == "wal-writer")
+{
+    Console.WriteLine(WalWriter(args[1], int.Parse(args[2], CultureInfo.InvariantCulture),
+        int.Parse(args[3], CultureInfo.InvariantCulture), long.Parse(args[4], CultureInfo.InvariantCulture)));
+    return 0;
+}
 
 if (args.Length < 2)
 {
     await Console.Error.WriteLineAsync("usage: probe <folder> <command> [arguments] [-- <command> [arguments]]...");
     return 2;
+}
+
+if (args[1] == "create")
+{
+    await (await Repository.CreateAsync(args[0])).DisposeAsync();
+    return 0;
 }
 
 await using var repo = await Repository.OpenAsync(args[0]);
@@ -56,6 +81,9 @@ foreach (var command in commands)
                 Console.WriteLine(await reader.ReadToEndAsync());
             }
             break;
+        case "soak":
+            await SoakAsync(repo, args[0], command[1], double.Parse(command[2], CultureInfo.InvariantCulture), int.Parse(command[3], CultureInfo.InvariantCulture));
+            break;
         case "show":
             await foreach (var branch in repo.ListBranchesAsync())
             {
@@ -76,3 +104,52 @@ foreach (var command in commands)
     }
 }
 return 0;
+
+static async Task SoakAsync(Repository repo, string folder, string branch, double seconds, int writers)
+{
+    var log = Path.Combine(folder, Repository.LocalRefStoreFileName + "-wal");
+    long LogBytes() => File.Exists(log) ? new FileInfo(log).Length : 0;
+    var clock = Stopwatch.StartNew();
+    var until = TimeSpan.FromSeconds(seconds);
+    var content = new byte[100];
+    var prefix = $"soak/{Environment.ProcessId}";
+    long puts = 0;
+    long peak = 0;
+    var loops = Enumerable.Range(0, writers).Select(w => Task.Run(async () =>
+    {
+        for (var i = 0; clock.Elapsed < until; i++)
+        {
+            using var stream = new MemoryStream(content);
+            await repo.PutObjectAsync(branch, $"{prefix}/{w}/{i:D8}", stream);
+            Interlocked.Increment(ref puts);
+        }
+    })).ToList();
+    var all = Task.WhenAll(loops);
+    while (!all.IsCompleted)
+    {
+        peak = Math.Max(peak, LogBytes());
+        await Task.WhenAny(all, Task.Delay(20));
+    }
+    await all;
+    var elapsed = clock.Elapsed.TotalSeconds;
+    var final = LogBytes();
+    Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+        $"puts {puts} seconds {elapsed:F1} peak-log {Math.Max(peak, final)} final-log {final}"));
+}
+
+static long WalWriter(string path, int transactions, int cycleFrames, long ceilingBytes)
+{
+    using var database = new SqliteDatabase(path, Durability.ProcessCrash, new WalLimits(cycleFrames, ceilingBytes));
+    using var s = database.Open();
+    s.Write(tx => tx.Execute("CREATE TABLE IF NOT EXISTS rows(key TEXT PRIMARY KEY, value BLOB NOT NULL) WITHOUT ROWID"));
+    var value = new byte[100];
+    long peak = 0;
+    for (var i = 0; i < transactions; i++)
+    {
+        var key = string.Create(CultureInfo.InvariantCulture, $"{Environment.ProcessId}/{i % 8}/{i:D8}");
+        s.Write(tx => tx.Execute("INSERT INTO rows(key, value) VALUES ($1, $2)", key, value));
+        peak = Math.Max(peak, new FileInfo(path + "-wal").Length);
+    }
+    Console.Error.WriteLine($"cycles {database.Checkpointer.Cycles} ceiling {database.Checkpointer.CeilingCheckpoints} misses {database.Checkpointer.CeilingMisses}");
+    return peak;
+}

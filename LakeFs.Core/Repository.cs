@@ -77,8 +77,22 @@ public sealed partial class Repository : IAsyncDisposable
 
     /// <summary>Creates a repository in a local folder: objects under <c>objects/</c>, refs in <c>refs.db</c>.</summary>
     /// <exception cref="RepositoryAlreadyExistsException">The folder holds a repository already.</exception>
-    public static Task<Repository> CreateAsync(string folder, CancellationToken cancellationToken = default) =>
-        CreateAsync(LocalOptions(folder), cancellationToken);
+    public static async Task<Repository> CreateAsync(string folder, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(folder);
+        var objects = Path.Combine(folder, LocalObjectsFolderName);
+        var created = !Directory.Exists(folder) ? folder : !Directory.Exists(objects) ? objects : null;
+        try
+        {
+            return await CreateAsync(LocalOptions(folder), cancellationToken).ConfigureAwait(false);
+        }
+        catch when (created is not null)
+        {
+            // A failed create removed what it wrote; the folders it made for that go too.
+            DeleteEmptyFolders(created);
+            throw;
+        }
+    }
 
     /// <summary>Opens the repository in a local folder created by <see cref="CreateAsync(string, CancellationToken)"/>.</summary>
     /// <exception cref="RepositoryNotFoundException">The folder holds no repository.</exception>
@@ -88,6 +102,11 @@ public sealed partial class Repository : IAsyncDisposable
         if (!File.Exists(Path.Combine(folder, LocalRefStoreFileName)))
         {
             throw new RepositoryNotFoundException($"'{folder}' holds no LakeFs repository (no {LocalRefStoreFileName}).");
+        }
+        // Checked before LocalOptions, which creates the objects folder: a failed open leaves the folder as it was.
+        if (SqliteRefStore.ReadRepositoryId(Path.Combine(folder, LocalRefStoreFileName)) is null || !Directory.Exists(Path.Combine(folder, LocalObjectsFolderName)))
+        {
+            throw new RepositoryNotFoundException($"'{folder}' holds no LakeFs repository (its {LocalRefStoreFileName} records none, or it has no {LocalObjectsFolderName} folder).");
         }
         return OpenAsync(LocalOptions(folder), cancellationToken);
     }
@@ -124,15 +143,21 @@ public sealed partial class Repository : IAsyncDisposable
         }
         await StorageProbe.CheckAsync(options.ObjectStore, mustWrite: true, options.Logger ?? NullLogger.Instance, cancellationToken).ConfigureAwait(false);
         var directory = Path.GetDirectoryName(Path.GetFullPath(options.RefStorePath));
-        if (directory is not null)
+        var createdDirectory = directory is not null && !Directory.Exists(directory) ? directory : null;
+        var refsExisted = File.Exists(options.RefStorePath);
+        if (createdDirectory is not null)
         {
-            Directory.CreateDirectory(directory);
+            Directory.CreateDirectory(createdDirectory);
         }
 
         var id = Guid.NewGuid().ToString("N");
         var refs = new SqliteRefStore(options.RefStorePath, options.Durability);
+        var markerWritten = false;
         try
         {
+            // The marker first: it claims the object store (a second creator fails here), so what follows is ours to remove.
+            await WriteMarkerAsync(options.ObjectStore, id, cancellationToken).ConfigureAwait(false);
+            markerWritten = true;
             var trees = new TreeStore(options.ObjectStore, options.Tree, options.CacheSizeBytes, options.Durability == Durability.PowerLoss);
             var empty = await trees.PutMetaRangeAsync([], cancellationToken).ConfigureAwait(false);
             var created = options.TimeProvider.GetUtcNow();
@@ -141,12 +166,19 @@ public sealed partial class Repository : IAsyncDisposable
             var first = new Commit(
                 CommitId.Compute([], empty.Id, message, options.Committer, created, metadata),
                 [], empty.Id, message, options.Committer, created, metadata, 1);
-            await WriteMarkerAsync(options.ObjectStore, id, cancellationToken).ConfigureAwait(false);
             refs.Initialize(id, options.DefaultBranch, first);
         }
         catch
         {
             refs.Dispose();
+            if (markerWritten)
+            {
+                await RemoveFailedCreateAsync(options, refsExisted).ConfigureAwait(false);
+            }
+            if (createdDirectory is not null)
+            {
+                DeleteEmptyFolders(createdDirectory);
+            }
             throw;
         }
         return new Repository(options, refs, id, options.DefaultBranch);
@@ -205,6 +237,61 @@ public sealed partial class Repository : IAsyncDisposable
         catch (StorageKeyExistsException e)
         {
             throw new RepositoryAlreadyExistsException("The object store holds a repository already (it has a " + MarkerKey + ").", e);
+        }
+    }
+
+    /// <summary>
+    /// Removes what a create that failed after writing its marker wrote: the ref store file (unless it was there before;
+    /// its tables are created in the same transaction as the repository's rows, so a failed one adds none), the empty
+    /// tree and the marker. Best effort: the create's own error is the one to report.
+    /// </summary>
+    private static async Task RemoveFailedCreateAsync(RepositoryOptions options, bool refsExisted)
+    {
+        if (!refsExisted)
+        {
+            foreach (var suffix in (string[])["", "-wal", "-shm", "-journal"])
+            {
+                try
+                {
+                    File.Delete(options.RefStorePath + suffix);
+                }
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+                {
+                    // Left behind; a later create over it works all the same (the file holds no repository).
+                }
+            }
+        }
+        var emptyTree = TreeStore.MetaRangePrefix + Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(ReadOnlySpan<byte>.Empty));
+        foreach (var key in (string[])[emptyTree, MarkerKey])
+        {
+            try
+            {
+                await options.ObjectStore.DeleteAsync(key, CancellationToken.None).ConfigureAwait(false);
+            }
+            catch (LakeFsException)
+            {
+                // Left behind; the marker then makes a later create fail with a message naming it.
+            }
+        }
+    }
+
+    /// <summary>Deletes <paramref name="folder"/> and the folders beneath it, as long as they hold no file.</summary>
+    private static void DeleteEmptyFolders(string folder)
+    {
+        try
+        {
+            foreach (var child in new DirectoryInfo(folder).EnumerateDirectories())
+            {
+                if (!child.Attributes.HasFlag(FileAttributes.ReparsePoint))
+                {
+                    DeleteEmptyFolders(child.FullName);
+                }
+            }
+            Directory.Delete(folder);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // Not empty, or gone already: left as it is.
         }
     }
 

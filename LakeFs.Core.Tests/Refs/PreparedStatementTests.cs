@@ -32,12 +32,12 @@ public sealed class PreparedStatementTests
     {
         using var s = _database.Open();
         Assert.That(s.Execute("INSERT INTO t(v, n, a, k) VALUES ($4, $3, $2, $1)", new byte[] { 1 }, "text", 42L, new byte[] { 9, 9 }), Is.EqualTo(1));
-        using var reader = s.Command("SELECT k, a, n, v FROM t").ExecuteReader();
+        using var reader = s.Query("SELECT k, a, n, v FROM t");
         Assert.That(reader.Read(), Is.True);
-        Assert.That(reader.GetFieldValue<byte[]>(0), Is.EqualTo(new byte[] { 1 }));
+        Assert.That(reader.GetBytes(0), Is.EqualTo(new byte[] { 1 }));
         Assert.That(reader.GetString(1), Is.EqualTo("text"));
         Assert.That(reader.GetInt64(2), Is.EqualTo(42));
-        Assert.That(reader.GetFieldValue<byte[]>(3), Is.EqualTo(new byte[] { 9, 9 }));
+        Assert.That(reader.GetBytes(3), Is.EqualTo(new byte[] { 9, 9 }));
     }
 
     [Test]

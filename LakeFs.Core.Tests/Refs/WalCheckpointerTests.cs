@@ -69,7 +69,7 @@ public sealed class WalCheckpointerTests
 
         var logBytes = new FileInfo(_path + "-wal").Length;
         Assert.That(database.Checkpointer.Cycles, Is.GreaterThanOrEqualTo(2));
-        Assert.That(logBytes, Is.LessThan(5L * WalCheckpointer.CycleFrames * PageSize),
+        Assert.That(logBytes, Is.LessThan(5L * WalLimits.Default.CycleFrames * PageSize),
             $"the log grew to {logBytes / PageSize} pages over {database.Checkpointer.Cycles} cycles");
 
         using var s = database.Open();
@@ -163,7 +163,7 @@ public sealed class WalCheckpointerTests
             WaitForIdle(database.Checkpointer);
             // Frames after the snapshot can neither be copied nor dropped while it is open, and it still sees the
             // rows as they were when it began.
-            Assert.That(LogFrames(database), Is.GreaterThan(WalCheckpointer.CycleFrames));
+            Assert.That(LogFrames(database), Is.GreaterThan(WalLimits.Default.CycleFrames));
             Assert.That(reader.Scalar("SELECT count(*) FROM rows"), Is.EqualTo(100L));
             reader.Commit();
         }
@@ -172,16 +172,61 @@ public sealed class WalCheckpointerTests
         WaitForIdle(database.Checkpointer);
         // A log that a cycle copied wholly starts again with the next write.
         WriteRows(database, 12_100, 1);
-        Assert.That(LogFrames(database), Is.LessThan(2 * WalCheckpointer.CycleFrames), "the log restarted once the snapshot ended");
+        Assert.That(LogFrames(database), Is.LessThan(2 * WalLimits.Default.CycleFrames), "the log restarted once the snapshot ended");
         using var s = database.Open();
         Assert.That(s.Scalar("SELECT count(*) FROM rows"), Is.EqualTo(12_101L));
+    }
+
+    [Test]
+    public async Task Three_processes_writing_keep_the_log_under_the_ceiling()
+    {
+        // Each process writes 3,000 one-row transactions (about 8,000 pages, 32 MiB, all three together) with cycles
+        // of 256 pages and a 4 MiB ceiling, and reports the largest log it saw after a commit. A checkpoint of one
+        // process that holds off only its own writers never restarts a log the others keep writing to: the log then
+        // holds nearly everything written.
+        const long Ceiling = 4L << 20;
+        var peaks = await Task.WhenAll(Enumerable.Range(0, 3).Select(_ =>
+            ProbeProcess.RunAsync("wal-writer", _path, "3000", "256", Ceiling.ToString(CultureInfo.InvariantCulture))));
+
+        var largest = peaks.Max(p => long.Parse(p.Trim(), CultureInfo.InvariantCulture));
+        // Each writer cuts the log before it returns from a commit that took it past the ceiling (seen: peaks within two
+        // pages of it); the bound leaves room for a cut that timed out on a loaded machine and was tried a cycle later.
+        Assert.That(largest, Is.LessThan(2 * Ceiling), $"peaks {string.Join(", ", peaks.Select(p => p.Trim()))} bytes");
+        using var database = new SqliteDatabase(_path, Durability.ProcessCrash);
+        using var s = database.Open();
+        Assert.That(s.Scalar("SELECT count(*) FROM rows"), Is.EqualTo(9_000L));
+        Assert.That(s.Scalar("PRAGMA integrity_check"), Is.EqualTo("ok"));
+    }
+
+    [Test]
+    public void A_writer_past_the_ceiling_cuts_the_log_itself()
+    {
+        // Cycles far apart (they never start here), a 1 MiB ceiling: the writers alone keep the log near it.
+        const long Ceiling = 1L << 20;
+        using var database = new SqliteDatabase(_path, Durability.ProcessCrash, new WalLimits(1_000_000, Ceiling));
+        CreateTable(database);
+        long peak = 0;
+        var value = new byte[100];
+        using (var s = database.Open())
+        {
+            for (var i = 0; i < 3_000; i++)
+            {
+                var key = i.ToString("D8", CultureInfo.InvariantCulture);
+                s.Write(tx => tx.Execute("INSERT INTO rows(key, value) VALUES ($1, $2)", key, value));
+                peak = Math.Max(peak, new FileInfo(_path + "-wal").Length);
+            }
+        }
+
+        Assert.That(database.Checkpointer.Cycles, Is.Zero);
+        Assert.That(database.Checkpointer.CeilingCheckpoints, Is.GreaterThanOrEqualTo(1));
+        Assert.That(peak, Is.LessThanOrEqualTo(Ceiling), "a commit that took the log past the ceiling cut it before returning");
     }
 
     /// <summary>Frames in the log now, as a checkpoint of the test's own reports them.</summary>
     private static long LogFrames(SqliteDatabase database)
     {
         using var s = database.Open();
-        using var reader = s.Command("PRAGMA wal_checkpoint(PASSIVE)").ExecuteReader();
+        using var reader = s.Query("PRAGMA wal_checkpoint(PASSIVE)");
         Assert.That(reader.Read(), Is.True);
         return reader.GetInt64(1);
     }

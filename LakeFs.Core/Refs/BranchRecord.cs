@@ -1,3 +1,5 @@
+using System.Globalization;
+
 namespace LakeFs.Core.Refs;
 
 /// <summary>
@@ -9,8 +11,24 @@ internal sealed record BranchRecord(string Name, string Head, long StagingToken,
     /// <summary>Every token a reader must look at, newest first.</summary>
     public long[] Tokens => [StagingToken, .. SealedTokens];
 
-    public static long[] ParseTokens(string text) =>
-        text.Length == 0 ? [] : [.. text.Split(',').Select(long.Parse)];
+    /// <summary>The tokens of a stored list, or null when <paramref name="text"/> is not one.</summary>
+    public static long[]? TryParseTokens(string text)
+    {
+        if (text.Length == 0)
+        {
+            return [];
+        }
+        var parts = text.Split(',');
+        var tokens = new long[parts.Length];
+        for (var i = 0; i < parts.Length; i++)
+        {
+            if (!long.TryParse(parts[i], NumberStyles.None, CultureInfo.InvariantCulture, out tokens[i]))
+            {
+                return null;
+            }
+        }
+        return tokens;
+    }
 
     public static string FormatTokens(IEnumerable<long> tokens) => string.Join(',', tokens);
 }

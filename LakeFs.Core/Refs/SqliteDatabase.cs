@@ -14,12 +14,13 @@ namespace LakeFs.Core.Refs;
 internal sealed class SqliteDatabase : IDisposable
 {
     private readonly string _connectionString;
+    private readonly string _path;
     private readonly Durability _durability;
     private readonly ConcurrentBag<SqliteSession> _idle = [];
     private readonly WalCheckpointer _checkpointer;
     private bool _disposed;
 
-    public SqliteDatabase(string path, Durability durability)
+    public SqliteDatabase(string path, Durability durability, WalLimits? limits = null)
     {
         _connectionString = new SqliteConnectionStringBuilder
         {
@@ -29,13 +30,17 @@ internal sealed class SqliteDatabase : IDisposable
             DefaultTimeout = 60,
         }.ToString();
         _durability = durability;
-        _checkpointer = new WalCheckpointer(Connect, WriteGate);
+        _path = path;
+        _checkpointer = new WalCheckpointer(Connect, WriteGate, path, limits ?? WalLimits.Default);
     }
 
     /// <summary>Held by every write transaction of this process, and by the checkpointer's last step.</summary>
     public Lock WriteGate { get; } = new();
 
     public WalCheckpointer Checkpointer => _checkpointer;
+
+    /// <summary>The database file.</summary>
+    public string Path => _path;
 
     public SqliteSession Open()
     {
@@ -46,13 +51,21 @@ internal sealed class SqliteDatabase : IDisposable
     private SqliteConnection Connect()
     {
         var connection = new SqliteConnection(_connectionString);
-        connection.Open();
-        using var pragma = connection.CreateCommand();
-        pragma.CommandText =
-            "PRAGMA journal_mode=WAL; PRAGMA busy_timeout=60000; PRAGMA foreign_keys=OFF; PRAGMA wal_autocheckpoint=0; " +
-            (_durability == Durability.PowerLoss ? "PRAGMA synchronous=FULL;" : "PRAGMA synchronous=NORMAL;");
-        pragma.ExecuteNonQuery();
-        return connection;
+        try
+        {
+            connection.Open();
+            using var pragma = connection.CreateCommand();
+            pragma.CommandText =
+                "PRAGMA journal_mode=WAL; PRAGMA busy_timeout=60000; PRAGMA foreign_keys=OFF; PRAGMA wal_autocheckpoint=0; " +
+                (_durability == Durability.PowerLoss ? "PRAGMA synchronous=FULL;" : "PRAGMA synchronous=NORMAL;");
+            pragma.ExecuteNonQuery();
+            return connection;
+        }
+        catch (SqliteException e) when (SqliteErrors.Translates(e))
+        {
+            connection.Dispose();
+            throw SqliteErrors.Translate(e, _path);
+        }
     }
 
     internal void Return(SqliteSession session)

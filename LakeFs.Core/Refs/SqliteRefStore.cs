@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Collections.Concurrent;
 using System.Text.Json;
 using LakeFs.Core.Errors;
@@ -21,6 +22,19 @@ internal sealed class SqliteRefStore : IDisposable
         CREATE TABLE IF NOT EXISTS staged(token INTEGER NOT NULL, path BLOB NOT NULL, entry BLOB, PRIMARY KEY(token, path)) WITHOUT ROWID;
         """;
 
+    /// <summary>The format version this library writes and reads; a ref store with a higher one is refused.</summary>
+    public const int FormatVersion = 1;
+
+    /// <summary>Every table of <see cref="Schema"/> and its columns, checked at open.</summary>
+    private static readonly Dictionary<string, string[]> Tables = new(StringComparer.Ordinal)
+    {
+        ["settings"] = ["key", "value"],
+        ["branches"] = ["name", "head", "staging_token", "sealed_tokens"],
+        ["tags"] = ["name", "commit_id"],
+        ["commits"] = ["id", "parents", "metarange", "message", "committer", "created", "metadata", "generation"],
+        ["staged"] = ["token", "path", "entry"],
+    };
+
     private const int MaxSeenBranches = 10_000;
 
     private readonly SqliteDatabase _database;
@@ -36,39 +50,106 @@ internal sealed class SqliteRefStore : IDisposable
 
     public SqliteSession Open() => _database.Open();
 
-    /// <summary>The repository id recorded in the file, or null when the file holds no repository.</summary>
+    /// <summary>
+    /// The repository id recorded in the file, or null when the file holds no repository (it is missing, empty, or a
+    /// SQLite database with none of the ref store's tables). Checks, without writing anything, what can be checked at
+    /// open in a few milliseconds however large the file: that it is a SQLite database, that every table has its
+    /// columns, that the settings are there and the format version is one this library reads. A damaged page elsewhere
+    /// is found when it is read (<see cref="SqliteRows"/>); <c>PRAGMA quick_check</c> would find it here but reads the
+    /// whole file (measured: 0.9–1.9 s for a 270 MB ref store, against under 1 ms for the checks here).
+    /// </summary>
+    /// <exception cref="CorruptDataException">The file is not a ref store of this library, or a part of it is missing.</exception>
+    /// <exception cref="UnsupportedFormatVersionException">A newer version of the library wrote the file.</exception>
     public static string? ReadRepositoryId(string path)
     {
         if (!File.Exists(path))
         {
             return null;
         }
-        var builder = new SqliteConnectionStringBuilder { DataSource = path, Mode = SqliteOpenMode.ReadOnly, Pooling = false };
+        // Read-write but never written: a read-only connection to a WAL database leaves its -wal and -shm files behind,
+        // where the last read-write connection to close removes them.
+        var builder = new SqliteConnectionStringBuilder { DataSource = path, Mode = SqliteOpenMode.ReadWrite, Pooling = false };
         using var connection = new SqliteConnection(builder.ToString());
-        connection.Open();
-        using var command = connection.CreateCommand();
-        command.CommandText = "SELECT value FROM settings WHERE key = 'repository_id'";
         try
         {
-            return command.ExecuteScalar() as string;
+            connection.Open();
+            var columns = new Dictionary<string, HashSet<string>>(StringComparer.Ordinal);
+            using (var command = connection.CreateCommand())
+            {
+                command.CommandText = "SELECT m.name, p.name FROM sqlite_schema m, pragma_table_info(m.name) p WHERE m.type = 'table'";
+                using var reader = command.ExecuteReader();
+                while (reader.Read())
+                {
+                    var table = reader.GetString(0);
+                    if (!columns.TryGetValue(table, out var names))
+                    {
+                        columns[table] = names = new HashSet<string>(StringComparer.Ordinal);
+                    }
+                    names.Add(reader.GetString(1));
+                }
+            }
+            if (!Tables.Keys.Any(columns.ContainsKey))
+            {
+                return null;
+            }
+            var missing = Tables
+                .Where(t => !columns.TryGetValue(t.Key, out var names) || !t.Value.All(names.Contains))
+                .Select(t => columns.ContainsKey(t.Key)
+                    ? $"table {t.Key} lacks column(s) {string.Join(", ", t.Value.Where(c => !columns[t.Key].Contains(c)))}"
+                    : $"table {t.Key} is missing")
+                .ToList();
+            if (missing.Count > 0)
+            {
+                throw new CorruptDataException($"The ref store '{path}' is damaged: {string.Join("; ", missing)}. Restore it from a backup.");
+            }
+            var settings = new Dictionary<string, string>(StringComparer.Ordinal);
+            using (var command = connection.CreateCommand())
+            {
+                command.CommandText = "SELECT key, value FROM settings";
+                using var reader = command.ExecuteReader();
+                while (reader.Read())
+                {
+                    settings[reader.GetString(0)] = reader.GetString(1);
+                }
+            }
+            foreach (var key in (string[])["repository_id", "default_branch", "format_version", "next_token"])
+            {
+                if (!settings.ContainsKey(key))
+                {
+                    throw new CorruptDataException($"The ref store '{path}' is damaged: it has no '{key}' setting. Restore it from a backup.");
+                }
+            }
+            CheckFormatVersion(path, settings["format_version"]);
+            return settings["repository_id"];
         }
-        catch (SqliteException)
+        catch (SqliteException e) when (SqliteErrors.Translates(e))
         {
-            return null;
+            throw SqliteErrors.Translate(e, path);
         }
     }
 
+    private static void CheckFormatVersion(string path, string text)
+    {
+        if (!int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var version) || version < 1)
+        {
+            throw new CorruptDataException($"The ref store '{path}' is damaged: its format version is '{text}', not a version number.");
+        }
+        if (version > FormatVersion)
+        {
+            throw new UnsupportedFormatVersionException(
+                $"The ref store '{path}' has format version {version}, written by a newer version of LakeFs; this version reads format version {FormatVersion}. Upgrade the LakeFs library to open it.");
+        }
+    }
+
+    /// <summary>Creates the tables and records the repository, its default branch and first commit, all in one transaction.</summary>
     public void Initialize(string repositoryId, string defaultBranch, Commit initial)
     {
         using var s = Open();
-        using (var schema = s.NewCommand(Schema))
-        {
-            schema.ExecuteNonQuery();
-        }
         s.Write(tx =>
         {
-            tx.Execute("INSERT INTO settings(key, value) VALUES ('repository_id', $1), ('default_branch', $2), ('format_version', '1'), ('next_token', '1')",
-                repositoryId, defaultBranch);
+            tx.ExecuteScript(Schema);
+            tx.Execute("INSERT INTO settings(key, value) VALUES ('repository_id', $1), ('default_branch', $2), ('format_version', $3), ('next_token', '1')",
+                repositoryId, defaultBranch, FormatVersion.ToString(CultureInfo.InvariantCulture));
             InsertCommit(tx, initial);
             tx.Execute("INSERT INTO branches(name, head, staging_token, sealed_tokens) VALUES ($1, $2, $3, '')", defaultBranch, initial.Id, NextToken(tx));
             return 0;
@@ -87,8 +168,8 @@ internal sealed class SqliteRefStore : IDisposable
     public Commit? GetCommit(string id)
     {
         using var s = Open();
-        using var reader = s.Command(
-            "SELECT id, parents, metarange, message, committer, created, metadata, generation FROM commits WHERE id = $1", id).ExecuteReader();
+        using var reader = s.Query(
+            "SELECT id, parents, metarange, message, committer, created, metadata, generation FROM commits WHERE id = $1", id);
         return reader.Read() ? ReadCommit(reader) : null;
     }
 
@@ -100,7 +181,7 @@ internal sealed class SqliteRefStore : IDisposable
     public List<Commit> GetFirstParentLine(string id, int limit)
     {
         using var s = Open();
-        using var reader = s.Command("""
+        using var reader = s.Query("""
             WITH RECURSIVE line(id, parents, metarange, message, committer, created, metadata, generation, depth) AS (
                 SELECT id, parents, metarange, message, committer, created, metadata, generation, 1 FROM commits WHERE id = $1
                 UNION ALL
@@ -109,7 +190,7 @@ internal sealed class SqliteRefStore : IDisposable
                     ON c.id = CASE instr(line.parents, ',') WHEN 0 THEN line.parents ELSE substr(line.parents, 1, instr(line.parents, ',') - 1) END
                 WHERE line.depth < $2 AND line.parents <> '')
             SELECT id, parents, metarange, message, committer, created, metadata, generation FROM line
-            """, id, limit).ExecuteReader();
+            """, id, limit);
         var commits = new List<Commit>();
         while (reader.Read())
         {
@@ -122,8 +203,8 @@ internal sealed class SqliteRefStore : IDisposable
     {
         using var s = Open();
         var ids = new List<string>();
-        using var reader = s.Command("SELECT id FROM commits WHERE id >= $1 AND id < $2 ORDER BY id LIMIT $3",
-            prefix, prefix + "\uffff", limit).ExecuteReader();
+        using var reader = s.Query("SELECT id FROM commits WHERE id >= $1 AND id < $2 ORDER BY id LIMIT $3",
+            prefix, prefix + "\uffff", limit);
         while (reader.Read())
         {
             ids.Add(reader.GetString(0));
@@ -136,17 +217,31 @@ internal sealed class SqliteRefStore : IDisposable
             c.Id, string.Join(',', c.Parents), c.MetaRangeId, c.Message, c.Committer, c.CreationDate.UtcTicks,
             JsonSerializer.Serialize(c.Metadata), c.Generation);
 
-    private static Commit ReadCommit(SqliteDataReader r)
+    private static Commit ReadCommit(SqliteRows r)
     {
+        var id = r.GetString(0);
         var parents = r.GetString(1);
-        var metadata = JsonSerializer.Deserialize<Dictionary<string, string>>(r.GetString(6)) ?? [];
+        Dictionary<string, string>? metadata;
+        try
+        {
+            metadata = JsonSerializer.Deserialize<Dictionary<string, string>>(r.GetString(6));
+        }
+        catch (JsonException e)
+        {
+            throw new CorruptDataException($"The ref store '{r.Path}' is damaged: the metadata of commit {id} is not a JSON object of strings ({e.Message}).", e);
+        }
+        var ticks = r.GetInt64(5);
+        if (metadata is null || ticks < DateTimeOffset.MinValue.UtcTicks || ticks > DateTimeOffset.MaxValue.UtcTicks)
+        {
+            throw new CorruptDataException($"The ref store '{r.Path}' is damaged: commit {id} has {(metadata is null ? "null metadata" : $"a creation time out of range ({ticks} ticks)")}.");
+        }
         return new Commit(
-            r.GetString(0),
+            id,
             parents.Length == 0 ? [] : parents.Split(','),
             r.GetString(2),
             r.GetString(3),
             r.GetString(4),
-            new DateTimeOffset(r.GetInt64(5), TimeSpan.Zero),
+            new DateTimeOffset(ticks, TimeSpan.Zero),
             new SortedDictionary<string, string>(metadata, StringComparer.Ordinal),
             r.GetInt64(7));
     }
@@ -161,7 +256,7 @@ internal sealed class SqliteRefStore : IDisposable
 
     public static BranchRecord? GetBranch(SqliteSession s, string name)
     {
-        using var reader = s.Command("SELECT name, head, staging_token, sealed_tokens FROM branches WHERE name = $1", name).ExecuteReader();
+        using var reader = s.Query("SELECT name, head, staging_token, sealed_tokens FROM branches WHERE name = $1", name);
         return reader.Read() ? ReadBranch(reader) : null;
     }
 
@@ -194,7 +289,7 @@ internal sealed class SqliteRefStore : IDisposable
     public IReadOnlyList<BranchRecord> ListBranches()
     {
         using var s = Open();
-        using var reader = s.Command("SELECT name, head, staging_token, sealed_tokens FROM branches ORDER BY name").ExecuteReader();
+        using var reader = s.Query("SELECT name, head, staging_token, sealed_tokens FROM branches ORDER BY name");
         var branches = new List<BranchRecord>();
         while (reader.Read())
         {
@@ -299,15 +394,15 @@ internal sealed class SqliteRefStore : IDisposable
         using (var s = Open())
         {
             var live = new HashSet<long>();
-            using (var reader = s.Command("SELECT staging_token, sealed_tokens FROM branches").ExecuteReader())
+            using (var reader = s.Query("SELECT staging_token, sealed_tokens, name FROM branches"))
             {
                 while (reader.Read())
                 {
                     live.Add(reader.GetInt64(0));
-                    live.UnionWith(BranchRecord.ParseTokens(reader.GetString(1)));
+                    live.UnionWith(ParseFrozenTokens(Path, reader.GetString(2), reader.GetString(1)));
                 }
             }
-            using var tokens = s.Command("SELECT DISTINCT token FROM staged").ExecuteReader();
+            using var tokens = s.Query("SELECT DISTINCT token FROM staged");
             while (tokens.Read())
             {
                 if (!live.Contains(tokens.GetInt64(0)))
@@ -321,10 +416,16 @@ internal sealed class SqliteRefStore : IDisposable
 
     private static long NextToken(SqliteSession tx) =>
         Convert.ToInt64(tx.Scalar("UPDATE settings SET value = CAST(value AS INTEGER) + 1 WHERE key = 'next_token' RETURNING CAST(value AS INTEGER) - 1"),
-            System.Globalization.CultureInfo.InvariantCulture);
+            CultureInfo.InvariantCulture);
 
-    private static BranchRecord ReadBranch(SqliteDataReader r) =>
-        new(r.GetString(0), r.GetString(1), r.GetInt64(2), BranchRecord.ParseTokens(r.GetString(3)));
+    private static BranchRecord ReadBranch(SqliteRows r) =>
+        new(r.GetString(0), r.GetString(1), r.GetInt64(2), ParseFrozenTokens(r.Path, r.GetString(0), r.GetString(3)));
+
+    private static long[] ParseFrozenTokens(string path, string branch, string text) =>
+        BranchRecord.TryParseTokens(text) ?? throw new CorruptDataException(
+            $"The ref store '{path}' is damaged: the frozen staging list of branch '{branch}' is '{Truncate(text)}', not a comma-separated list of numbers.");
+
+    private static string Truncate(string text) => text.Length <= 64 ? text : text[..64] + "…";
 
     // ---- tags ----
 
@@ -361,7 +462,7 @@ internal sealed class SqliteRefStore : IDisposable
     public IReadOnlyList<TagInfo> ListTags()
     {
         using var s = Open();
-        using var reader = s.Command("SELECT name, commit_id FROM tags ORDER BY name").ExecuteReader();
+        using var reader = s.Query("SELECT name, commit_id FROM tags ORDER BY name");
         var tags = new List<TagInfo>();
         while (reader.Read())
         {
@@ -380,10 +481,10 @@ internal sealed class SqliteRefStore : IDisposable
     {
         foreach (var token in tokens)
         {
-            using var reader = s.Command("SELECT entry FROM staged WHERE token = $1 AND path = $2", token, path).ExecuteReader();
+            using var reader = s.Query("SELECT entry FROM staged WHERE token = $1 AND path = $2", token, path);
             if (reader.Read())
             {
-                return (true, reader.IsDBNull(0) ? null : (byte[])reader.GetValue(0));
+                return (true, reader.GetBytes(0));
             }
         }
         return (false, null);
@@ -396,10 +497,10 @@ internal sealed class SqliteRefStore : IDisposable
         var paths = new SortedSet<byte[]>(Comparer<byte[]>.Create((a, b) => a.AsSpan().SequenceCompareTo(b)));
         foreach (var token in branch.Tokens)
         {
-            using var reader = s.Command("SELECT path FROM staged WHERE token = $1 ORDER BY path LIMIT $2", token, limit).ExecuteReader();
+            using var reader = s.Query("SELECT path FROM staged WHERE token = $1 ORDER BY path LIMIT $2", token, limit);
             while (reader.Read())
             {
-                paths.Add((byte[])reader.GetValue(0));
+                paths.Add(reader.GetBytes(0)!);
             }
         }
         return [.. paths.Take(limit)];

@@ -11,8 +11,19 @@ internal sealed class SqliteSession(SqliteDatabase database, SqliteConnection co
 
     public bool InTransaction { get; private set; }
 
-    /// <summary>A prepared command for <paramref name="sql"/> (a query), reused across calls; parameters are bound by position name.</summary>
-    public SqliteCommand Command(string sql, params ReadOnlySpan<object?> args)
+    /// <summary>The ref store file, for error messages.</summary>
+    public string Path => database.Path;
+
+    /// <summary>
+    /// Runs a query prepared once per connection and reused across calls (parameters <c>$1</c>, <c>$2</c>, … bound by
+    /// position); dispose the rows before the next call with the same <paramref name="sql"/>.
+    /// </summary>
+    public SqliteRows Query(string sql, params ReadOnlySpan<object?> args) => SqliteRows.Run(Command(sql, args), owned: false, Path);
+
+    /// <summary>Runs a query on a command of its own (not cached), for rows read while other statements run.</summary>
+    public SqliteRows OpenQuery(string sql, params ReadOnlySpan<object?> args) => SqliteRows.Run(NewCommand(sql, args), owned: true, Path);
+
+    private SqliteCommand Command(string sql, ReadOnlySpan<object?> args)
     {
         if (!_commands.TryGetValue(sql, out var command))
         {
@@ -31,8 +42,7 @@ internal sealed class SqliteSession(SqliteDatabase database, SqliteConnection co
         return command;
     }
 
-    /// <summary>A command of its own (not cached), for readers that stay open while other commands run.</summary>
-    public SqliteCommand NewCommand(string sql, params ReadOnlySpan<object?> args)
+    private SqliteCommand NewCommand(string sql, ReadOnlySpan<object?> args)
     {
         var command = connection.CreateCommand();
         command.CommandText = sql;
@@ -49,18 +59,40 @@ internal sealed class SqliteSession(SqliteDatabase database, SqliteConnection co
     /// </summary>
     public int Execute(string sql, params ReadOnlySpan<object?> args)
     {
-        if (!_statements.TryGetValue(sql, out var statement))
+        try
         {
-            statement = PreparedStatement.Prepare(connection.Handle!, sql, args.Length);
-            _statements[sql] = statement;
+            if (!_statements.TryGetValue(sql, out var statement))
+            {
+                statement = PreparedStatement.Prepare(connection.Handle!, sql, args.Length);
+                _statements[sql] = statement;
+            }
+            return statement.Execute(args);
         }
-        return statement.Execute(args);
+        catch (SqliteException e) when (SqliteErrors.Translates(e))
+        {
+            throw SqliteErrors.Translate(e, Path);
+        }
     }
 
+    /// <summary>Runs statements separated by semicolons, once (not cached), with no parameters.</summary>
+    public void ExecuteScript(string sql)
+    {
+        using var command = NewCommand(sql, []);
+        try
+        {
+            command.ExecuteNonQuery();
+        }
+        catch (SqliteException e) when (SqliteErrors.Translates(e))
+        {
+            throw SqliteErrors.Translate(e, Path);
+        }
+    }
+
+    /// <summary>The first column of the first row, or null when there is no row or it holds NULL.</summary>
     public object? Scalar(string sql, params ReadOnlySpan<object?> args)
     {
-        var value = Command(sql, args).ExecuteScalar();
-        return value is DBNull ? null : value;
+        using var rows = Query(sql, args);
+        return rows.Read() && !rows.IsNull(0) ? rows.GetValue(0) : null;
     }
 
     /// <summary>BEGIN IMMEDIATE for writers (takes the write lock up front), BEGIN for a read snapshot.</summary>

@@ -1,20 +1,17 @@
 using LakeFs.Core.Graveler;
-using Microsoft.Data.Sqlite;
 
 namespace LakeFs.Core.Refs;
 
 /// <summary>Staged rows of one token from a start path, in path (byte) order; a NULL entry is a tombstone.</summary>
 internal sealed class StagingCursor : EntryCursor
 {
-    private readonly SqliteCommand _command;
-    private readonly SqliteDataReader _reader;
+    private readonly SqliteRows _rows;
     private byte[] _key = [];
     private byte[]? _value;
 
     public StagingCursor(SqliteSession session, long token, byte[] start)
     {
-        _command = session.NewCommand("SELECT path, entry FROM staged WHERE token = $1 AND path >= $2 ORDER BY path", token, start);
-        _reader = _command.ExecuteReader();
+        _rows = session.OpenQuery("SELECT path, entry FROM staged WHERE token = $1 AND path >= $2 ORDER BY path", token, start);
     }
 
     public override ReadOnlyMemory<byte> Key => _key;
@@ -26,19 +23,18 @@ internal sealed class StagingCursor : EntryCursor
     public override ValueTask<bool> MoveNextAsync(CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
-        if (!_reader.Read())
+        if (!_rows.Read())
         {
             return ValueTask.FromResult(false);
         }
-        _key = (byte[])_reader.GetValue(0);
-        _value = _reader.IsDBNull(1) ? null : (byte[])_reader.GetValue(1);
+        _key = _rows.GetBytes(0) ?? [];
+        _value = _rows.GetBytes(1);
         return ValueTask.FromResult(true);
     }
 
     public override ValueTask DisposeAsync()
     {
-        _reader.Dispose();
-        _command.Dispose();
+        _rows.Dispose();
         return ValueTask.CompletedTask;
     }
 }
