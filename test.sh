@@ -75,8 +75,8 @@ export LAKEFS_TEST_GCS_ENDPOINT="$gcs_url"
 
 results="$work/results"
 status=0
-# One trx file per test project (the logger names them apart), summed below.
-dotnet test LakeFs.Core.sln -c Release --logger trx --results-directory "$results" "$@" || status=$?
+# One trx file per test project (LogFilePrefix adds the framework and a timestamp in milliseconds), summed below.
+dotnet test LakeFs.Core.sln -c Release --logger "trx;LogFilePrefix=results" --results-directory "$results" "$@" || status=$?
 
 mapfile -t trx_files < <(find "$results" -name '*.trx' 2>/dev/null)
 if [[ ${#trx_files[@]} -eq 0 ]]; then

@@ -24,6 +24,7 @@ internal sealed class S3Gateway
     private readonly string? _virtualHostDomain;
     private readonly ObjectOperations _objects;
     private readonly BucketOperations _buckets;
+    private readonly MultipartOperations _multipart;
     private readonly ILogger _logger;
 
     public S3Gateway(S3GatewayOptions options)
@@ -36,9 +37,11 @@ internal sealed class S3Gateway
         _repositories = new Dictionary<string, Repository>(options.Repositories, StringComparer.Ordinal);
         _signatures = new SignatureV4(options.AccessKeys, options.TimeProvider, options.MaxClockSkew);
         _virtualHostDomain = options.VirtualHostDomain;
-        _objects = new ObjectOperations(new ObjectWriter(options.DurableWrites), Repository);
-        _buckets = new BucketOperations(_repositories, options.TimeProvider.GetUtcNow());
+        var writer = new ObjectWriter(options.DurableWrites);
         _logger = options.Logger ?? NullLogger.Instance;
+        _objects = new ObjectOperations(writer, Repository);
+        _buckets = new BucketOperations(_repositories, options.TimeProvider.GetUtcNow());
+        _multipart = new MultipartOperations(writer, options.TimeProvider, options.MultipartUploadExpiry, _logger);
     }
 
     public async Task HandleAsync(HttpContext context)
@@ -108,34 +111,36 @@ internal sealed class S3Gateway
         var key = request.Key;
         if (HttpMethods.IsGet(method) || HttpMethods.IsHead(method))
         {
-            if (request.Has("uploadId"))
-            {
-                throw S3Exception.NotImplemented("Multipart upload (ListParts)");
-            }
-            return _objects.GetAsync(context, repository, key, HttpMethods.IsHead(method));
+            return request.Has("uploadId") && HttpMethods.IsGet(method)
+                ? _multipart.ListPartsAsync(context, repository, request.Bucket, key, request)
+                : _objects.GetAsync(context, repository, key, HttpMethods.IsHead(method));
         }
         if (HttpMethods.IsPut(method))
         {
-            if (request.Has("uploadId") || request.Has("partNumber"))
-            {
-                throw S3Exception.NotImplemented("Multipart upload (UploadPart)");
-            }
             var copySource = context.Request.Headers["x-amz-copy-source"].ToString();
+            if (request.Has("uploadId"))
+            {
+                return copySource.Length > 0
+                    ? throw S3Exception.NotImplemented("UploadPartCopy")
+                    : _multipart.UploadPartAsync(context, repository, key, request, body);
+            }
             return copySource.Length > 0
                 ? _objects.CopyAsync(context, repository, key, copySource)
                 : _objects.PutAsync(context, repository, key, body);
         }
         if (HttpMethods.IsDelete(method))
         {
-            if (request.Has("uploadId"))
-            {
-                throw S3Exception.NotImplemented("Multipart upload (AbortMultipartUpload)");
-            }
-            return _objects.DeleteAsync(context, repository, key);
+            return request.Has("uploadId")
+                ? _multipart.AbortAsync(context, repository, key, request)
+                : _objects.DeleteAsync(context, repository, key);
         }
-        if (HttpMethods.IsPost(method) && (request.Has("uploads") || request.Has("uploadId")))
+        if (HttpMethods.IsPost(method) && request.Has("uploads"))
         {
-            throw S3Exception.NotImplemented("Multipart upload");
+            return _multipart.CreateAsync(context, repository, request.Bucket, key);
+        }
+        if (HttpMethods.IsPost(method) && request.Has("uploadId"))
+        {
+            return _multipart.CompleteAsync(context, repository, request.Bucket, key, request, body);
         }
         throw MethodNotAllowed(method, "an object");
     }

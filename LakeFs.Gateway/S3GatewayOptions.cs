@@ -24,6 +24,12 @@ public sealed class S3GatewayOptions
     /// </summary>
     public bool DurableWrites { get; set; }
 
+    /// <summary>
+    /// Multipart uploads neither completed nor aborted are deleted (with their parts) once this old; the sweep runs when
+    /// an upload starts, at most once an hour per repository. Default: 7 days.
+    /// </summary>
+    public TimeSpan MultipartUploadExpiry { get; set; } = TimeSpan.FromDays(7);
+
     /// <summary>How far a request's signing time may be from the gateway's clock (S3 allows 15 minutes).</summary>
     public TimeSpan MaxClockSkew { get; set; } = TimeSpan.FromMinutes(15);
 

@@ -42,6 +42,23 @@ public sealed class AwsCliTests : ClientFixture
     }
 
     [Test]
+    public async Task Cp_of_100_megabytes_goes_multipart_and_keeps_every_byte()
+    {
+        var file = Scratch.Combine("large.bin");
+        var bytes = RandomBytes(100 * 1024 * 1024, seed: 6);
+        await File.WriteAllBytesAsync(file, bytes);
+
+        await AwsAsync("s3", "cp", file, "s3://lake/main/large/large.bin");
+        await AwsAsync("s3", "cp", "s3://lake/main/large/large.bin", Scratch.Combine("large-back.bin"));
+
+        var back = await File.ReadAllBytesAsync(Scratch.Combine("large-back.bin"));
+        Assert.That(back.AsSpan().SequenceEqual(bytes), Is.True, "downloaded bytes");
+        var info = await Server.Repository.StatObjectAsync("main", "large/large.bin");
+        Assert.That(info.Metadata["lakefs-s3-etag"], Does.EndWith("-13"), "the CLI's 8 MiB parts");
+        Assert.That(info.Checksum, Is.EqualTo(Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(bytes))));
+    }
+
+    [Test]
     public async Task S3api_list_objects_v2_pages_through_every_key()
     {
         var expected = new List<string>();

@@ -80,13 +80,15 @@ internal static class DeleteObjectsOperation
         try
         {
             using var reader = XmlReader.Create(buffer, new XmlReaderSettings { DtdProcessing = DtdProcessing.Prohibit, XmlResolver = null });
-            while (reader.Read())
+            reader.Read();
+            while (!reader.EOF)
             {
-                if (reader.NodeType != XmlNodeType.Element)
+                // ReadElementContentAsString moves to the node after the element: read on only when it was not used.
+                if (reader.NodeType != XmlNodeType.Element || reader.LocalName is not ("Key" or "Quiet"))
                 {
-                    continue;
+                    reader.Read();
                 }
-                if (reader.LocalName == "Key")
+                else if (reader.LocalName == "Key")
                 {
                     keys.Add(reader.ReadElementContentAsString());
                     if (keys.Count > MaxKeys)

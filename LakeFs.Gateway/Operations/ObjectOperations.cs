@@ -186,7 +186,7 @@ internal sealed class ObjectOperations
             var stream = await sourceRepository.ObjectStore.OpenReadAsync(sourceInfo.PhysicalAddress, null, cancellationToken).ConfigureAwait(false);
             await using (stream.ConfigureAwait(false))
             {
-                info = await _writer.WriteAsync(repository, branch, path, stream, options, null, etag, cancellationToken).ConfigureAwait(false);
+                info = await _writer.WriteAsync(repository, branch, path, stream, options, null, () => etag, cancellationToken).ConfigureAwait(false);
             }
         }
         await S3Xml.WriteAsync(context.Response, 200, "CopyObjectResult", w =>

@@ -23,11 +23,11 @@ internal sealed class ObjectWriter
     /// <param name="content">The object's bytes.</param>
     /// <param name="options">Content type, user metadata, if-none-match.</param>
     /// <param name="expectedMd5">Content-MD5 sent by the client, checked before the object is linked.</param>
-    /// <param name="etag">The ETag to record; null records the MD5 of the bytes.</param>
+    /// <param name="etag">Gives the ETag to record once the bytes are written (and may refuse them by throwing); null records the MD5 of the bytes.</param>
     /// <param name="cancellationToken">Cancels the upload (a client that went away).</param>
     public async Task<ObjectInfo> WriteAsync(
         Repository repository, string branch, string path, Stream content, PutObjectOptions options,
-        byte[]? expectedMd5, string? etag, CancellationToken cancellationToken)
+        byte[]? expectedMd5, Func<string>? etag, CancellationToken cancellationToken)
     {
         var address = repository.CreatePhysicalAddress();
         var linked = false;
@@ -42,7 +42,7 @@ internal sealed class ObjectWriter
             }
             var metadata = new Dictionary<string, string>(options.Metadata ?? new Dictionary<string, string>(), StringComparer.Ordinal)
             {
-                [ETags.MetadataKey] = etag ?? SignatureV4.Hex(md5),
+                [ETags.MetadataKey] = etag is null ? SignatureV4.Hex(md5) : etag(),
             };
             // Not cancellable: once the entry may be staged, the bytes must stay.
             var info = await repository.LinkObjectAsync(

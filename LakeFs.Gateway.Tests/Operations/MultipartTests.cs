@@ -1,0 +1,219 @@
+using System.Net;
+using System.Security.Cryptography;
+using Amazon.S3;
+using Amazon.S3.Model;
+using LakeFs.Core.Model;
+using LakeFs.Gateway.Operations;
+using LakeFs.Gateway.Tests.TestSupport;
+
+namespace LakeFs.Gateway.Tests.Operations;
+
+/// <summary>Multipart uploads through the AWS SDK: parts become one object; abort, failures and expiry leave nothing behind.</summary>
+public sealed class MultipartTests
+{
+    private const int PartSize = 5 * 1024 * 1024;
+    private GatewayServer _server = null!;
+    private AmazonS3Client _client = null!;
+
+    [SetUp]
+    public async Task StartAsync()
+    {
+        _server = await GatewayServer.StartAsync();
+        _client = _server.CreateClient();
+    }
+
+    [TearDown]
+    public async Task StopAsync()
+    {
+        _client.Dispose();
+        await _server.DisposeAsync();
+    }
+
+    [Test]
+    public async Task Parts_become_one_object_with_the_multipart_etag_and_the_upload_is_cleaned_up()
+    {
+        var bytes = RandomBytes(2 * PartSize + 12_345, seed: 1);
+        var request = new InitiateMultipartUploadRequest { BucketName = "lake", Key = "main/mp/object.bin", ContentType = "application/x-test" };
+        request.Metadata.Add("origin", "multipart");
+        var upload = await _client.InitiateMultipartUploadAsync(request);
+        var etags = new List<PartETag>();
+        for (var i = 0; i < 3; i++)
+        {
+            var length = Math.Min(PartSize, bytes.Length - i * PartSize);
+            var part = await _client.UploadPartAsync(new UploadPartRequest
+            {
+                BucketName = "lake", Key = "main/mp/object.bin", UploadId = upload.UploadId, PartNumber = i + 1,
+                InputStream = new MemoryStream(bytes, i * PartSize, length),
+            });
+            Assert.That(part.ETag, Is.EqualTo("\"" + Convert.ToHexStringLower(MD5.HashData(bytes.AsSpan(i * PartSize, length))) + "\""));
+            etags.Add(new PartETag(i + 1, part.ETag));
+        }
+
+        var listed = await _client.ListPartsAsync("lake", "main/mp/object.bin", upload.UploadId);
+        var completed = await _client.CompleteMultipartUploadAsync(new CompleteMultipartUploadRequest
+        {
+            BucketName = "lake", Key = "main/mp/object.bin", UploadId = upload.UploadId, PartETags = etags,
+        });
+
+        Assert.That(listed.Parts.Select(p => (p.PartNumber, p.ETag, p.Size)), Is.EqualTo(etags.Select((e, i) => ((int?)e.PartNumber, e.ETag, (long?)Math.Min(PartSize, bytes.Length - i * PartSize)))));
+        var md5s = etags.SelectMany(e => Convert.FromHexString(e.ETag.Trim('"'))).ToArray();
+        Assert.That(completed.ETag, Is.EqualTo("\"" + Convert.ToHexStringLower(MD5.HashData(md5s)) + "-3\""));
+        var info = await _server.Repository.StatObjectAsync("main", "mp/object.bin");
+        Assert.That(info.Size, Is.EqualTo(bytes.Length));
+        Assert.That(info.ContentType, Is.EqualTo("application/x-test"));
+        Assert.That(info.Metadata["origin"], Is.EqualTo("multipart"));
+        Assert.That(info.Checksum, Is.EqualTo(Convert.ToHexStringLower(SHA256.HashData(bytes))));
+        using var get = await _client.GetObjectAsync("lake", "main/mp/object.bin");
+        using var copy = new MemoryStream();
+        await get.ResponseStream.CopyToAsync(copy);
+        Assert.That(copy.ToArray().AsSpan().SequenceEqual(bytes), Is.True);
+        Assert.That(get.ETag, Is.EqualTo(completed.ETag));
+        Assert.That(await UploadObjectCountAsync(), Is.Zero, "parts and manifest deleted");
+    }
+
+    [Test]
+    public async Task Abort_deletes_the_parts_and_stages_nothing()
+    {
+        var upload = await _client.InitiateMultipartUploadAsync("lake", "main/mp/aborted.bin");
+        await _client.UploadPartAsync(new UploadPartRequest
+        {
+            BucketName = "lake", Key = "main/mp/aborted.bin", UploadId = upload.UploadId, PartNumber = 1, InputStream = new MemoryStream(RandomBytes(1000, 2)),
+        });
+
+        await _client.AbortMultipartUploadAsync("lake", "main/mp/aborted.bin", upload.UploadId);
+
+        Assert.That(await UploadObjectCountAsync(), Is.Zero);
+        var error = Assert.CatchAsync<AmazonS3Exception>(async () => await _client.ListPartsAsync("lake", "main/mp/aborted.bin", upload.UploadId));
+        Assert.That(error!.ErrorCode, Is.EqualTo("NoSuchUpload"));
+        await AssertNothingOnMainAsync();
+    }
+
+    [Test]
+    public async Task A_completion_listing_a_wrong_etag_or_a_small_part_is_refused_and_stages_nothing()
+    {
+        var upload = await _client.InitiateMultipartUploadAsync("lake", "main/mp/bad.bin");
+        var one = await _client.UploadPartAsync(new UploadPartRequest
+        {
+            BucketName = "lake", Key = "main/mp/bad.bin", UploadId = upload.UploadId, PartNumber = 1, InputStream = new MemoryStream(RandomBytes(1000, 3)),
+        });
+        var two = await _client.UploadPartAsync(new UploadPartRequest
+        {
+            BucketName = "lake", Key = "main/mp/bad.bin", UploadId = upload.UploadId, PartNumber = 2, InputStream = new MemoryStream(RandomBytes(1000, 4)),
+        });
+
+        var wrongEtag = Assert.CatchAsync<AmazonS3Exception>(async () => await _client.CompleteMultipartUploadAsync(new CompleteMultipartUploadRequest
+        {
+            BucketName = "lake", Key = "main/mp/bad.bin", UploadId = upload.UploadId, PartETags = [new PartETag(1, "\"00000000000000000000000000000000\"")],
+        }));
+        var tooSmall = Assert.CatchAsync<AmazonS3Exception>(async () => await _client.CompleteMultipartUploadAsync(new CompleteMultipartUploadRequest
+        {
+            BucketName = "lake", Key = "main/mp/bad.bin", UploadId = upload.UploadId, PartETags = [new PartETag(1, one.ETag), new PartETag(2, two.ETag)],
+        }));
+        var missing = Assert.CatchAsync<AmazonS3Exception>(async () => await _client.CompleteMultipartUploadAsync(new CompleteMultipartUploadRequest
+        {
+            BucketName = "lake", Key = "main/mp/bad.bin", UploadId = upload.UploadId, PartETags = [new PartETag(3, one.ETag)],
+        }));
+
+        Assert.That(wrongEtag!.ErrorCode, Is.EqualTo("InvalidPart"));
+        Assert.That(tooSmall!.ErrorCode, Is.EqualTo("EntityTooSmall"));
+        Assert.That(missing!.ErrorCode, Is.EqualTo("InvalidPart"));
+        await AssertNothingOnMainAsync();
+        Assert.That(await UploadObjectCountAsync(), Is.EqualTo(3), "the upload stays until completed or aborted");
+    }
+
+    [Test]
+    public async Task An_upload_id_that_was_never_issued_is_no_such_upload()
+    {
+        foreach (var uploadId in new[] { "0123456789abcdef0123456789abcdef", "../../_lakefs", "x" })
+        {
+            var error = Assert.CatchAsync<AmazonS3Exception>(async () => await _client.UploadPartAsync(new UploadPartRequest
+            {
+                BucketName = "lake", Key = "main/mp/x", UploadId = uploadId, PartNumber = 1, InputStream = new MemoryStream([1]),
+            }));
+            Assert.That(error!.StatusCode, Is.EqualTo(HttpStatusCode.NotFound), uploadId);
+            Assert.That(error.ErrorCode, Is.EqualTo("NoSuchUpload"), uploadId);
+        }
+    }
+
+    [Test]
+    public async Task Uploads_to_a_tag_are_refused_when_they_start()
+    {
+        await _server.Repository.TagAsync("frozen", "main");
+
+        var error = Assert.CatchAsync<AmazonS3Exception>(async () => await _client.InitiateMultipartUploadAsync("lake", "frozen/x.bin"));
+
+        Assert.That(error!.ErrorCode, Is.EqualTo("MethodNotAllowed"));
+        Assert.That(await UploadObjectCountAsync(), Is.Zero);
+    }
+
+    [Test]
+    public async Task Expired_uploads_are_deleted_and_fresh_ones_kept()
+    {
+        var old = await _client.InitiateMultipartUploadAsync("lake", "main/mp/old.bin");
+        await _client.UploadPartAsync(new UploadPartRequest
+        {
+            BucketName = "lake", Key = "main/mp/old.bin", UploadId = old.UploadId, PartNumber = 1, InputStream = new MemoryStream([1, 2, 3]),
+        });
+
+        var kept = await MultipartOperations.DeleteUploadsOlderThanAsync(_server.Repository, DateTimeOffset.UtcNow.AddHours(-1), CancellationToken.None);
+        var deleted = await MultipartOperations.DeleteUploadsOlderThanAsync(_server.Repository, DateTimeOffset.UtcNow.AddMinutes(1), CancellationToken.None);
+
+        Assert.That(kept, Is.Zero);
+        Assert.That(deleted, Is.EqualTo(1));
+        Assert.That(await UploadObjectCountAsync(), Is.Zero);
+    }
+
+    [Test]
+    public async Task A_client_that_disconnects_mid_part_leaves_no_part()
+    {
+        var upload = await _client.InitiateMultipartUploadAsync("lake", "main/mp/cut.bin");
+        var signer = new TestSigner(GatewayServer.AccessKeyId, GatewayServer.SecretAccessKey);
+        var host = new Uri(_server.Endpoint).Authority;
+        var query = $"partNumber=1&uploadId={upload.UploadId}";
+        var (headers, _) = signer.SignHeaders("PUT", host, "/lake/main/mp/cut.bin", query, "UNSIGNED-PAYLOAD", DateTimeOffset.UtcNow,
+            new Dictionary<string, string> { ["content-length"] = "10000000" });
+
+        await RawHttp.SendAsync(_server.Endpoint, "PUT", "/lake/main/mp/cut.bin?" + query, headers, new byte[1_000_000], closeAfterBody: true);
+
+        for (var i = 0; i < 100 && await UploadObjectCountAsync() > 1; i++)
+        {
+            await Task.Delay(50);
+        }
+        Assert.That(await UploadObjectCountAsync(), Is.EqualTo(1), "only the upload's manifest");
+        var parts = await _client.ListPartsAsync("lake", "main/mp/cut.bin", upload.UploadId);
+        Assert.That(parts.Parts ?? [], Is.Empty);
+    }
+
+    private async Task<int> UploadObjectCountAsync()
+    {
+        var count = 0;
+        await foreach (var _ in _server.Repository.ObjectStore.ListAsync(MultipartOperations.Prefix))
+        {
+            count++;
+        }
+        return count;
+    }
+
+    private async Task AssertNothingOnMainAsync()
+    {
+        var items = new List<ListItem>();
+        await foreach (var item in _server.Repository.ListObjectsAsync("main"))
+        {
+            items.Add(item);
+        }
+        Assert.That(items, Is.Empty);
+        var data = 0;
+        await foreach (var _ in _server.Repository.ObjectStore.ListAsync("data/"))
+        {
+            data++;
+        }
+        Assert.That(data, Is.Zero, "no object bytes left under data/");
+    }
+
+    private static byte[] RandomBytes(int size, int seed)
+    {
+        var bytes = new byte[size];
+        new Random(seed).NextBytes(bytes);
+        return bytes;
+    }
+}
