@@ -261,7 +261,7 @@ public sealed partial class Repository : IAsyncDisposable
                 }
             }
         }
-        var emptyTree = TreeStore.MetaRangePrefix + Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(ReadOnlySpan<byte>.Empty));
+        var emptyTree = TreeStore.MetaRangePrefix + TreeStore.EmptyMetaRangeId;
         foreach (var key in (string[])[emptyTree, MarkerKey])
         {
             try

@@ -15,6 +15,9 @@ internal sealed class TreeStore(IObjectStore store, TreeOptions options, long ca
     public const string RangePrefix = "_lakefs/ranges/";
     public const string MetaRangePrefix = "_lakefs/metaranges/";
 
+    /// <summary>The empty tree is the empty file; its id is the SHA-256 of no bytes, like every other id.</summary>
+    public static readonly string EmptyMetaRangeId = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(ReadOnlySpan<byte>.Empty));
+
     // Two caches keyed by file id, sharing the byte budget: no key string is built per lookup.
     private readonly ClockCache<string, RangeReader> _ranges = new(cacheBytes - cacheBytes / 8, r => r.FileSize + 256);
     private readonly ClockCache<string, MetaRange> _metaRanges = new(cacheBytes / 8, m => m.Cost);
@@ -149,8 +152,7 @@ internal sealed class TreeStore(IObjectStore store, TreeOptions options, long ca
         string id;
         if (ranges.Count == 0)
         {
-            // The empty tree is the empty file; its id is the SHA-256 of no bytes, like every other id.
-            id = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(ReadOnlySpan<byte>.Empty));
+            id = EmptyMetaRangeId;
             await PutFileAsync(MetaRangePrefix + id, ReadOnlyMemory<byte>.Empty, cancellationToken).ConfigureAwait(false);
         }
         else
