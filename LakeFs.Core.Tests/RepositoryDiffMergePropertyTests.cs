@@ -1,7 +1,7 @@
 using FsCheck;
 using FsCheck.Fluent;
 using LakeFs.Core.Errors;
-using LakeFs.Core.Graveler;
+using LakeFs.Core.Trees;
 using LakeFs.Core.Model;
 using LakeFs.Core.Tests.TestSupport;
 using ChangeSet = (int Path, int Content)[];

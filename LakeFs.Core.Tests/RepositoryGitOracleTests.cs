@@ -2,7 +2,7 @@ using System.Text;
 using FsCheck;
 using FsCheck.Fluent;
 using LakeFs.Core.Errors;
-using LakeFs.Core.Graveler;
+using LakeFs.Core.Trees;
 using LakeFs.Core.Model;
 using LakeFs.Core.Refs;
 using LakeFs.Core.Tests.TestSupport;

@@ -1,7 +1,7 @@
 using System.Runtime.CompilerServices;
 using System.Text;
 using LakeFs.Core.Errors;
-using LakeFs.Core.Graveler;
+using LakeFs.Core.Trees;
 using LakeFs.Core.Model;
 using LakeFs.Core.Refs;
 using Microsoft.Extensions.Logging;
@@ -28,11 +28,11 @@ public sealed partial class Repository
         ArgumentException.ThrowIfNullOrEmpty(committer, nameof(options));
         var metadata = MetadataLimits.ValidateCommit(message, committer, options.Metadata);
 
-        var ours = _refs.SealStaging(branch).SealedTokens;
+        var ours = _refs.FreezeStaging(branch).FrozenTokens;
         for (var attempt = 1; attempt <= MaxCommitAttempts; attempt++)
         {
             var current = _refs.GetBranch(branch) ?? throw new BranchNotFoundException($"Branch '{branch}' does not exist.");
-            var tokens = ours.Where(current.SealedTokens.Contains).ToArray();
+            var tokens = ours.Where(current.FrozenTokens.Contains).ToArray();
             var head = GetCommit(current.Head);
             var baseTree = await _trees.GetMetaRangeAsync(head.MetaRangeId, cancellationToken).ConfigureAwait(false);
 
@@ -40,7 +40,7 @@ public sealed partial class Repository
             CommitStatistics statistics;
             using (var session = _refs.Open())
             {
-                var changes = new MergeCursor([.. tokens.Select(t => (EntryCursor)new StagingCursor(session, t, []))]);
+                var changes = new OverlayCursor([.. tokens.Select(t => (EntryCursor)new StagingCursor(session, t, []))]);
                 await using (changes.ConfigureAwait(false))
                 {
                     (tree, statistics) = await new TreeBuilder(_trees).BuildAsync(baseTree, changes, cancellationToken).ConfigureAwait(false);

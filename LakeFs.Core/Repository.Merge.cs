@@ -1,7 +1,7 @@
 using System.Runtime.CompilerServices;
 using System.Text;
 using LakeFs.Core.Errors;
-using LakeFs.Core.Graveler;
+using LakeFs.Core.Trees;
 using LakeFs.Core.Model;
 using LakeFs.Core.Refs;
 using Microsoft.Extensions.Logging;
@@ -73,7 +73,7 @@ public sealed partial class Repository
     private async IAsyncEnumerable<Change> UncommittedChangesAsync(
         SqliteSession snapshot, IReadOnlyList<long> tokens, MetaRange head, byte[] prefix, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        var staged = new MergeCursor([.. tokens.Select(t => (EntryCursor)new StagingCursor(snapshot, t, prefix))]);
+        var staged = new OverlayCursor([.. tokens.Select(t => (EntryCursor)new StagingCursor(snapshot, t, prefix))]);
         await using (staged.ConfigureAwait(false))
         {
             while (await staged.MoveNextAsync(cancellationToken).ConfigureAwait(false))
@@ -307,7 +307,7 @@ public sealed partial class Repository
 
     /// <summary>
     /// Three-way merge of base/source onto the destination commit in one streaming pass: destination ranges the
-    /// destination never changed take the source's range of the same bounds whole (<see cref="TakenRanges"/>), the
+    /// destination never changed take the source's range of the same bounds whole (<see cref="RangeReplacements"/>), the
     /// rest of the tree is rebuilt with the source's changes, reusing every range they do not touch, and each conflict is resolved
     /// by the resolver or strategy as the walk reaches it. With conflicts left unresolved nothing is committed and
     /// every one of them is reported (the range files written on the way are unreferenced).
@@ -319,7 +319,7 @@ public sealed partial class Repository
         var destinationTree = await _trees.GetMetaRangeAsync(destination.MetaRangeId, cancellationToken).ConfigureAwait(false);
         var unresolved = new List<Conflict>();
         var resolvedCount = 0;
-        (bool, byte[]?) Resolve(MergeStep step)
+        (bool, byte[]?) Resolve(ThreeWayDifference step)
         {
             var path = Utf8(step.Key);
             var baseEntry = step.Base is { } b ? EntryCodec.Decode(b.Span) : null;
@@ -395,7 +395,7 @@ public sealed partial class Repository
     /// </summary>
     private async Task<long[]> FreezeStagedAsync(string branch, Commit head, string verb, CancellationToken cancellationToken)
     {
-        var frozen = _refs.SealStaging(branch).SealedTokens;
+        var frozen = _refs.FreezeStaging(branch).FrozenTokens;
         await ThrowIfChangedAsync(branch, frozen, head, verb, cancellationToken).ConfigureAwait(false);
         return frozen;
     }

@@ -2,7 +2,7 @@ using System.Runtime.CompilerServices;
 using System.Text;
 using System.Text.Json;
 using LakeFs.Core.Errors;
-using LakeFs.Core.Graveler;
+using LakeFs.Core.Trees;
 using LakeFs.Core.Model;
 using LakeFs.Core.Objects;
 using LakeFs.Core.Refs;
@@ -564,7 +564,7 @@ public sealed partial class Repository : IAsyncDisposable
             cursors.Add(new StagingCursor(snapshot, token, start));
         }
         cursors.Add(treeCursor);
-        return new MergeCursor(cursors);
+        return new OverlayCursor(cursors);
     }
 
     /// <summary>The smallest key after <paramref name="key"/>.</summary>

@@ -1,4 +1,4 @@
-using LakeFs.Core.Graveler;
+using LakeFs.Core.Trees;
 using LakeFs.Core.Model;
 using LakeFs.Storage;
 using Microsoft.Extensions.Logging;

@@ -1,5 +1,5 @@
 using System.Text;
-using LakeFs.Core.Graveler;
+using LakeFs.Core.Trees;
 
 namespace LakeFs.Core.Tests.TestSupport;
 

@@ -1,6 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
-using LakeFs.Core.Graveler;
+using LakeFs.Core.Trees;
 using LakeFs.Core.Model;
 
 namespace LakeFs.Core.Tests.TestSupport;

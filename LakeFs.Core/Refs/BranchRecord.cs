@@ -3,13 +3,13 @@ using System.Globalization;
 namespace LakeFs.Core.Refs;
 
 /// <summary>
-/// A branch row: its head commit, the staging token writes go to, and the sealed tokens of commits in flight
-/// (newest first). Reads look at the staging token, then the sealed tokens, then the head.
+/// A branch row: its head commit, the staging token writes go to, and the staging areas frozen for commits in flight
+/// (newest first). Reads look at the staging token, then the frozen ones, then the head.
 /// </summary>
-internal sealed record BranchRecord(string Name, string Head, long StagingToken, long[] SealedTokens)
+internal sealed record BranchRecord(string Name, string Head, long StagingToken, long[] FrozenTokens)
 {
     /// <summary>Every token a reader must look at, newest first.</summary>
-    public long[] Tokens => [StagingToken, .. SealedTokens];
+    public long[] Tokens => [StagingToken, .. FrozenTokens];
 
     /// <summary>The tokens of a stored list, or null when <paramref name="text"/> is not one.</summary>
     public static long[]? TryParseTokens(string text)

@@ -1,6 +1,6 @@
 using System.Buffers;
 using System.Security.Cryptography;
-using LakeFs.Core.Graveler;
+using LakeFs.Core.Trees;
 
 namespace LakeFs.Core.Refs;
 

@@ -7,7 +7,7 @@ namespace LakeFs.Core.Refs;
 /// each commit with the side(s) that reach it. A commit reached from both sides is a candidate, and its
 /// ancestors are marked stale (they are common but not best). The walk stops once only stale commits remain;
 /// a candidate that is an ancestor of another candidate is dropped. In a criss-cross history several remain.
-/// The walk's own order depends on commit ids; callers order the result with <see cref="Graveler.VirtualBase.FindAsync"/>.
+/// The walk's own order depends on commit ids; callers order the result with <see cref="Trees.VirtualBase.FindAsync"/>.
 /// </summary>
 internal static class MergeBase
 {
@@ -19,7 +19,7 @@ internal static class MergeBase
     /// The first keys of the order in which several best common ancestors are merged into a virtual base:
     /// generation ascending (older first, as git merges its bases oldest first), then message, committer and
     /// metadata. Equal commits under this order are told apart by their trees' content, then by id
-    /// (<see cref="Graveler.VirtualBase.FindAsync"/>): commit ids hash the commit time, tree and range ids the
+    /// (<see cref="Trees.VirtualBase.FindAsync"/>): commit ids hash the commit time, tree and range ids the
     /// objects' addresses and times, so neither is fixed by the history.
     /// </summary>
     public static IComparer<Commit> Order { get; } = Comparer<Commit>.Create(Compare);

@@ -330,17 +330,17 @@ internal sealed class SqliteRefStore : IDisposable
         DropTokens(branch.Tokens);
     }
 
-    /// <summary>Seals the branch's staging token for a commit and gives the branch a fresh one, in one transaction.</summary>
-    public BranchRecord SealStaging(string name)
+    /// <summary>Freezes the branch's staging token for a commit and gives the branch a fresh one, in one transaction.</summary>
+    public BranchRecord FreezeStaging(string name)
     {
         using var s = Open();
         return s.Write(tx =>
         {
             var b = GetBranch(tx, name) ?? throw new BranchNotFoundException($"Branch '{name}' does not exist.");
-            var sealedTokens = b.Tokens;
+            var frozenTokens = b.Tokens;
             var token = NextToken(tx);
-            tx.Execute("UPDATE branches SET staging_token = $2, sealed_tokens = $3 WHERE name = $1", name, token, BranchRecord.FormatTokens(sealedTokens));
-            return b with { StagingToken = token, SealedTokens = sealedTokens };
+            tx.Execute("UPDATE branches SET staging_token = $2, sealed_tokens = $3 WHERE name = $1", name, token, BranchRecord.FormatTokens(frozenTokens));
+            return b with { StagingToken = token, FrozenTokens = frozenTokens };
         });
     }
 
@@ -354,7 +354,7 @@ internal sealed class SqliteRefStore : IDisposable
         var done = s.Write(tx =>
         {
             var b = GetBranch(tx, name) ?? throw new BranchNotFoundException($"Branch '{name}' does not exist.");
-            if (b.Head != expectedHead || !tokens.All(t => b.SealedTokens.Contains(t)))
+            if (b.Head != expectedHead || !tokens.All(t => b.FrozenTokens.Contains(t)))
             {
                 return false;
             }
@@ -362,7 +362,7 @@ internal sealed class SqliteRefStore : IDisposable
             {
                 InsertCommit(tx, commit);
             }
-            var remaining = b.SealedTokens.Where(t => !tokens.Contains(t));
+            var remaining = b.FrozenTokens.Where(t => !tokens.Contains(t));
             tx.Execute("UPDATE branches SET head = $2, sealed_tokens = $3 WHERE name = $1",
                 name, commit?.Id ?? expectedHead, BranchRecord.FormatTokens(remaining));
             return true;
@@ -490,7 +490,7 @@ internal sealed class SqliteRefStore : IDisposable
         return (false, null);
     }
 
-    /// <summary>Up to <paramref name="limit"/> paths with uncommitted changes on the branch (staged or sealed).</summary>
+    /// <summary>Up to <paramref name="limit"/> paths with uncommitted changes on the branch (staged or frozen).</summary>
     public IReadOnlyList<byte[]> StagedPaths(BranchRecord branch, int limit)
     {
         using var s = Open();
@@ -506,7 +506,7 @@ internal sealed class SqliteRefStore : IDisposable
         return [.. paths.Take(limit)];
     }
 
-    /// <summary>Drops every uncommitted change of the branch: it gets a fresh staging token and no sealed ones.</summary>
+    /// <summary>Drops every uncommitted change of the branch: it gets a fresh staging token and no frozen ones.</summary>
     public void ResetBranch(string name)
     {
         using var s = Open();
@@ -531,7 +531,7 @@ internal sealed class SqliteRefStore : IDisposable
     }
 
     /// <summary>
-    /// Moves a branch head by compare-and-swap and retires the sealed tokens in <paramref name="retire"/> (those a
+    /// Moves a branch head by compare-and-swap and retires the frozen tokens in <paramref name="retire"/> (those a
     /// concurrent commit has not retired already); other staged changes stay. False when the head moved.
     /// </summary>
     public bool MoveHead(string name, string expectedHead, Commit? newCommit, string newHead, IReadOnlyCollection<long>? retire = null)
@@ -549,7 +549,7 @@ internal sealed class SqliteRefStore : IDisposable
             {
                 InsertCommit(tx, newCommit);
             }
-            var retiring = b.SealedTokens.Where(retire.Contains).ToArray();
+            var retiring = b.FrozenTokens.Where(retire.Contains).ToArray();
             if (retiring.Length == 0)
             {
                 tx.Execute("UPDATE branches SET head = $2 WHERE name = $1", name, newHead);
@@ -557,7 +557,7 @@ internal sealed class SqliteRefStore : IDisposable
             else
             {
                 tx.Execute("UPDATE branches SET head = $2, sealed_tokens = $3 WHERE name = $1",
-                    name, newHead, BranchRecord.FormatTokens(b.SealedTokens.Where(t => !retire.Contains(t))));
+                    name, newHead, BranchRecord.FormatTokens(b.FrozenTokens.Where(t => !retire.Contains(t))));
             }
             return retiring;
         });

@@ -1,4 +1,4 @@
-using LakeFs.Core.Graveler;
+using LakeFs.Core.Trees;
 
 namespace LakeFs.Core.Refs;
 

@@ -6,7 +6,7 @@ namespace LakeFs.Core.Refs;
 /// Group commit for staged writes: concurrent puts queue here and whoever finds no write in progress becomes the
 /// writer, writing everything queued in one transaction on its own thread, then whatever queued meanwhile. One
 /// writer pays one SQLite commit and no thread hop; N concurrent writers share commits. Each row goes to the
-/// branch's staging token as read inside that transaction, so a commit sealing the token can never miss it.
+/// branch's staging token as read inside that transaction, so a commit freezing the token can never miss it.
 /// </summary>
 internal sealed class StagingWriter(SqliteRefStore refs)
 {

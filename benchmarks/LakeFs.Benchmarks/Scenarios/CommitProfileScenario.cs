@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using LakeFs.Benchmarks.Infrastructure;
 using LakeFs.Core;
-using LakeFs.Core.Graveler;
+using LakeFs.Core.Trees;
 using LakeFs.Core.Refs;
 using LakeFs.Storage.Memory;
 
@@ -23,7 +23,7 @@ public sealed class CommitProfileScenario : IScenario
         var n = context.Options.Scaled(1_000_000, 100);
         var folder = await context.Fixtures.CopyOfStagedAsync(n, context);
         await using var repo = await Repository.OpenAsync(folder, cancellationToken);
-        var token = repo.Refs.SealStaging("main").SealedTokens.Single();
+        var token = repo.Refs.FreezeStaging("main").FrozenTokens.Single();
 
         // 1. Read every staged row (what the commit's change stream costs).
         var rows = new List<(byte[] Key, byte[] Value)>(n);

@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using LakeFs.Benchmarks.Infrastructure;
-using LakeFs.Core.Graveler;
+using LakeFs.Core.Trees;
 using LakeFs.Core.Refs;
 
 namespace LakeFs.Benchmarks.Scenarios;

@@ -1,8 +1,0 @@
-namespace LakeFs.Core.Graveler;
-
-/// <summary>
-/// One path a three-way merge must look at. Not a conflict: apply <see cref="Source"/> (null deletes).
-/// A conflict: both sides changed the path to different identities; a resolution decides.
-/// </summary>
-internal sealed record MergeStep(
-    byte[] Key, ReadOnlyMemory<byte>? Base, ReadOnlyMemory<byte>? Source, ReadOnlyMemory<byte>? Destination, bool IsConflict);

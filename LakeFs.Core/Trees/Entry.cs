@@ -1,0 +1,38 @@
+namespace LakeFs.Core.Trees;
+
+/// <summary>What a path points to. Identity is what a reader can observe: checksum, size, content type, metadata.</summary>
+internal sealed record Entry(
+    string Address,
+    long Size,
+    string Checksum,
+    string ContentType,
+    IReadOnlyDictionary<string, string> Metadata,
+    DateTimeOffset LastModified)
+{
+    public const string DefaultContentType = "application/octet-stream";
+
+    public static IReadOnlyDictionary<string, string> NoMetadata { get; } = new SortedDictionary<string, string>(StringComparer.Ordinal);
+
+    /// <summary>Two entries with the same identity are the same version, whatever their address or time.</summary>
+    public bool SameIdentity(Entry other) =>
+        Size == other.Size
+        && Checksum == other.Checksum
+        && ContentType == other.ContentType
+        && MetadataEquals(Metadata, other.Metadata);
+
+    private static bool MetadataEquals(IReadOnlyDictionary<string, string> a, IReadOnlyDictionary<string, string> b)
+    {
+        if (a.Count != b.Count)
+        {
+            return false;
+        }
+        foreach (var (key, value) in a)
+        {
+            if (!b.TryGetValue(key, out var other) || other != value)
+            {
+                return false;
+            }
+        }
+        return true;
+    }
+}
