@@ -62,6 +62,31 @@ public sealed class Fixtures(string tempRoot) : IAsyncDisposable
         });
     }
 
+    /// <summary>
+    /// Puts <paramref name="count"/> small objects on <paramref name="branch"/> at paths no fixture commits, spread
+    /// between the committed ones of a repository of <paramref name="n"/> objects (same tables and partitions, so
+    /// they fall in the same ranges): uncommitted changes for a read to look past. Undo with <c>ResetAsync</c>.
+    /// </summary>
+    public static async Task StageOtherPathsAsync(Repository repo, string branch, int n, int count, CancellationToken cancellationToken)
+    {
+        var random = new Random(43);
+        for (var i = 0; i < count; i++)
+        {
+            var index = random.Next(n);
+            await repo.PutObjectAsync(branch, $"tables/t{index % 8}/part={index / 8 % 500:D3}/new-{i:D8}.parquet",
+                new MemoryStream(new byte[64]), cancellationToken: cancellationToken);
+        }
+    }
+
+    /// <summary>Throws when <paramref name="branch"/> has uncommitted changes: a shared repository must be left clean.</summary>
+    public static async Task ThrowIfDirtyAsync(Repository repo, string branch, string when, CancellationToken cancellationToken)
+    {
+        await foreach (var change in repo.DiffUncommittedAsync(branch, cancellationToken: cancellationToken))
+        {
+            throw new InvalidOperationException($"Branch {branch} of the shared repository has uncommitted changes {when} (first: {change.Path}).");
+        }
+    }
+
     /// <summary>A closed repository folder with <paramref name="n"/> staged, uncommitted entries on main. Copy it before use.</summary>
     public async Task<string> StagedTemplateAsync(int n, ScenarioContext context)
     {

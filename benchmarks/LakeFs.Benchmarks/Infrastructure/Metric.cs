@@ -36,6 +36,19 @@ public sealed record Metric
 
     public double Max => Samples.Count == 0 ? double.NaN : Samples.Max();
 
-    /// <summary>Met, missed, or null when there is no goal or goals are not judged at this scale.</summary>
-    public bool? GoalMet(bool judge) => Goal is null || !judge || Samples.Count == 0 ? null : Goal.IsMet(Median);
+    /// <summary>
+    /// The median against the goal, null when there is no goal or no sample. <paramref name="run"/> holds the run's
+    /// metrics, where a relative goal finds the metric it compares with (same scenario); <paramref name="judge"/> is
+    /// false at scales the goals are not written for.
+    /// </summary>
+    public GoalVerdict? Verdict(IReadOnlyList<Metric> run, bool judge)
+    {
+        if (Goal is null || Samples.Count == 0)
+        {
+            return null;
+        }
+        var reference = Goal.RelativeTo is null ? null
+            : run.FirstOrDefault(m => m.Scenario == Scenario && m.Tool is null && m.Name == Goal.RelativeTo && m.Samples.Count > 0);
+        return Goal.Judge(Median, reference?.Median, judge);
+    }
 }

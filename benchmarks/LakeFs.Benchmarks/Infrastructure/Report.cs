@@ -17,8 +17,9 @@ public static class Report
         : Math.Abs(value) >= 10 ? value.ToString("0.0", CultureInfo.InvariantCulture)
         : value.ToString("0.###", CultureInfo.InvariantCulture);
 
-    public static string Status(Metric metric, bool judge) => metric.Samples.Count == 0 ? "n/a"
-        : metric.GoalMet(judge) switch { true => "met", false => "MISSED", null => metric.Goal is null ? "" : "(scaled)" };
+    /// <summary>The status cell: met, MISSED, (scaled), n/a, or empty without a goal; a relative goal adds the ratio.</summary>
+    public static string Status(Metric metric, SuiteResult result) => metric.Samples.Count == 0 ? "n/a"
+        : metric.Verdict(result.Metrics, result.Options.JudgeGoals)?.Text ?? "";
 
     /// <summary>The results as markdown: the goal table, then the side-by-side table.</summary>
     public static string Markdown(SuiteResult result, string? command = null)
@@ -44,7 +45,7 @@ public static class Report
         foreach (var m in result.Metrics.Where(m => m.Tool is null))
         {
             sb.AppendLine(CultureInfo.InvariantCulture,
-                $"| {m.Scenario} | {m.Name} | {Format(m.Median)} | {Format(m.Min)} – {Format(m.Max)} | {m.Unit} | {m.Goal?.ToString() ?? ""} | {Status(m, judge)} | {(m.PeakWorkingSetMiB is { } p ? Format(p) : "")} | {(m.CpuMsPerRun is { } c ? Format(c) : "")} | {m.Note ?? ""} |");
+                $"| {m.Scenario} | {m.Name} | {Format(m.Median)} | {Format(m.Min)} – {Format(m.Max)} | {m.Unit} | {m.Goal?.ToString() ?? ""} | {Status(m, result)} | {(m.PeakWorkingSetMiB is { } p ? Format(p) : "")} | {(m.CpuMsPerRun is { } c ? Format(c) : "")} | {m.Note ?? ""} |");
         }
         var side = SideBySideRows(result).ToArray();
         if (side.Length > 0)
@@ -70,11 +71,10 @@ public static class Report
     /// <summary>The results as a plain-text table for the console.</summary>
     public static string Console(SuiteResult result)
     {
-        var judge = result.Options.JudgeGoals;
         var rows = new List<string[]> { new[] { "scenario", "metric", "median", "min – max", "unit", "goal", "status", "peak WS MiB", "CPU ms/run" } };
         rows.AddRange(result.Metrics.Where(m => m.Tool is null).Select(m => new[]
         {
-            m.Scenario, m.Name, Format(m.Median), $"{Format(m.Min)} – {Format(m.Max)}", m.Unit, m.Goal?.ToString() ?? "", Status(m, judge),
+            m.Scenario, m.Name, Format(m.Median), $"{Format(m.Min)} – {Format(m.Max)}", m.Unit, m.Goal?.ToString() ?? "", Status(m, result),
             m.PeakWorkingSetMiB is { } p ? Format(p) : "",
             m.CpuMsPerRun is { } c ? Format(c) : "",
         }));
@@ -126,7 +126,8 @@ public static class Report
             max = Nullable(m.Max),
             samples = m.Samples,
             goal = m.Goal?.ToString(),
-            goalMet = m.GoalMet(result.Options.JudgeGoals),
+            goalMet = m.Verdict(result.Metrics, result.Options.JudgeGoals)?.Met,
+            goalRatio = m.Verdict(result.Metrics, result.Options.JudgeGoals)?.Ratio,
             peakWorkingSetMiB = m.PeakWorkingSetMiB,
             cpuMsPerRun = m.CpuMsPerRun,
             note = m.Note,

@@ -1,79 +1,92 @@
 using System.Diagnostics;
 using LakeFs.Benchmarks.Infrastructure;
 using LakeFs.Core;
-using LakeFs.Core.Trees;
-using LakeFs.Core.Refs;
 using LakeFs.Storage.Memory;
 
 namespace LakeFs.Benchmarks.Scenarios;
 
 /// <summary>
-/// Stopwatch breakdown of a large commit (not part of the default run; <c>--only profile-commit</c>): reading the
-/// staged rows from SQLite, building ranges from memory into a memory store (encode + hash), the same into the
-/// local store (adds file writes), and rewriting a tree for random and for clustered changes.
+/// Where a large commit's time goes, through public calls only (on demand: <c>--only profile-commit</c>): reading
+/// the staged changes alone (<c>DiffUncommittedAsync</c>), the commit of the same changes into the local store and
+/// into a repository whose object store is in memory (no file writes: the rest is staging reads, range encoding and
+/// hashing), and on the in-memory tree commits of 100 random against 100 clustered changes (what a rewrite costs
+/// without the disk). Wall and CPU time each; finer splits inside a commit need a sampling profiler (<c>perf
+/// record -g</c> with <c>DOTNET_PerfMapEnabled=1</c>).
 /// </summary>
 public sealed class CommitProfileScenario : IScenario
 {
     public string Name => "profile-commit";
 
-    public string Description => "Stopwatch breakdown of a large commit (read staging / encode / write / rewrite)";
+    public string Description => "large commit, public calls: read staged changes / commit into the local store / into a memory store / rewrites";
 
     public async Task RunAsync(ScenarioContext context, CancellationToken cancellationToken)
     {
         var n = context.Options.Scaled(1_000_000, 100);
+
+        // 1. The local store: a copy of the staged template, as commit-1m commits it.
         var folder = await context.Fixtures.CopyOfStagedAsync(n, context);
-        await using var repo = await Repository.OpenAsync(folder, cancellationToken);
-        var token = repo.Refs.FreezeStaging("main").FrozenTokens.Single();
-
-        // 1. Read every staged row (what the commit's change stream costs).
-        var rows = new List<(byte[] Key, byte[] Value)>(n);
-        var read = await TimedAsync(async () =>
+        await using (var local = await Repository.OpenAsync(folder, cancellationToken))
         {
-            using var session = repo.Refs.Open();
-            await using var cursor = new StagingCursor(session, token, []);
-            while (await cursor.MoveNextAsync(cancellationToken))
+            long changes = 0;
+            var read = await TimedAsync(async () =>
             {
-                rows.Add((cursor.Key.ToArray(), cursor.Value.ToArray()));
-            }
-        });
-        context.Add($"read {n:N0} staged rows (SQLite)", "entries/s", [n / read.Seconds], note: $"CPU {read.CpuMs:N0} ms");
+                await foreach (var change in local.DiffUncommittedAsync("main", cancellationToken: cancellationToken))
+                {
+                    changes++;
+                }
+            });
+            context.Add($"read {changes:N0} staged changes (DiffUncommittedAsync)", "entries/s", [changes / read.Seconds], note: $"CPU {read.CpuMs:N0} ms");
+            await CommitAsync(context, local, n, "local store", cancellationToken);
+        }
+        Directory.Delete(folder, recursive: true);
 
-        // 2. Build from memory into a memory store: range encoding, XxHash boundaries, SHA-256 ids.
-        var memoryTrees = new TreeStore(new MemoryObjectStore(), TreeOptions.Default, 256L << 20, durable: false);
-        var empty = await memoryTrees.PutMetaRangeAsync([], cancellationToken);
-        MetaRange? builtTree = null;
-        var encode = await TimedAsync(async () => builtTree = (await new TreeBuilder(memoryTrees).BuildAsync(empty, new MemoryCursor(rows), cancellationToken)).Tree);
-        var built = builtTree!;
-        context.Add($"build {n:N0} entries, memory store", "entries/s", [n / encode.Seconds], note: $"CPU {encode.CpuMs:N0} ms, {built.Ranges.Count} ranges");
+        // 2. The same entries staged in a repository whose object store is in memory.
+        var memoryFolder = context.NewFolder("profile-commit-memory");
+        var options = Repository.LocalOptions(memoryFolder) with { ObjectStore = new MemoryObjectStore() };
+        await using var memory = await Repository.CreateAsync(options, cancellationToken);
+        await context.Fixtures.LinkAsync(memory, "main", Enumerable.Range(0, n), n, context);
+        await CommitAsync(context, memory, n, "memory store", cancellationToken);
 
-        // 3. The same into the repository's local store (adds file writes).
-        var local = await TimedAsync(async () => await new TreeBuilder(repo.Trees).BuildAsync(empty, new MemoryCursor(rows), cancellationToken));
-        context.Add($"build {n:N0} entries, local store", "entries/s", [n / local.Seconds], note: $"CPU {local.CpuMs:N0} ms");
-
-        // 4. Rewrites on the built tree: 100 random changes vs 100 clustered (contiguous) changes.
+        // 3. Rewrites on the in-memory tree: random changes touch a range each, clustered ones a single range.
+        var k = Math.Min(100, Math.Max(1, n / 10));
         var random = new Random(1);
-        foreach (var (label, picks) in new[]
+        var next = 0;
+        foreach (var (shape, pick) in new (string, Func<int[]>)[]
         {
-            ("100 random changes", Enumerable.Range(0, 100).Select(_ => random.Next(n)).Distinct().Order().ToArray()),
-            ("100 clustered changes", Enumerable.Range(n / 2, Math.Min(100, n / 2)).ToArray()),
+            ("random", () => Fixtures.RandomIndexes(random, n, k)),
+            ("clustered", () =>
+            {
+                var start = next;
+                next = (next + k + n / 7) % Math.Max(1, n - k);
+                return context.Fixtures.Clustered(n, start, k);
+            }),
         })
         {
-            var sorted = picks.Select(i => rows[i]).OrderBy(r => r.Key, ByteComparer.Instance)
-                .Select(r => (r.Key, Value: Changed(r.Value))).ToList();
-            Core.Model.CommitStatistics? stats = null;
-            var rewrite = await TimedAsync(async () => stats = (await new TreeBuilder(memoryTrees).BuildAsync(built, new MemoryCursor(sorted), cancellationToken)).Statistics);
-            var s = stats!;
-            context.Add($"rewrite for {label} on {n:N0}, memory store", "ms", [rewrite.Seconds * 1000],
-                note: $"{s.RangesWritten} ranges / {s.EntriesWritten:N0} entries written, {s.RangesReused} reused; CPU {rewrite.CpuMs:N0} ms");
+            string? cost = null;
+            var metric = await context.MeasureAsync($"commit {k:N0} {shape} changes on {n:N0}, memory store", "ms", async _ =>
+            {
+                var indexes = pick();
+                await context.Fixtures.LinkAsync(memory, "main", indexes, indexes.Length);
+                var sw = Stopwatch.StartNew();
+                var commit = await memory.CommitAsync("main", $"{k} {shape} changes", cancellationToken: cancellationToken);
+                var ms = sw.Elapsed.TotalMilliseconds;
+                var s = commit.Statistics!;
+                cost = $"last: {s.RangesWritten} ranges / {s.EntriesWritten:N0} entries written ({s.EntriesCopied:N0} in copied blocks), {s.RangesReused} reused";
+                return ms;
+            });
+            context.Replace(metric, metric with { Note = cost });
         }
         context.Log(string.Join("; ", context.Metrics.Where(m => m.Scenario == Name).Select(m => $"{m.Name}: {Report.Format(m.Median)} {m.Unit} ({m.Note})")));
     }
 
-    /// <summary>The same entry with another checksum: a new version of the path.</summary>
-    private static byte[] Changed(byte[] value)
+    private static async Task CommitAsync(ScenarioContext context, Repository repo, int n, string store, CancellationToken cancellationToken)
     {
-        var entry = EntryCodec.Decode(value);
-        return EntryCodec.Encode(entry with { Checksum = new string('f', 64) });
+        Core.Model.Commit? commit = null;
+        PageCache.FlushDirty();
+        var timed = await TimedAsync(async () => commit = await repo.CommitAsync("main", $"load {n:N0}", cancellationToken: cancellationToken));
+        var s = commit!.Statistics!;
+        context.Add($"commit {n:N0} staged entries, {store}", "entries/s", [n / timed.Seconds],
+            note: $"{timed.Seconds:F2} s, CPU {timed.CpuMs:N0} ms, {s.RangesWritten} ranges written");
     }
 
     private static async Task<(double Seconds, double CpuMs)> TimedAsync(Func<Task> action)
@@ -85,25 +98,5 @@ public sealed class CommitProfileScenario : IScenario
         var seconds = sw.Elapsed.TotalSeconds;
         process.Refresh();
         return (seconds, (process.TotalProcessorTime - cpu).TotalMilliseconds);
-    }
-
-    private sealed class MemoryCursor(List<(byte[] Key, byte[] Value)> rows) : EntryCursor
-    {
-        private int _index = -1;
-
-        public override ReadOnlyMemory<byte> Key => rows[_index].Key;
-
-        public override ReadOnlyMemory<byte> Value => rows[_index].Value;
-
-        public override bool IsTombstone => false;
-
-        public override ValueTask<bool> MoveNextAsync(CancellationToken cancellationToken) => ValueTask.FromResult(++_index < rows.Count);
-    }
-
-    private sealed class ByteComparer : IComparer<byte[]>
-    {
-        public static readonly ByteComparer Instance = new();
-
-        public int Compare(byte[]? x, byte[]? y) => x.AsSpan().SequenceCompareTo(y);
     }
 }

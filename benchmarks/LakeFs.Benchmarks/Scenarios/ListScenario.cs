@@ -3,7 +3,7 @@ using LakeFs.Benchmarks.Infrastructure;
 
 namespace LakeFs.Benchmarks.Scenarios;
 
-/// <summary>Full listing of the 1,000,000-object commit, in path order.</summary>
+/// <summary>Full listing of the 1,000,000-object commit in path order, by commit id and by branch.</summary>
 public sealed class ListScenario : IScenario
 {
     public string Name => "list";
@@ -15,7 +15,8 @@ public sealed class ListScenario : IScenario
         var size = context.Options.Scaled(1_000_000, 100);
         var repo = await context.Fixtures.CommittedAsync(size, context);
         var head = (await repo.GetBranchAsync("main", cancellationToken)).Head;
-        foreach (var (label, @ref) in new[] { ("commit id", head), ("branch main", "main") })
+        // Issue 15 sets the branch goal (reading a branch is what users do most) above the commit id one.
+        foreach (var (label, @ref, goal) in new (string, string, Goal)[] { ("commit id", head, Goal.Min(1_000_000)), ("branch main", "main", Goal.Min(1_500_000)) })
         {
             await context.MeasureAsync($"list {size:N0} entries by {label}", "entries/s", async _ =>
             {
@@ -31,7 +32,7 @@ public sealed class ListScenario : IScenario
                     throw new InvalidOperationException($"Listed {count} entries, expected at least {size}.");
                 }
                 return rate;
-            }, label == "commit id" ? Goal.Min(1_000_000) : null, runs: Math.Min(context.Options.Runs, 3));
+            }, goal, runs: Math.Min(context.Options.Runs, 3));
         }
     }
 }
