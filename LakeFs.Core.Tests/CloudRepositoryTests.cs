@@ -37,7 +37,7 @@ public sealed class CloudRepositoryTests(string cloud)
         ObjectStore = new CachingObjectStore(
             new RetryingObjectStore(_cloud),
             new FileCacheOptions { Folder = _temp.Combine(cacheName), MaxBytes = 64L << 20 }),
-        RefStorePath = _temp.Combine("refs.db"),
+        RefStore = new SqliteRefStoreOptions(_temp.Combine("refs.db")),
     };
 
     [Test]

@@ -308,11 +308,11 @@ public sealed class RepositoryBadInputTests
     public async Task Create_over_an_object_store_of_another_repository_fails()
     {
         var store = new MemoryObjectStore();
-        await using (await Repository.CreateAsync(new RepositoryOptions { ObjectStore = store, RefStorePath = _temp.Combine("one.db") }))
+        await using (await Repository.CreateAsync(new RepositoryOptions { ObjectStore = store, RefStore = new SqliteRefStoreOptions(_temp.Combine("one.db")) }))
         {
         }
-        Assert.ThrowsAsync<RepositoryAlreadyExistsException>(async () => await Repository.CreateAsync(new RepositoryOptions { ObjectStore = store, RefStorePath = _temp.Combine("two.db") }));
-        Assert.ThrowsAsync<RepositoryNotFoundException>(async () => await Repository.OpenAsync(new RepositoryOptions { ObjectStore = new MemoryObjectStore(), RefStorePath = _temp.Combine("one.db") }));
+        Assert.ThrowsAsync<RepositoryAlreadyExistsException>(async () => await Repository.CreateAsync(new RepositoryOptions { ObjectStore = store, RefStore = new SqliteRefStoreOptions(_temp.Combine("two.db")) }));
+        Assert.ThrowsAsync<RepositoryNotFoundException>(async () => await Repository.OpenAsync(new RepositoryOptions { ObjectStore = new MemoryObjectStore(), RefStore = new SqliteRefStoreOptions(_temp.Combine("one.db")) }));
     }
 
     // ------------------------------------------------------------------ text that cannot be stored as given
@@ -684,7 +684,7 @@ public sealed class RepositoryBadInputTests
     private async Task<string> StateAsync()
     {
         var state = new StringBuilder(await _repo.SnapshotAsync());
-        foreach (var branch in _repo.Refs.ListBranches())
+        await foreach (var branch in _repo.Refs.ListBranchesAsync(CancellationToken.None))
         {
             state.Append("tokens ").Append(branch.Name).Append(' ').AppendLine(string.Join(',', branch.Tokens));
         }

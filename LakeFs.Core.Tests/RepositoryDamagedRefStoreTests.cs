@@ -194,12 +194,12 @@ public sealed class RepositoryDamagedRefStoreTests
         var refsFolder = _temp.Combine("refs-folder");
         // A folder where the ref store file should be: SQLite cannot open it.
         Directory.CreateDirectory(_temp.Combine("refs-folder", "refs.db"));
-        var options = new RepositoryOptions { ObjectStore = store, RefStorePath = Path.Combine(refsFolder, "refs.db") };
+        var options = new RepositoryOptions { ObjectStore = store, RefStore = new SqliteRefStoreOptions(Path.Combine(refsFolder, "refs.db")) };
         var error = Assert.ThrowsAsync<StorageException>(() => Repository.CreateAsync(options))!;
-        Assert.That(error.Message, Does.Contain(options.RefStorePath));
+        Assert.That(error.Message, Does.Contain(((SqliteRefStoreOptions)options.RefStore).Path));
         Assert.That(await store.ListAsync("").ToListAsync(), Is.Empty, "the marker and the empty tree were removed");
 
-        await using var repo = await Repository.CreateAsync(options with { RefStorePath = _temp.Combine("refs-2.db") });
+        await using var repo = await Repository.CreateAsync(options with { RefStore = new SqliteRefStoreOptions(_temp.Combine("refs-2.db")) });
         Assert.That((await repo.GetBranchAsync("main")).Name, Is.EqualTo("main"));
     }
 }

@@ -567,7 +567,7 @@ public class RepositoryGitOracleTests
             List<Outcome> singleBaseOutcomes = [];
             if (lakeBases.Count > 1)
             {
-                if (OrderIsAmbiguous(lakeBases))
+                if (await OrderIsAmbiguousAsync(lakeBases))
                 {
                     // git would merge these bases in the order of its commit dates, LakeFs in an order of its own.
                     Log.Add("  -> skipped: three or more merge bases of one generation");
@@ -736,7 +736,7 @@ public class RepositoryGitOracleTests
         /// bases have one generation, so git's date order and LakeFs's content order can differ (and with three or
         /// more, the order can change the result).
         /// </summary>
-        private bool OrderIsAmbiguous(IReadOnlyList<Commit> bases)
+        private async Task<bool> OrderIsAmbiguousAsync(IReadOnlyList<Commit> bases)
         {
             if (bases.Count >= 3 && bases.Select(b => b.Generation).Distinct().Count() < bases.Count)
             {
@@ -745,7 +745,7 @@ public class RepositoryGitOracleTests
             var heads = new List<Commit> { bases[0] };
             foreach (var next in bases.Skip(1))
             {
-                if (OrderIsAmbiguous(MergeBase.FindAll(heads, next, id => repo.GetCommitAsync(id).GetAwaiter().GetResult())))
+                if (await OrderIsAmbiguousAsync(await repo.Refs.FindMergeBasesAsync([.. heads.Select(h => h.Id)], next.Id, CancellationToken.None)))
                 {
                     return true;
                 }

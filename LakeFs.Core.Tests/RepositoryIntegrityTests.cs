@@ -181,7 +181,7 @@ public sealed class RepositoryIntegrityTests
     public async Task A_store_that_alters_bodies_is_refused_at_create_naming_the_fix_and_nothing_is_left()
     {
         var inner = new MemoryObjectStore();
-        var options = new RepositoryOptions { ObjectStore = new ChunkFramingStore(inner), RefStorePath = _temp.Combine("refs.db") };
+        var options = new RepositoryOptions { ObjectStore = new ChunkFramingStore(inner), RefStore = new SqliteRefStoreOptions(_temp.Combine("refs.db")) };
 
         var error = Assert.ThrowsAsync<StorageIntegrityException>(() => Repository.CreateAsync(options));
         Assert.That(error!.Message, Does.Contain("S3ObjectStoreOptions.UseChunkEncoding = false").And.Contain("chunk-signature"));
@@ -199,7 +199,7 @@ public sealed class RepositoryIntegrityTests
     public async Task A_store_that_alters_bodies_is_refused_at_open()
     {
         var inner = new MemoryObjectStore();
-        var options = new RepositoryOptions { ObjectStore = inner, RefStorePath = _temp.Combine("refs.db") };
+        var options = new RepositoryOptions { ObjectStore = inner, RefStore = new SqliteRefStoreOptions(_temp.Combine("refs.db")) };
         await using (var repo = await Repository.CreateAsync(options))
         {
             await repo.PutTextAsync("main", "a", "a");
@@ -216,7 +216,7 @@ public sealed class RepositoryIntegrityTests
     public async Task A_store_that_refuses_writes_still_opens_but_cannot_create()
     {
         var inner = new MemoryObjectStore();
-        var options = new RepositoryOptions { ObjectStore = inner, RefStorePath = _temp.Combine("refs.db") };
+        var options = new RepositoryOptions { ObjectStore = inner, RefStore = new SqliteRefStoreOptions(_temp.Combine("refs.db")) };
         await using (var repo = await Repository.CreateAsync(options))
         {
             await repo.PutTextAsync("main", "a", "a");
@@ -225,7 +225,7 @@ public sealed class RepositoryIntegrityTests
         {
             Assert.That(await reader.ReadTextAsync("main", "a"), Is.EqualTo("a"));
         }
-        var fresh = new RepositoryOptions { ObjectStore = new ReadOnlyStore(new MemoryObjectStore()), RefStorePath = _temp.Combine("other.db") };
+        var fresh = new RepositoryOptions { ObjectStore = new ReadOnlyStore(new MemoryObjectStore()), RefStore = new SqliteRefStoreOptions(_temp.Combine("other.db")) };
         Assert.ThrowsAsync<StorageException>(() => Repository.CreateAsync(fresh));
     }
 

@@ -54,9 +54,9 @@ public sealed class RepositoryModelTests
         using var temp = new TempDirectory();
         var time = new FakeTimeProvider(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
         var options = store is not null
-            ? new RepositoryOptions { ObjectStore = store, RefStorePath = temp.Combine("refs.db") }
+            ? new RepositoryOptions { ObjectStore = store, RefStore = new SqliteRefStoreOptions(temp.Combine("refs.db")) }
             : memory
-            ? new RepositoryOptions { ObjectStore = new MemoryObjectStore(), RefStorePath = temp.Combine("refs.db") }
+            ? new RepositoryOptions { ObjectStore = new MemoryObjectStore(), RefStore = new SqliteRefStoreOptions(temp.Combine("refs.db")) }
             : Repository.LocalOptions(temp.Path);
         var repo = await Repository.CreateAsync(options with { Tree = TestRepositories.SmallTree, TimeProvider = time });
         await using (repo)

@@ -11,8 +11,11 @@ public sealed record RepositoryOptions
     /// <summary>The storage namespace: object bytes, ranges and metaranges live here.</summary>
     public required IObjectStore ObjectStore { get; init; }
 
-    /// <summary>Path of the SQLite file holding branches, tags, commits and uncommitted changes.</summary>
-    public required string RefStorePath { get; init; }
+    /// <summary>
+    /// Where branches, tags, commits and uncommitted changes live, for example
+    /// <c>new SqliteRefStoreOptions("/var/lib/lake/refs.db")</c> (<see cref="SqliteRefStoreOptions"/>).
+    /// </summary>
+    public required RefStoreOptions RefStore { get; init; }
 
     /// <summary>Name of the default branch created with the repository (default "main"). Ignored when opening.</summary>
     public string DefaultBranch { get; init; } = "main";
@@ -35,7 +38,7 @@ public sealed record RepositoryOptions
     /// </summary>
     public long CacheSizeBytes { get; init; } = 256L * 1024 * 1024;
 
-    /// <summary>Commits kept in memory (default 100,000). Commits are immutable, so this only saves lookups.</summary>
+    /// <summary>Commits the ref store keeps in memory (default 100,000). Commits are immutable, so this only saves lookups.</summary>
     public int CommitCacheSize { get; init; } = 100_000;
 
     /// <summary>

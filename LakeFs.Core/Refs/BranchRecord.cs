@@ -11,6 +11,10 @@ internal sealed record BranchRecord(string Name, string Head, long StagingToken,
     /// <summary>Every token a reader must look at, newest first.</summary>
     public long[] Tokens => [StagingToken, .. FrozenTokens];
 
+    /// <summary>Whether <paramref name="other"/> has the same staging areas (its rows are the same rows).</summary>
+    public bool SameTokens(BranchRecord other) =>
+        StagingToken == other.StagingToken && FrozenTokens.AsSpan().SequenceEqual(other.FrozenTokens);
+
     /// <summary>The tokens of a stored list, or null when <paramref name="text"/> is not one.</summary>
     public static long[]? TryParseTokens(string text)
     {

@@ -24,15 +24,12 @@ internal static class MergeBase
     /// </summary>
     public static IComparer<Commit> Order { get; } = Comparer<Commit>.Create(Compare);
 
-    /// <summary>Every best common ancestor, in <see cref="Order"/> (ties in the order of the walk); empty when unrelated.</summary>
-    public static IReadOnlyList<Commit> FindAll(Commit left, Commit right, Func<string, Commit> getCommit) =>
-        FindAll([left], right, getCommit);
-
     /// <summary>
     /// Every best common ancestor of the commits in <paramref name="left"/> (taken together, as the parents of
     /// a virtual merge commit) and <paramref name="right"/>, in <see cref="Order"/> (a stable sort of the walk's order).
     /// </summary>
-    public static IReadOnlyList<Commit> FindAll(IReadOnlyList<Commit> left, Commit right, Func<string, Commit> getCommit)
+    public static async ValueTask<IReadOnlyList<Commit>> FindAllAsync(
+        IReadOnlyList<Commit> left, Commit right, Func<string, CancellationToken, ValueTask<Commit>> getCommit, CancellationToken cancellationToken)
     {
         var flags = new Dictionary<string, int>(StringComparer.Ordinal);
         var queue = new PriorityQueue<Commit, (long, string)>(
@@ -67,15 +64,33 @@ internal static class MergeBase
             }
             foreach (var parentId in commit.Parents)
             {
-                Push(getCommit(parentId), f);
+                Push(await getCommit(parentId, cancellationToken).ConfigureAwait(false), f);
             }
         }
         // A candidate that is an ancestor of another candidate is not a best common ancestor.
-        return [.. candidates.Where(c => !candidates.Any(o => o.Id != c.Id && IsAncestor(c, o, getCommit))).Order(Order)];
+        var best = new List<Commit>(candidates.Count);
+        foreach (var c in candidates)
+        {
+            var dominated = false;
+            foreach (var o in candidates)
+            {
+                if (o.Id != c.Id && await IsAncestorAsync(c, o, getCommit, cancellationToken).ConfigureAwait(false))
+                {
+                    dominated = true;
+                    break;
+                }
+            }
+            if (!dominated)
+            {
+                best.Add(c);
+            }
+        }
+        return [.. best.Order(Order)];
     }
 
     /// <summary>Whether <paramref name="ancestor"/> is reachable from <paramref name="descendant"/> (generation-pruned walk).</summary>
-    public static bool IsAncestor(Commit ancestor, Commit descendant, Func<string, Commit> getCommit)
+    public static async ValueTask<bool> IsAncestorAsync(
+        Commit ancestor, Commit descendant, Func<string, CancellationToken, ValueTask<Commit>> getCommit, CancellationToken cancellationToken)
     {
         var seen = new HashSet<string>(StringComparer.Ordinal);
         var stack = new Stack<Commit>();
@@ -92,7 +107,7 @@ internal static class MergeBase
             }
             foreach (var p in c.Parents)
             {
-                stack.Push(getCommit(p));
+                stack.Push(await getCommit(p, cancellationToken).ConfigureAwait(false));
             }
         }
         return false;

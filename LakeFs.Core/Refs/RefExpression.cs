@@ -9,6 +9,9 @@ namespace LakeFs.Core.Refs;
 /// </summary>
 internal sealed record RefExpression(string Base, bool CommittedOnly, IReadOnlyList<(char Op, int Count)> Steps)
 {
+    /// <summary>Whether <paramref name="text"/> is a bare name: no '@', '~' or '^' (it parses to itself with no steps).</summary>
+    public static bool IsPlainName(string text) => text.Length > 0 && text.AsSpan().IndexOfAny('@', '~', '^') < 0;
+
     public static RefExpression Parse(string text)
     {
         ArgumentNullException.ThrowIfNull(text);

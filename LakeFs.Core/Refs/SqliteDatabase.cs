@@ -32,7 +32,11 @@ internal sealed class SqliteDatabase : IDisposable
         _durability = durability;
         _path = path;
         _checkpointer = new WalCheckpointer(Connect, WriteGate, path, limits ?? WalLimits.Default);
+        Changes = ChangeCounter.Open(ChangeCounter.PathFor(path));
     }
+
+    /// <summary>Counts committed write transactions across processes (null when its file cannot be mapped).</summary>
+    public ChangeCounter? Changes { get; }
 
     /// <summary>Held by every write transaction of this process, and by the checkpointer's last step.</summary>
     public Lock WriteGate { get; } = new();
@@ -83,6 +87,7 @@ internal sealed class SqliteDatabase : IDisposable
     {
         _disposed = true;
         _checkpointer.Dispose();
+        Changes?.Dispose();
         while (_idle.TryTake(out var session))
         {
             session.Close();

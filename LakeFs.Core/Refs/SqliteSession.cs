@@ -138,6 +138,7 @@ internal sealed class SqliteSession(SqliteDatabase database, SqliteConnection co
             {
                 result = work(this);
                 Commit();
+                database.Changes?.Increment();
             }
             catch
             {

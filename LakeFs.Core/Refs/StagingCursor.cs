@@ -2,16 +2,16 @@ using LakeFs.Core.Trees;
 
 namespace LakeFs.Core.Refs;
 
-/// <summary>Staged rows of one token from a start path, in path (byte) order; a NULL entry is a tombstone.</summary>
-internal sealed class StagingCursor : EntryCursor
+/// <summary>The rows of one staging area from a start path, in path (byte) order, as a cursor; a null entry is a tombstone.</summary>
+internal sealed class StagingCursor(IAsyncEnumerable<StagedRow> rows, CancellationToken cancellationToken) : EntryCursor
 {
-    private readonly SqliteRows _rows;
+    private readonly IAsyncEnumerator<StagedRow> _rows = rows.GetAsyncEnumerator(cancellationToken);
     private byte[] _key = [];
     private byte[]? _value;
 
-    public StagingCursor(SqliteSession session, long token, byte[] start)
+    public StagingCursor(IRefStore refs, long token, byte[] start, CancellationToken cancellationToken)
+        : this(refs.ScanStagedAsync(token, start, cancellationToken), cancellationToken)
     {
-        _rows = session.OpenQuery("SELECT path, entry FROM staged WHERE token = $1 AND path >= $2 ORDER BY path", token, start);
     }
 
     public override ReadOnlyMemory<byte> Key => _key;
@@ -20,21 +20,16 @@ internal sealed class StagingCursor : EntryCursor
 
     public override bool IsTombstone => _value is null;
 
-    public override ValueTask<bool> MoveNextAsync(CancellationToken cancellationToken)
+    public override async ValueTask<bool> MoveNextAsync(CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
-        if (!_rows.Read())
+        if (!await _rows.MoveNextAsync().ConfigureAwait(false))
         {
-            return ValueTask.FromResult(false);
+            return false;
         }
-        _key = _rows.GetBytes(0) ?? [];
-        _value = _rows.GetBytes(1);
-        return ValueTask.FromResult(true);
+        (_key, _value) = (_rows.Current.Path, _rows.Current.Entry);
+        return true;
     }
 
-    public override ValueTask DisposeAsync()
-    {
-        _rows.Dispose();
-        return ValueTask.CompletedTask;
-    }
+    public override ValueTask DisposeAsync() => _rows.DisposeAsync();
 }

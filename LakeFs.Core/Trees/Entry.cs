@@ -1,3 +1,5 @@
+using LakeFs.Core.Model;
+
 namespace LakeFs.Core.Trees;
 
 /// <summary>What a path points to. Identity is what a reader can observe: checksum, size, content type, metadata.</summary>
@@ -12,6 +14,9 @@ internal sealed record Entry(
     public const string DefaultContentType = "application/octet-stream";
 
     public static IReadOnlyDictionary<string, string> NoMetadata { get; } = new SortedDictionary<string, string>(StringComparer.Ordinal);
+
+    /// <summary>The entry as a reader of <paramref name="path"/> sees it.</summary>
+    public ObjectInfo ToObjectInfo(string path) => new(path, Address, Size, Checksum, ContentType, Metadata, LastModified);
 
     /// <summary>Two entries with the same identity are the same version, whatever their address or time.</summary>
     public bool SameIdentity(Entry other) =>

@@ -19,7 +19,7 @@ namespace LakeFs.Core.Trees;
 /// deleted and the other changed keeps the version of the pair's own base.
 /// </para>
 /// </summary>
-internal sealed class VirtualBase(TreeStore trees, Func<string, Commit> getCommit)
+internal sealed class VirtualBase(TreeStore trees, IRefStore refs)
 {
     private const string ConflictChecksumPrefix = "merge-base-conflict:";
 
@@ -37,7 +37,7 @@ internal sealed class VirtualBase(TreeStore trees, Func<string, Commit> getCommi
     /// </summary>
     public async Task<IReadOnlyList<Commit>> FindAsync(IReadOnlyList<Commit> left, Commit right, CancellationToken cancellationToken)
     {
-        var bases = MergeBase.FindAll(left, right, getCommit).ToArray();
+        var bases = (await refs.FindMergeBasesAsync([.. left.Select(c => c.Id)], right.Id, cancellationToken).ConfigureAwait(false)).ToArray();
         // Few bases, already in MergeBase.Order: an insertion sort settles the ties that need the trees.
         for (var i = 1; i < bases.Length; i++)
         {

@@ -49,7 +49,7 @@ public sealed class AzureIntegrityTests
     [Test]
     public async Task Create_over_a_store_that_alters_bodies_fails_and_leaves_nothing()
     {
-        var options = new RepositoryOptions { ObjectStore = new AzureBlobObjectStore(_mangling, _prefix), RefStorePath = _temp.Combine("refs.db") };
+        var options = new RepositoryOptions { ObjectStore = new AzureBlobObjectStore(_mangling, _prefix), RefStore = new SqliteRefStoreOptions(_temp.Combine("refs.db")) };
 
         Assert.ThrowsAsync<StorageIntegrityException>(() => Repository.CreateAsync(options));
 

@@ -57,7 +57,7 @@ public sealed class GcsIntegrityTests
     [Test]
     public async Task Create_over_a_store_that_alters_bodies_fails_and_leaves_nothing()
     {
-        var options = new RepositoryOptions { ObjectStore = new GcsObjectStore(_mangling, _bucket, _prefix), RefStorePath = _temp.Combine("refs.db") };
+        var options = new RepositoryOptions { ObjectStore = new GcsObjectStore(_mangling, _bucket, _prefix), RefStore = new SqliteRefStoreOptions(_temp.Combine("refs.db")) };
 
         Assert.ThrowsAsync<StorageIntegrityException>(() => Repository.CreateAsync(options));
 

@@ -38,7 +38,7 @@ public sealed class S3IntegrityTests
     private RepositoryOptions Options(IObjectStore store) => new()
     {
         ObjectStore = new CachingObjectStore(new RetryingObjectStore(store), new FileCacheOptions { Folder = _temp.Combine("cache"), MaxBytes = 16L << 20 }),
-        RefStorePath = _temp.Combine("refs.db"),
+        RefStore = new SqliteRefStoreOptions(_temp.Combine("refs.db")),
     };
 
     private async Task<List<string>> KeysAsync() => (await Store(false).ListAsync("").ToListAsync()).Select(s => s.Key).ToList();

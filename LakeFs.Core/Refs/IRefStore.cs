@@ -1,0 +1,142 @@
+using LakeFs.Core.Errors;
+using LakeFs.Core.Model;
+
+namespace LakeFs.Core.Refs;
+
+/// <summary>
+/// Where a repository keeps what changes: settings, branches, tags, commits and staged (uncommitted) entries. The
+/// one seam between the facade and a database: nothing above <c>Refs/</c> sees SQL or a driver type. Every store
+/// passes <c>RefStoreContractTests</c>.
+/// <para>
+/// Rules every implementation keeps:
+/// every change is atomic; every move of a branch head is a compare-and-swap (<see cref="TryUpdateBranchAsync"/>);
+/// a read that starts after a write was acknowledged (in any process or on any machine sharing the store) sees it;
+/// a listing never holds a transaction or a pooled connection while its caller enumerates (it reads pages keyed by
+/// the last key it returned), so it sees later writes to keys it has not reached yet and is not a snapshot.
+/// Graph walks (<see cref="WalkHistoryAsync"/>, <see cref="FindMergeBasesAsync"/>) are operations of the store, so a
+/// networked store can run them next to the data.
+/// </para>
+/// </summary>
+internal interface IRefStore : IDisposable
+{
+    /// <summary>Names the store in messages (for SQLite its file).</summary>
+    string Description { get; }
+
+    // ---- repository
+
+    /// <summary>Records the repository, its default branch and first commit, all at once; the store must be empty.</summary>
+    ValueTask InitializeAsync(string repositoryId, string defaultBranch, Commit initial, CancellationToken cancellationToken);
+
+    /// <summary>The repository's default branch.</summary>
+    /// <exception cref="CorruptDataException">The store lacks the setting.</exception>
+    ValueTask<string> GetDefaultBranchAsync(CancellationToken cancellationToken);
+
+    /// <summary>Drops staged entries no branch refers to any more (left by a crash between a head move and its cleanup).</summary>
+    ValueTask DropOrphanStagingAsync(CancellationToken cancellationToken);
+
+    // ---- commits
+
+    /// <summary>The commit, or null when the store has none with that id.</summary>
+    ValueTask<Commit?> GetCommitAsync(string id, CancellationToken cancellationToken);
+
+    /// <summary>Stores a commit; storing one that is there already changes nothing (ids are content hashes).</summary>
+    ValueTask InsertCommitAsync(Commit commit, CancellationToken cancellationToken);
+
+    /// <summary>Up to <paramref name="limit"/> ids starting with <paramref name="prefix"/>, in id order.</summary>
+    ValueTask<IReadOnlyList<string>> FindCommitIdsAsync(string prefix, int limit, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// <paramref name="from"/> and its ancestors (only first parents when <paramref name="firstParent"/>), each once,
+    /// newest first: by creation time, then generation.
+    /// </summary>
+    /// <exception cref="CorruptDataException">A commit on the way is missing.</exception>
+    IAsyncEnumerable<Commit> WalkHistoryAsync(string from, bool firstParent, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Every best common ancestor of the commits <paramref name="left"/> (taken together, as the parents of one
+    /// merge) and <paramref name="right"/>, in <see cref="MergeBase.Order"/>: one in a plain history, several in a
+    /// criss-cross one, none when unrelated.
+    /// </summary>
+    ValueTask<IReadOnlyList<Commit>> FindMergeBasesAsync(IReadOnlyList<string> left, string right, CancellationToken cancellationToken);
+
+    // ---- branches
+
+    /// <summary>The branch, or null.</summary>
+    ValueTask<BranchRecord?> GetBranchAsync(string name, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// A fast pre-check for writes: whether the branch exists. May answer true for a branch another process deleted
+    /// a moment ago; <see cref="StageAsync"/> checks again in its own transaction.
+    /// </summary>
+    ValueTask<bool> BranchExistsAsync(string name, CancellationToken cancellationToken);
+
+    /// <summary>Every branch, by name (ordinal).</summary>
+    IAsyncEnumerable<BranchRecord> ListBranchesAsync(CancellationToken cancellationToken);
+
+    /// <summary>Creates a branch at <paramref name="head"/> with an empty staging area.</summary>
+    /// <exception cref="BranchAlreadyExistsException">A branch has the name.</exception>
+    /// <exception cref="TagAlreadyExistsException">A tag has the name (branches and tags share one namespace).</exception>
+    ValueTask CreateBranchAsync(string name, string head, CancellationToken cancellationToken);
+
+    /// <summary>Deletes a branch and its staged entries.</summary>
+    /// <exception cref="BranchNotFoundException">No such branch.</exception>
+    ValueTask DeleteBranchAsync(string name, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Freezes the branch's staging area and gives it a fresh one, atomically: later writes go to the fresh area,
+    /// and the returned record's <see cref="BranchRecord.FrozenTokens"/> hold everything staged before.
+    /// </summary>
+    /// <exception cref="BranchNotFoundException">No such branch.</exception>
+    ValueTask<BranchRecord> FreezeStagingAsync(string name, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// The compare-and-swap every move of a branch head goes through: when the branch's head is still
+    /// <see cref="BranchUpdate.ExpectedHead"/> and every token of <see cref="BranchUpdate.Retire"/> is still frozen on
+    /// it, atomically stores <see cref="BranchUpdate.NewCommit"/> (when given), moves the head to
+    /// <see cref="BranchUpdate.NewHead"/> and retires the tokens (their entries are dropped). False, with nothing
+    /// changed, otherwise.
+    /// </summary>
+    /// <exception cref="BranchNotFoundException">No such branch.</exception>
+    ValueTask<bool> TryUpdateBranchAsync(BranchUpdate update, CancellationToken cancellationToken);
+
+    // ---- tags
+
+    /// <summary>The commit id the tag names, or null.</summary>
+    ValueTask<string?> GetTagAsync(string name, CancellationToken cancellationToken);
+
+    /// <summary>Every tag, by name (ordinal).</summary>
+    IAsyncEnumerable<TagInfo> ListTagsAsync(CancellationToken cancellationToken);
+
+    /// <summary>Creates a tag.</summary>
+    /// <exception cref="TagAlreadyExistsException">A tag has the name.</exception>
+    /// <exception cref="BranchAlreadyExistsException">A branch has the name.</exception>
+    ValueTask CreateTagAsync(string name, string commitId, CancellationToken cancellationToken);
+
+    /// <summary>Deletes a tag; false when there was none.</summary>
+    ValueTask<bool> DeleteTagAsync(string name, CancellationToken cancellationToken);
+
+    // ---- staged entries
+
+    /// <summary>
+    /// Stages an entry (or a tombstone) in the branch's current staging area, checked and written in one transaction.
+    /// Concurrent calls may share one (group commit). Returns when the write is durable at the store's durability.
+    /// </summary>
+    Task<StageResult> StageAsync(StageRequest request, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// The branch and the newest staged row at <paramref name="path"/> across its staging areas (current first, then
+    /// frozen, newest first), read together: <see cref="StagedLookup.Found"/> with a null entry is a tombstone.
+    /// </summary>
+    /// <exception cref="BranchNotFoundException">No such branch.</exception>
+    ValueTask<StagedLookup> GetStagedAsync(string branch, byte[] path, CancellationToken cancellationToken);
+
+    /// <summary>Whether any of the branch's staging areas holds a row (a row may change nothing).</summary>
+    ValueTask<bool> HasStagedAsync(BranchRecord branch, CancellationToken cancellationToken);
+
+    /// <summary>The rows of one staging area from <paramref name="from"/> on, in path (byte) order, read a page at a time.</summary>
+    IAsyncEnumerable<StagedRow> ScanStagedAsync(long token, byte[] from, CancellationToken cancellationToken);
+
+    /// <summary>Drops the branch's staged rows at paths in [<paramref name="from"/>, <paramref name="to"/>), in every staging area; returns how many.</summary>
+    /// <exception cref="BranchNotFoundException">No such branch.</exception>
+    ValueTask<int> DropStagedAsync(string branch, byte[] from, byte[] to, CancellationToken cancellationToken);
+}

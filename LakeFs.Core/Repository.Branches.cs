@@ -1,0 +1,113 @@
+using System.Runtime.CompilerServices;
+using LakeFs.Core.Errors;
+using LakeFs.Core.Model;
+using LakeFs.Core.Refs;
+using Microsoft.Extensions.Logging;
+
+namespace LakeFs.Core;
+
+public sealed partial class Repository
+{
+    // ------------------------------------------------------------------ branches
+
+    /// <summary>Creates a branch at the commit <paramref name="from"/> resolves to (a branch's head, a tag, a commit, an expression). O(1).</summary>
+    /// <exception cref="BranchAlreadyExistsException">The name is taken.</exception>
+    /// <exception cref="TagAlreadyExistsException">A tag has the name (branches and tags share one namespace).</exception>
+    /// <exception cref="InvalidNameException">The name breaks the naming rules or is 64 hex digits (it would read as a commit id).</exception>
+    public async Task<BranchInfo> BranchAsync(string name, string from, CancellationToken cancellationToken = default)
+    {
+        ThrowIfDisposedOrCanceled(cancellationToken);
+        Names.ValidateNewRefName(name, "branch");
+        var head = (await ResolveAsync(from, cancellationToken).ConfigureAwait(false)).CommitId;
+        await _refs.CreateBranchAsync(name, head, cancellationToken).ConfigureAwait(false);
+        _logger.LogInformation("Created branch {Branch} at {Commit}", name, head);
+        return new BranchInfo(name, head);
+    }
+
+    /// <summary>The branch and its head commit.</summary>
+    /// <exception cref="BranchNotFoundException">No such branch.</exception>
+    public async Task<BranchInfo> GetBranchAsync(string name, CancellationToken cancellationToken = default)
+    {
+        ThrowIfDisposedOrCanceled(cancellationToken);
+        Names.ValidateRefName(name, "branch");
+        var branch = await GetBranchRecordAsync(name, cancellationToken).ConfigureAwait(false);
+        return new BranchInfo(branch.Name, branch.Head);
+    }
+
+    /// <summary>All branches, by name. Read a page at a time: branches created or deleted meanwhile may or may not show.</summary>
+    public async IAsyncEnumerable<BranchInfo> ListBranchesAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        ThrowIfDisposedOrCanceled(cancellationToken);
+        await foreach (var branch in _refs.ListBranchesAsync(cancellationToken).ConfigureAwait(false))
+        {
+            yield return new BranchInfo(branch.Name, branch.Head);
+        }
+    }
+
+    /// <summary>Deletes a branch and its uncommitted changes. Commits stay reachable from other refs.</summary>
+    /// <exception cref="ProtectedBranchException">It is the default branch.</exception>
+    /// <exception cref="BranchNotFoundException">No such branch.</exception>
+    public async Task DeleteBranchAsync(string name, CancellationToken cancellationToken = default)
+    {
+        ThrowIfDisposedOrCanceled(cancellationToken);
+        Names.ValidateRefName(name, "branch");
+        if (name == DefaultBranch)
+        {
+            throw new ProtectedBranchException($"Branch '{name}' is the default branch and cannot be deleted.");
+        }
+        await _refs.DeleteBranchAsync(name, cancellationToken).ConfigureAwait(false);
+        _logger.LogInformation("Deleted branch {Branch}", name);
+    }
+
+    private async ValueTask<BranchRecord> GetBranchRecordAsync(string name, CancellationToken cancellationToken) =>
+        await _refs.GetBranchAsync(name, cancellationToken).ConfigureAwait(false)
+            ?? throw new BranchNotFoundException($"Branch '{name}' does not exist.");
+
+    // ------------------------------------------------------------------ tags
+
+    /// <summary>Creates an immutable tag for the commit <paramref name="ref"/> resolves to.</summary>
+    /// <exception cref="TagAlreadyExistsException">The name is taken (tags never move).</exception>
+    /// <exception cref="BranchAlreadyExistsException">A branch has the name (branches and tags share one namespace).</exception>
+    /// <exception cref="InvalidNameException">The name breaks the naming rules or is 64 hex digits (it would read as a commit id).</exception>
+    public async Task<TagInfo> TagAsync(string name, string @ref, CancellationToken cancellationToken = default)
+    {
+        ThrowIfDisposedOrCanceled(cancellationToken);
+        Names.ValidateNewRefName(name, "tag");
+        var commitId = (await ResolveAsync(@ref, cancellationToken).ConfigureAwait(false)).CommitId;
+        await _refs.CreateTagAsync(name, commitId, cancellationToken).ConfigureAwait(false);
+        return new TagInfo(name, commitId);
+    }
+
+    /// <summary>The tag and the commit it names.</summary>
+    /// <exception cref="TagNotFoundException">No such tag.</exception>
+    public async Task<TagInfo> GetTagAsync(string name, CancellationToken cancellationToken = default)
+    {
+        ThrowIfDisposedOrCanceled(cancellationToken);
+        Names.ValidateRefName(name, "tag");
+        var commitId = await _refs.GetTagAsync(name, cancellationToken).ConfigureAwait(false)
+            ?? throw new TagNotFoundException($"Tag '{name}' does not exist.");
+        return new TagInfo(name, commitId);
+    }
+
+    /// <summary>All tags, by name. Read a page at a time, like <see cref="ListBranchesAsync"/>.</summary>
+    public async IAsyncEnumerable<TagInfo> ListTagsAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        ThrowIfDisposedOrCanceled(cancellationToken);
+        await foreach (var tag in _refs.ListTagsAsync(cancellationToken).ConfigureAwait(false))
+        {
+            yield return tag;
+        }
+    }
+
+    /// <summary>Deletes a tag (the commit stays).</summary>
+    /// <exception cref="TagNotFoundException">No such tag.</exception>
+    public async Task DeleteTagAsync(string name, CancellationToken cancellationToken = default)
+    {
+        ThrowIfDisposedOrCanceled(cancellationToken);
+        Names.ValidateRefName(name, "tag");
+        if (!await _refs.DeleteTagAsync(name, cancellationToken).ConfigureAwait(false))
+        {
+            throw new TagNotFoundException($"Tag '{name}' does not exist.");
+        }
+    }
+}

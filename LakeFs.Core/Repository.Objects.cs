@@ -1,0 +1,246 @@
+using System.Text;
+using LakeFs.Core.Errors;
+using LakeFs.Core.Model;
+using LakeFs.Core.Objects;
+using LakeFs.Core.Refs;
+using LakeFs.Core.Trees;
+using LakeFs.Storage;
+
+namespace LakeFs.Core;
+
+public sealed partial class Repository
+{
+    /// <summary>
+    /// Writes an object on a branch: streams the bytes to a fresh data address (computing size and SHA-256 on
+    /// the way), then stages the entry. Returns once both are durable at the repository's durability level.
+    /// </summary>
+    /// <exception cref="BranchNotFoundException">The branch does not exist.</exception>
+    /// <exception cref="ObjectAlreadyExistsException"><see cref="PutObjectOptions.IfNoneMatch"/> was set and the branch shows an object at the path.</exception>
+    /// <exception cref="InvalidMetadataException">The content type or metadata breaks the rules of <see cref="MetadataLimits"/>.</exception>
+    public async Task<ObjectInfo> PutObjectAsync(
+        string branch, string path, Stream content, PutObjectOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        ThrowIfDisposedOrCanceled(cancellationToken);
+        Names.ValidateRefName(branch, "branch");
+        var key = Names.ValidatePath(path);
+        ArgumentNullException.ThrowIfNull(content);
+        options ??= new PutObjectOptions();
+        MetadataLimits.ValidateObject(options.ContentType, options.Metadata);
+        var head = await CheckWritableAsync(branch, key, options.IfNoneMatch, cancellationToken).ConfigureAwait(false);
+
+        var address = CreatePhysicalAddress();
+        using var hashing = new HashingStream(content);
+        await ObjectStore.PutAsync(address, hashing, _dataPut, cancellationToken).ConfigureAwait(false);
+        var entry = NewEntry(address, hashing.BytesRead, hashing.ChecksumHex(), options);
+        return await StageAsync(branch, path, key, entry, head, ownsData: true, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Stages an object whose bytes the caller already wrote into the repository's object store (as lakeFS
+    /// clients do for direct writes). Get a fresh address from <see cref="CreatePhysicalAddress"/>.
+    /// A <paramref name="checksum"/> of 64 hex digits is taken to be the SHA-256 of the bytes and is verified by
+    /// whole-object reads (see <see cref="RepositoryOptions.VerifyContentChecksums"/>); any other checksum is kept as
+    /// given and only the size is verified.
+    /// </summary>
+    /// <exception cref="InvalidPhysicalAddressException">The address is missing, inside the repository's metadata area, or its size differs.</exception>
+    /// <exception cref="InvalidMetadataException">The checksum, content type or metadata breaks the rules of <see cref="MetadataLimits"/>.</exception>
+    public async Task<ObjectInfo> LinkObjectAsync(
+        string branch, string path, string physicalAddress, long size, string checksum,
+        PutObjectOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        ThrowIfDisposedOrCanceled(cancellationToken);
+        Names.ValidateRefName(branch, "branch");
+        var key = Names.ValidatePath(path);
+        ArgumentException.ThrowIfNullOrEmpty(physicalAddress);
+        ArgumentOutOfRangeException.ThrowIfNegative(size);
+        ArgumentNullException.ThrowIfNull(checksum);
+        MetadataLimits.ValidateChecksum(checksum);
+        options ??= new PutObjectOptions();
+        MetadataLimits.ValidateObject(options.ContentType, options.Metadata);
+        if (physicalAddress.StartsWith(InternalPrefix, StringComparison.Ordinal))
+        {
+            throw new InvalidPhysicalAddressException($"'{physicalAddress}' lies in the repository's metadata area ({InternalPrefix}); objects cannot link there.");
+        }
+        ObjectStat? stat;
+        try
+        {
+            stat = await ObjectStore.StatAsync(physicalAddress, cancellationToken).ConfigureAwait(false);
+        }
+        catch (InvalidStorageKeyException e)
+        {
+            throw new InvalidPhysicalAddressException($"'{physicalAddress}' is not an address inside the repository's storage namespace.", e);
+        }
+        if (stat is null)
+        {
+            throw new InvalidPhysicalAddressException($"No object exists at physical address '{physicalAddress}' in the repository's storage namespace.");
+        }
+        if (stat.Size != size)
+        {
+            throw new InvalidPhysicalAddressException($"The object at '{physicalAddress}' has {stat.Size} bytes, not the {size} given.");
+        }
+        var head = await CheckWritableAsync(branch, key, options.IfNoneMatch, cancellationToken).ConfigureAwait(false);
+        var entry = NewEntry(physicalAddress, size, checksum, options);
+        return await StageAsync(branch, path, key, entry, head, ownsData: false, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// A fresh, never-used data address in the repository's object store, for <see cref="LinkObjectAsync"/>:
+    /// <c>data/&lt;yyyyMMddHH&gt;/&lt;UUID version 7, 32 hex digits&gt;</c>, so addresses sort by creation time.
+    /// </summary>
+    public string CreatePhysicalAddress()
+    {
+        var now = _options.TimeProvider.GetUtcNow();
+        // A version-7 UUID (RFC 9562): 48-bit Unix milliseconds, then 74 random bits. The random bits come from
+        // Random.Shared, which the runtime seeds from the OS once: Guid.CreateVersion7 reads /dev/urandom on
+        // every call, one system call per put (seen in an strace of the put loop).
+        Span<byte> uuid = stackalloc byte[16];
+        Random.Shared.NextBytes(uuid);
+        var ms = now.ToUnixTimeMilliseconds();
+        for (var i = 0; i < 6; i++)
+        {
+            uuid[i] = (byte)(ms >> (8 * (5 - i)));
+        }
+        uuid[6] = (byte)(0x70 | (uuid[6] & 0x0F));
+        uuid[8] = (byte)(0x80 | (uuid[8] & 0x3F));
+        return $"data/{now:yyyyMMddHH}/{Convert.ToHexStringLower(uuid)}";
+    }
+
+    /// <summary>Deletes an object from a branch (stages a tombstone).</summary>
+    /// <exception cref="ObjectNotFoundException">The branch shows no object at the path.</exception>
+    public async Task DeleteObjectAsync(string branch, string path, CancellationToken cancellationToken = default)
+    {
+        ThrowIfDisposedOrCanceled(cancellationToken);
+        Names.ValidateRefName(branch, "branch");
+        var key = Names.ValidatePath(path);
+        if (await GetEntryAsync(branch, key, cancellationToken).ConfigureAwait(false) is null)
+        {
+            throw new ObjectNotFoundException($"No object '{path}' on branch '{branch}'.");
+        }
+        var result = await _refs.StageAsync(new StageRequest(branch, key, null), cancellationToken).ConfigureAwait(false);
+        if (result == StageResult.BranchNotFound)
+        {
+            throw new BranchNotFoundException($"Branch '{branch}' does not exist.");
+        }
+    }
+
+    /// <summary>What a reader of <paramref name="ref"/> sees at <paramref name="path"/>.</summary>
+    /// <exception cref="ObjectNotFoundException">No object at the path on that ref.</exception>
+    public async Task<ObjectInfo> StatObjectAsync(string @ref, string path, CancellationToken cancellationToken = default)
+    {
+        ThrowIfDisposedOrCanceled(cancellationToken);
+        var key = Names.ValidatePath(path);
+        var entry = await GetEntryAsync(@ref, key, cancellationToken).ConfigureAwait(false)
+            ?? throw new ObjectNotFoundException($"No object '{path}' on '{@ref}'.");
+        return entry.ToObjectInfo(path);
+    }
+
+    /// <summary>Opens the object's bytes (or a byte range of them) as a reader of <paramref name="ref"/> sees them.</summary>
+    /// <remarks>
+    /// A whole-object read (no <paramref name="range"/>) is verified as it streams, unless
+    /// <see cref="RepositoryOptions.VerifyContentChecksums"/> is off: when the reader reaches the end, the bytes' count and
+    /// SHA-256 are compared with those recorded at put, and a mismatch (an object overwritten in place, truncated or
+    /// extended in the store) throws <see cref="CorruptDataException"/> naming the path and physical address from that
+    /// last read. A reader that stops early or seeks gets no verification; ranged reads cannot be verified. For an
+    /// object staged by <see cref="LinkObjectAsync"/>, only the size is checked unless its checksum is 64 hex digits,
+    /// which is taken to be the SHA-256 of its bytes.
+    /// </remarks>
+    /// <exception cref="ObjectNotFoundException">No object at the path on that ref.</exception>
+    public async Task<Stream> OpenReadAsync(string @ref, string path, ByteRange? range = null, CancellationToken cancellationToken = default)
+    {
+        ThrowIfDisposedOrCanceled(cancellationToken);
+        var key = Names.ValidatePath(path);
+        var entry = await GetEntryAsync(@ref, key, cancellationToken).ConfigureAwait(false)
+            ?? throw new ObjectNotFoundException($"No object '{path}' on '{@ref}'.");
+        try
+        {
+            var stream = await ObjectStore.OpenReadAsync(entry.Address, range, cancellationToken).ConfigureAwait(false);
+            return range is null && _options.VerifyContentChecksums
+                ? new VerifyingReadStream(stream, path, entry.Address, entry.Size, entry.Checksum)
+                : stream;
+        }
+        catch (StorageKeyNotFoundException e)
+        {
+            throw new CorruptDataException($"The bytes of '{path}' on '{@ref}' are missing from the object store (address '{entry.Address}').", e);
+        }
+    }
+
+    private Entry NewEntry(string address, long size, string checksum, PutObjectOptions options) =>
+        new(address, size, checksum, options.ContentType ?? Entry.DefaultContentType,
+            options.Metadata is { Count: > 0 } m ? new SortedDictionary<string, string>(m.ToDictionary(), StringComparer.Ordinal) : Entry.NoMetadata,
+            _options.TimeProvider.GetUtcNow());
+
+    /// <summary>Checks the branch exists and, for if-none-match, that nothing is there; returns the head checked against.</summary>
+    private async Task<string?> CheckWritableAsync(string branch, byte[] key, bool ifNoneMatch, CancellationToken cancellationToken)
+    {
+        if (!ifNoneMatch)
+        {
+            if (!await _refs.BranchExistsAsync(branch, cancellationToken).ConfigureAwait(false))
+            {
+                throw new BranchNotFoundException($"Branch '{branch}' does not exist.");
+            }
+            return null;
+        }
+        var (head, entry) = await GetBranchEntryAsync(branch, key, cancellationToken).ConfigureAwait(false);
+        if (entry is not null)
+        {
+            throw new ObjectAlreadyExistsException($"An object '{Encoding.UTF8.GetString(key)}' exists on branch '{branch}' already.");
+        }
+        return head;
+    }
+
+    private async Task<ObjectInfo> StageAsync(
+        string branch, string path, byte[] key, Entry entry, string? ifAbsentAtHead, bool ownsData, CancellationToken cancellationToken)
+    {
+        var encoded = EntryCodec.Encode(entry);
+        while (true)
+        {
+            // Not cancelled once the bytes are written: the staging write is short, and a cancelled one would orphan them.
+            var result = await _refs.StageAsync(new StageRequest(branch, key, encoded, ifAbsentAtHead), CancellationToken.None).ConfigureAwait(false);
+            if (result == StageResult.Staged)
+            {
+                return entry.ToObjectInfo(path);
+            }
+            if (result == StageResult.HeadMoved)
+            {
+                // A commit moved the head between our check and the write: check the committed side again.
+                ifAbsentAtHead = await CheckWritableAsync(branch, key, true, cancellationToken).ConfigureAwait(false);
+                continue;
+            }
+            if (ownsData)
+            {
+                await ObjectStore.DeleteAsync(entry.Address, CancellationToken.None).ConfigureAwait(false);
+            }
+            throw result == StageResult.BranchNotFound
+                ? new BranchNotFoundException($"Branch '{branch}' does not exist.")
+                : new ObjectAlreadyExistsException($"An object '{path}' exists on branch '{branch}' already.");
+        }
+    }
+
+    /// <summary>The entry a reader of <paramref name="ref"/> sees at <paramref name="key"/>, or null.</summary>
+    private async ValueTask<Entry?> GetEntryAsync(string @ref, byte[] key, CancellationToken cancellationToken)
+    {
+        var resolved = await ResolveAsync(@ref, cancellationToken).ConfigureAwait(false);
+        if (resolved.Branch is { } branch)
+        {
+            return (await GetBranchEntryAsync(branch, key, cancellationToken).ConfigureAwait(false)).Entry;
+        }
+        var commit = resolved.Commit ?? await ReadCommitAsync(resolved.CommitId, cancellationToken).ConfigureAwait(false);
+        return await GetCommittedEntryAsync(commit.MetaRangeId, key, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>The branch's head and its view of <paramref name="key"/>: staged first, then committed at that head.</summary>
+    private async ValueTask<(string Head, Entry? Entry)> GetBranchEntryAsync(string branchName, byte[] key, CancellationToken cancellationToken)
+    {
+        var staged = await _refs.GetStagedAsync(branchName, key, cancellationToken).ConfigureAwait(false);
+        var head = staged.Branch.Head;
+        if (staged.Found)
+        {
+            return (head, staged.Entry is null ? null : EntryCodec.Decode(staged.Entry));
+        }
+        var commit = await ReadCommitAsync(head, cancellationToken).ConfigureAwait(false);
+        return (head, await GetCommittedEntryAsync(commit.MetaRangeId, key, cancellationToken).ConfigureAwait(false));
+    }
+
+    private async ValueTask<Entry?> GetCommittedEntryAsync(string metaRangeId, byte[] key, CancellationToken cancellationToken) =>
+        await _trees.GetEntryAsync(await _trees.GetMetaRangeAsync(metaRangeId, cancellationToken).ConfigureAwait(false), key, cancellationToken).ConfigureAwait(false);
+}

@@ -1,0 +1,97 @@
+using System.Text;
+using LakeFs.Core.Errors;
+using LakeFs.Core.Model;
+using LakeFs.Core.Refs;
+
+namespace LakeFs.Core;
+
+public sealed partial class Repository
+{
+    /// <summary>A resolved ref: the commit, the branch when the expression is a bare branch (its uncommitted changes are visible), and the commit itself when resolving read it anyway.</summary>
+    private readonly record struct ResolvedRef(string CommitId, string? Branch, Commit? Commit = null);
+
+    /// <summary>Resolution order: full commit id, branch, tag, unique commit-id prefix; then ~N / ^N steps.</summary>
+    private async ValueTask<ResolvedRef> ResolveAsync(string @ref, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(@ref);
+        if (CommitId.IsFullId(@ref) && await _refs.GetCommitAsync(@ref, cancellationToken).ConfigureAwait(false) is { } commit)
+        {
+            return new ResolvedRef(@ref, null, commit);
+        }
+        if (RefExpression.IsPlainName(@ref) && await _refs.GetBranchAsync(@ref, cancellationToken).ConfigureAwait(false) is { } plain)
+        {
+            // The common case, a branch by name: no expression to parse.
+            return new ResolvedRef(plain.Head, plain.Name);
+        }
+        var expression = RefExpression.Parse(@ref);
+        string commitId;
+        string? branchView = null;
+        if (CommitId.IsFullId(expression.Base) && await _refs.GetCommitAsync(expression.Base, cancellationToken).ConfigureAwait(false) is not null)
+        {
+            commitId = expression.Base;
+        }
+        else if (await _refs.GetBranchAsync(expression.Base, cancellationToken).ConfigureAwait(false) is { } branch)
+        {
+            commitId = branch.Head;
+            if (!expression.CommittedOnly && expression.Steps.Count == 0)
+            {
+                branchView = branch.Name;
+            }
+        }
+        else if (await _refs.GetTagAsync(expression.Base, cancellationToken).ConfigureAwait(false) is { } tagged)
+        {
+            commitId = tagged;
+        }
+        else if (expression.Base.Length >= 4 && CommitId.IsLowerHex(expression.Base))
+        {
+            var matches = await _refs.FindCommitIdsAsync(expression.Base, 2, cancellationToken).ConfigureAwait(false);
+            commitId = matches.Count switch
+            {
+                1 => matches[0],
+                0 => throw new RefNotFoundException($"'{@ref}' names no branch, tag or commit."),
+                _ => throw new InvalidRefException($"'{@ref}': the commit-id prefix '{expression.Base}' is ambiguous; give more characters."),
+            };
+        }
+        else
+        {
+            throw new RefNotFoundException($"'{@ref}' names no branch, tag or commit.");
+        }
+
+        foreach (var (op, count) in expression.Steps)
+        {
+            if (op == '~')
+            {
+                for (var i = 0; i < count; i++)
+                {
+                    commitId = ParentOf(@ref, await ReadCommitAsync(commitId, cancellationToken).ConfigureAwait(false), 1);
+                }
+            }
+            else if (count > 0)
+            {
+                commitId = ParentOf(@ref, await ReadCommitAsync(commitId, cancellationToken).ConfigureAwait(false), count);
+            }
+        }
+        return new ResolvedRef(commitId, branchView);
+    }
+
+    /// <summary>The commit <paramref name="ref"/> resolves to.</summary>
+    private async ValueTask<Commit> ResolveCommitAsync(string @ref, CancellationToken cancellationToken)
+    {
+        var resolved = await ResolveAsync(@ref, cancellationToken).ConfigureAwait(false);
+        return resolved.Commit ?? await ReadCommitAsync(resolved.CommitId, cancellationToken).ConfigureAwait(false);
+    }
+
+    private static string ParentOf(string @ref, Commit commit, int number) =>
+        number <= commit.Parents.Count
+            ? commit.Parents[number - 1]
+            : throw new RefNotFoundException(commit.Parents.Count == 0
+                ? $"'{@ref}': commit {commit.Id[..12]} has no parent."
+                : $"'{@ref}': commit {commit.Id[..12]} has {commit.Parents.Count} parent(s), not {number}.");
+
+    /// <summary>A commit some ref or commit refers to: missing, the ref store is damaged.</summary>
+    private async ValueTask<Commit> ReadCommitAsync(string id, CancellationToken cancellationToken) =>
+        await _refs.GetCommitAsync(id, cancellationToken).ConfigureAwait(false)
+            ?? throw new CorruptDataException($"Commit {id} is referenced but missing from the ref store.");
+
+    internal static string Utf8(ReadOnlySpan<byte> key) => Encoding.UTF8.GetString(key);
+}
