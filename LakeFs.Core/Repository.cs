@@ -68,8 +68,6 @@ public sealed partial class Repository : IAsyncDisposable
     /// <summary>The storage namespace holding object bytes and the committed tree files.</summary>
     public IObjectStore ObjectStore => _options.ObjectStore;
 
-    internal TreeStore Trees => _trees;
-
     internal IRefStore Refs => _refs;
 
     // ------------------------------------------------------------------ create / open
