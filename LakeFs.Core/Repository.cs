@@ -93,19 +93,20 @@ public sealed partial class Repository : IAsyncDisposable
 
     /// <summary>Opens the repository in a local folder created by <see cref="CreateAsync(string, CancellationToken)"/>.</summary>
     /// <exception cref="RepositoryNotFoundException">The folder holds no repository.</exception>
-    public static Task<Repository> OpenAsync(string folder, CancellationToken cancellationToken = default)
+    public static async Task<Repository> OpenAsync(string folder, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(folder);
-        if (!File.Exists(Path.Combine(folder, LocalRefStoreFileName)))
+        var refStore = new SqliteRefStoreOptions(Path.Combine(folder, LocalRefStoreFileName));
+        if (!File.Exists(refStore.Path))
         {
             throw new RepositoryNotFoundException($"'{folder}' holds no LakeFs repository (no {LocalRefStoreFileName}).");
         }
         // Checked before LocalOptions, which creates the objects folder: a failed open leaves the folder as it was.
-        if (SqliteRefStore.ReadRepositoryId(Path.Combine(folder, LocalRefStoreFileName)) is null || !Directory.Exists(Path.Combine(folder, LocalObjectsFolderName)))
+        if (await refStore.ReadRepositoryIdAsync(cancellationToken).ConfigureAwait(false) is null || !Directory.Exists(Path.Combine(folder, LocalObjectsFolderName)))
         {
             throw new RepositoryNotFoundException($"'{folder}' holds no LakeFs repository (its {LocalRefStoreFileName} records none, or it has no {LocalObjectsFolderName} folder).");
         }
-        return OpenAsync(LocalOptions(folder), cancellationToken);
+        return await OpenAsync(LocalOptions(folder), cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Options for a repository in a local folder, to adjust before create or open.</summary>
