@@ -21,6 +21,7 @@ public static class BenchmarkSuite
         new DiffScenario(),
         new MergeScenario(),
         new LogScenario(),
+        new VerifyScenario(),
         new SideBySideScenario(),
     ];
 
