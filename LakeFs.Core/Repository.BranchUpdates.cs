@@ -1,4 +1,5 @@
 using LakeFs.Core.Errors;
+using LakeFs.Core.Hooks;
 using LakeFs.Core.Model;
 using LakeFs.Core.Refs;
 using LakeFs.Core.Trees;
@@ -28,9 +29,10 @@ public sealed partial class Repository
     /// <summary>
     /// The one path every move of a branch head takes (commit, merge, revert, cherry-pick, reset):
     /// (1) for a commit or reset, freeze the staging area; (2) build the candidate from the branch's current head;
-    /// (3) protection rules and pre-hooks will run here, against the candidate; (4) one compare-and-swap stores the
-    /// commit, moves the head and retires the staging areas the candidate took in. When the head moved meanwhile,
-    /// redo from (2).
+    /// (3) protection rules and the pre-hooks of <paramref name="preEvent"/> run against the candidate, which is stored
+    /// first (an unreferenced commit until the head moves) so hooks can read it by id; (4) one compare-and-swap stores
+    /// the commit, moves the head and retires the staging areas the candidate took in. When the head moved meanwhile,
+    /// redo from (2). (5) After the branch's gate is left, the post-hooks run; their failures are returned, never undo.
     /// <para>
     /// Updates of one branch in this process wait for each other (<see cref="BranchGates"/>), so they never redo work
     /// because of each other. Another process (or another <see cref="Repository"/> on the same ref store) can still
@@ -38,40 +40,93 @@ public sealed partial class Repository
     /// again, without a limit: each lost race means another update succeeded, and the random waits keep two writers
     /// from losing to each other in step forever. Only the <paramref name="cancellationToken"/> ends the retries.
     /// </para>
+    /// <para>
+    /// A pre-hook runs while this update holds the branch's gate, so it must not update the same branch: such a call
+    /// fails at once with <see cref="HookReentrancyException"/> (<see cref="HookScope"/>) rather than waiting for itself.
+    /// With no hook registered for the event, none of this costs more than an array-length check: nothing is stored
+    /// early and nothing is allocated.
+    /// </para>
     /// </summary>
     /// <param name="branch">The branch to update.</param>
     /// <param name="freezeStaging">Freeze the staging area first (commit, reset): the builder gets what was staged until now.</param>
+    /// <param name="preEvent">The operation's pre-hook event; its post event follows it in <see cref="HookEvent"/>.</param>
     /// <param name="operation">For messages: "merge into", "commit on", ….</param>
+    /// <param name="source">What the hooks see as <see cref="HookContext.Source"/>.</param>
+    /// <param name="committer">Who performs the update, for the hooks.</param>
     /// <param name="build">Builds the candidate; throws to abort (nothing has changed then, apart from a frozen staging area, which reads as before).</param>
     /// <param name="cancellationToken">Cancels the update before its compare-and-swap.</param>
-    private async Task<T> UpdateBranchAsync<T>(
-        string branch, bool freezeStaging, string operation, Func<BranchState, CancellationToken, ValueTask<BranchCandidate<T>>> build,
+    private async Task<(T Result, IReadOnlyList<HookRun> PostHookFailures)> UpdateBranchAsync<T>(
+        string branch, bool freezeStaging, HookEvent preEvent, string operation, string? source, string committer,
+        Func<BranchState, CancellationToken, ValueTask<BranchCandidate<T>>> build, CancellationToken cancellationToken)
+    {
+        if (HookScope.Holds(_refs.Description, branch))
+        {
+            throw new HookReentrancyException(
+                $"Cannot {operation} branch '{branch}' from a pre-hook of an update of '{branch}': that update holds the branch until its hooks return, " +
+                "so this call would wait for itself. Write objects with PutObjectAsync (they land after the update), or move the head in a post-hook.");
+        }
+        BranchCandidate<T> candidate;
+        Commit head;
+        using (await _gates.EnterAsync(branch, cancellationToken).ConfigureAwait(false))
+        {
+            long[] frozen = freezeStaging ? (await _refs.FreezeStagingAsync(branch, cancellationToken).ConfigureAwait(false)).FrozenTokens : [];
+            for (var attempt = 1; ; attempt++)
+            {
+                var record = await GetBranchRecordAsync(branch, cancellationToken).ConfigureAwait(false);
+                head = await ReadCommitAsync(record.Head, cancellationToken).ConfigureAwait(false);
+                candidate = await build(new BranchState(record, head, [.. frozen.Where(record.FrozenTokens.Contains)]), cancellationToken).ConfigureAwait(false);
+
+                // A commit that changes nothing moves nothing: it retires what it froze and fails, without hooks.
+                if ((candidate.NewHead != head.Id || preEvent == HookEvent.PreReset) && Hooks.Any(preEvent, branch))
+                {
+                    var subject = await HookSubjectAsync(branch, preEvent, source, committer, head, candidate, store: true, cancellationToken).ConfigureAwait(false);
+                    await RunPreHooksAsync(preEvent, subject, operation, branch, cancellationToken).ConfigureAwait(false);
+                }
+
+                var retire = candidate.Retire;
+                if (candidate.RetireNoOpStaging)
+                {
+                    retire = [.. retire.Union(await FreezeNoOpStagingAsync(branch, head, operation, cancellationToken).ConfigureAwait(false))];
+                }
+                if (await _refs.TryUpdateBranchAsync(new BranchUpdate(branch, head.Id, candidate.NewHead, candidate.NewCommit, retire), cancellationToken).ConfigureAwait(false))
+                {
+                    break;
+                }
+                var wait = TimeSpan.FromMilliseconds(Random.Shared.Next(0, Math.Min(64, 1 << Math.Min(attempt, 6)) + 1));
+                _logger.LogDebug("Head of {Branch} moved during {Operation} (another process or repository instance); trying again in {Wait} ms (attempt {Attempt})",
+                    branch, operation, wait.TotalMilliseconds, attempt + 1);
+                await Task.Delay(wait, cancellationToken).ConfigureAwait(false);
+            }
+        }
+        var postEvent = preEvent + 1;
+        if ((candidate.NewHead == head.Id && preEvent != HookEvent.PreReset) || !Hooks.Any(postEvent, branch))
+        {
+            return (candidate.Result, []);
+        }
+        // After a reset the dropped changes are gone: a post-reset hook sees none.
+        var done = await HookSubjectAsync(branch, preEvent, source, committer, head, candidate, store: false, cancellationToken).ConfigureAwait(false);
+        return (candidate.Result, await RunPostHooksAsync(postEvent, done, operation, cancellationToken).ConfigureAwait(false));
+    }
+
+    /// <summary>
+    /// What hooks see of an update. For pre-hooks (<paramref name="store"/>) the candidate commit is stored first
+    /// (harmless if the update stops: nothing references it), so hooks can read it by id.
+    /// </summary>
+    private async Task<HookSubject> HookSubjectAsync<T>(
+        string branch, HookEvent preEvent, string? source, string committer, Commit head, BranchCandidate<T> candidate, bool store,
         CancellationToken cancellationToken)
     {
-        using var gate = await _gates.EnterAsync(branch, cancellationToken).ConfigureAwait(false);
-        long[] frozen = freezeStaging ? (await _refs.FreezeStagingAsync(branch, cancellationToken).ConfigureAwait(false)).FrozenTokens : [];
-        for (var attempt = 1; ; attempt++)
+        var created = candidate.NewCommit;
+        if (created is not null && store)
         {
-            var record = await GetBranchRecordAsync(branch, cancellationToken).ConfigureAwait(false);
-            var head = await ReadCommitAsync(record.Head, cancellationToken).ConfigureAwait(false);
-            var candidate = await build(new BranchState(record, head, [.. frozen.Where(record.FrozenTokens.Contains)]), cancellationToken).ConfigureAwait(false);
-
-            // Protection rules and pre-hooks go here: the candidate is built, the head has not moved.
-
-            var retire = candidate.Retire;
-            if (candidate.RetireNoOpStaging)
-            {
-                retire = [.. retire.Union(await FreezeNoOpStagingAsync(branch, head, operation, cancellationToken).ConfigureAwait(false))];
-            }
-            if (await _refs.TryUpdateBranchAsync(new BranchUpdate(branch, head.Id, candidate.NewHead, candidate.NewCommit, retire), cancellationToken).ConfigureAwait(false))
-            {
-                return candidate.Result;
-            }
-            var wait = TimeSpan.FromMilliseconds(Random.Shared.Next(0, Math.Min(64, 1 << Math.Min(attempt, 6)) + 1));
-            _logger.LogDebug("Head of {Branch} moved during {Operation} (another process or repository instance); trying again in {Wait} ms (attempt {Attempt})",
-                branch, operation, wait.TotalMilliseconds, attempt + 1);
-            await Task.Delay(wait, cancellationToken).ConfigureAwait(false);
+            await _refs.InsertCommitAsync(created, cancellationToken).ConfigureAwait(false);
         }
+        var target = created ?? await ReadCommitAsync(candidate.NewHead, cancellationToken).ConfigureAwait(false);
+        Func<CancellationToken, IAsyncEnumerable<Change>> changes = preEvent != HookEvent.PreReset
+            ? token => TreeChangesAsync(head.MetaRangeId, target.MetaRangeId, token)
+            : store ? token => DroppedChangesAsync(head, candidate.Retire, token) : NoChanges;
+        return new HookSubject(branch, null, source, head.Id, target, created?.Message, created?.Committer ?? committer,
+            created?.Metadata ?? NoMetadata, changes);
     }
 
     /// <summary>

@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using LakeFs.Core.Errors;
+using LakeFs.Core.Hooks;
 using LakeFs.Core.Model;
 using LakeFs.Core.Refs;
 using Microsoft.Extensions.Logging;
@@ -19,9 +20,17 @@ public sealed partial class Repository
         ThrowIfDisposedOrCanceled(cancellationToken);
         Names.ValidateNewRefName(name, "branch");
         var head = (await ResolveAsync(from, cancellationToken).ConfigureAwait(false)).CommitId;
+        var subject = await RefHookSubjectAsync(HookEvent.PreCreateBranch, name, null, from, null, head, cancellationToken).ConfigureAwait(false);
+        if (subject is not null)
+        {
+            await RunPreHooksAsync(HookEvent.PreCreateBranch, subject, "creation of branch", null, cancellationToken).ConfigureAwait(false);
+        }
         await _refs.CreateBranchAsync(name, head, cancellationToken).ConfigureAwait(false);
         _logger.LogInformation("Created branch {Branch} at {Commit}", name, head);
-        return new BranchInfo(name, head);
+        var info = new BranchInfo(name, head);
+        return await RefPostHooksAsync(HookEvent.PostCreateBranch, name, null, from, null, head, "creation of branch", cancellationToken).ConfigureAwait(false) is { Count: > 0 } failures
+            ? info with { PostHookFailures = failures }
+            : info;
     }
 
     /// <summary>The branch and its head commit.</summary>
@@ -55,8 +64,19 @@ public sealed partial class Repository
         {
             throw new ProtectedBranchException($"Branch '{name}' is the default branch and cannot be deleted.");
         }
+        string? head = null;
+        if (Hooks.Any(HookEvent.PreDeleteBranch, name) || Hooks.Any(HookEvent.PostDeleteBranch, name))
+        {
+            head = (await GetBranchRecordAsync(name, cancellationToken).ConfigureAwait(false)).Head;
+            var subject = await RefHookSubjectAsync(HookEvent.PreDeleteBranch, name, null, null, head, null, cancellationToken).ConfigureAwait(false);
+            if (subject is not null)
+            {
+                await RunPreHooksAsync(HookEvent.PreDeleteBranch, subject, "deletion of branch", null, cancellationToken).ConfigureAwait(false);
+            }
+        }
         await _refs.DeleteBranchAsync(name, cancellationToken).ConfigureAwait(false);
         _logger.LogInformation("Deleted branch {Branch}", name);
+        await RefPostHooksAsync(HookEvent.PostDeleteBranch, name, null, null, head, null, "deletion of branch", cancellationToken).ConfigureAwait(false);
     }
 
     private async ValueTask<BranchRecord> GetBranchRecordAsync(string name, CancellationToken cancellationToken) =>
@@ -74,8 +94,16 @@ public sealed partial class Repository
         ThrowIfDisposedOrCanceled(cancellationToken);
         Names.ValidateNewRefName(name, "tag");
         var commitId = (await ResolveAsync(@ref, cancellationToken).ConfigureAwait(false)).CommitId;
+        var subject = await RefHookSubjectAsync(HookEvent.PreCreateTag, null, name, @ref, null, commitId, cancellationToken).ConfigureAwait(false);
+        if (subject is not null)
+        {
+            await RunPreHooksAsync(HookEvent.PreCreateTag, subject, "creation of tag", null, cancellationToken).ConfigureAwait(false);
+        }
         await _refs.CreateTagAsync(name, commitId, cancellationToken).ConfigureAwait(false);
-        return new TagInfo(name, commitId);
+        var info = new TagInfo(name, commitId);
+        return await RefPostHooksAsync(HookEvent.PostCreateTag, null, name, @ref, null, commitId, "creation of tag", cancellationToken).ConfigureAwait(false) is { Count: > 0 } failures
+            ? info with { PostHookFailures = failures }
+            : info;
     }
 
     /// <summary>The tag and the commit it names.</summary>
@@ -105,9 +133,41 @@ public sealed partial class Repository
     {
         ThrowIfDisposedOrCanceled(cancellationToken);
         Names.ValidateRefName(name, "tag");
+        string? commitId = null;
+        if (Hooks.Any(HookEvent.PreDeleteTag, name) || Hooks.Any(HookEvent.PostDeleteTag, name))
+        {
+            commitId = await _refs.GetTagAsync(name, cancellationToken).ConfigureAwait(false)
+                ?? throw new TagNotFoundException($"Tag '{name}' does not exist.");
+            var subject = await RefHookSubjectAsync(HookEvent.PreDeleteTag, null, name, null, commitId, null, cancellationToken).ConfigureAwait(false);
+            if (subject is not null)
+            {
+                await RunPreHooksAsync(HookEvent.PreDeleteTag, subject, "deletion of tag", null, cancellationToken).ConfigureAwait(false);
+            }
+        }
         if (!await _refs.DeleteTagAsync(name, cancellationToken).ConfigureAwait(false))
         {
             throw new TagNotFoundException($"Tag '{name}' does not exist.");
         }
+        await RefPostHooksAsync(HookEvent.PostDeleteTag, null, name, null, commitId, null, "deletion of tag", cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>What the hooks of a branch or tag event see; null when no hook of <paramref name="event"/> applies.</summary>
+    private async Task<HookSubject?> RefHookSubjectAsync(
+        HookEvent @event, string? branch, string? tag, string? source, string? before, string? after, CancellationToken cancellationToken)
+    {
+        if (!Hooks.Any(@event, branch ?? tag!))
+        {
+            return null;
+        }
+        var candidate = after is null ? null : await ReadCommitAsync(after, cancellationToken).ConfigureAwait(false);
+        return new HookSubject(branch, tag, source, before, candidate, null, _options.Committer, NoMetadata, NoChanges);
+    }
+
+    /// <summary>Runs the post-hooks of a branch or tag event; the failures (empty when none failed or none applied).</summary>
+    private async Task<IReadOnlyList<HookRun>> RefPostHooksAsync(
+        HookEvent @event, string? branch, string? tag, string? source, string? before, string? after, string operation, CancellationToken cancellationToken)
+    {
+        var subject = await RefHookSubjectAsync(@event, branch, tag, source, before, after, cancellationToken).ConfigureAwait(false);
+        return subject is null ? [] : await RunPostHooksAsync(@event, subject, operation, cancellationToken).ConfigureAwait(false);
     }
 }

@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using LakeFs.Core.Errors;
+using LakeFs.Core.Hooks;
 using LakeFs.Core.Trees;
 using LakeFs.Core.Model;
 using LakeFs.Core.Refs;
@@ -27,7 +28,7 @@ public sealed partial class Repository
         ArgumentException.ThrowIfNullOrEmpty(committer, nameof(options));
         var metadata = MetadataLimits.ValidateCommit(message, committer, options.Metadata);
 
-        var commit = await UpdateBranchAsync(branch, freezeStaging: true, "commit on", async (state, token) =>
+        var (created, postHookFailures) = await UpdateBranchAsync(branch, freezeStaging: true, HookEvent.PreCommit, "commit on", null, committer, async (state, token) =>
         {
             var baseTree = await _trees.GetMetaRangeAsync(state.Head.MetaRangeId, token).ConfigureAwait(false);
             MetaRange tree;
@@ -44,13 +45,13 @@ public sealed partial class Repository
             }
             var commit = NewCommit([state.Head], tree, message, committer, metadata, statistics);
             return new BranchCandidate<Commit?>(commit.Id, commit, state.Frozen, commit);
-        }, cancellationToken).ConfigureAwait(false)
-            ?? throw new NoChangesException($"Branch '{branch}' has no changes to commit.");
+        }, cancellationToken).ConfigureAwait(false);
+        var commit = created ?? throw new NoChangesException($"Branch '{branch}' has no changes to commit.");
         var applied = commit.Statistics!;
         _logger.LogInformation(
             "Committed {Commit} on {Branch}: {Changes} changes, {Written} ranges written, {Reused} reused",
             commit.Id, branch, applied.Changes, applied.RangesWritten, applied.RangesReused);
-        return commit;
+        return postHookFailures.Count == 0 ? commit : commit with { PostHookFailures = postHookFailures };
     }
 
     /// <summary>The commit a ref expression resolves to (branch, tag, commit id or unique prefix, with ~N, ^N, @).</summary>

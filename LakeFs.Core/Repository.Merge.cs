@@ -1,4 +1,5 @@
 using LakeFs.Core.Errors;
+using LakeFs.Core.Hooks;
 using LakeFs.Core.Trees;
 using LakeFs.Core.Model;
 using LakeFs.Core.Refs;
@@ -73,7 +74,7 @@ public sealed partial class Repository
         }
         var metadata = MetadataLimits.ValidateCommit(options.Message, committer, options.Metadata);
 
-        var result = await UpdateBranchAsync(destination, freezeStaging: false, "merge into", async (state, token) =>
+        var (result, postHookFailures) = await UpdateBranchAsync(destination, freezeStaging: false, HookEvent.PreMerge, "merge into", source, committer, async (state, token) =>
         {
             var resolved = await ResolveAsync(source, token).ConfigureAwait(false);
             if (resolved.Branch == destination || source == destination)
@@ -129,7 +130,7 @@ public sealed partial class Repository
         {
             _logger.LogInformation("Merged {Source} into {Branch} as {Commit}: {Changes} changes", source, destination, result.Head, result.Changes);
         }
-        return result;
+        return postHookFailures.Count == 0 ? result : result with { PostHookFailures = postHookFailures };
     }
 
     /// <summary>
@@ -172,7 +173,8 @@ public sealed partial class Repository
         var parentTree = await _trees.GetMetaRangeAsync(parent.MetaRangeId, cancellationToken).ConfigureAwait(false);
         // Revert brings the parent's side onto the branch with the commit as base; cherry-pick the reverse.
         var (baseTree, sourceTree) = revert ? (targetTree, parentTree) : (parentTree, targetTree);
-        var commit = await UpdateBranchAsync(branch, freezeStaging: false, verb + " onto", async (state, token) =>
+        var (commit, postHookFailures) = await UpdateBranchAsync(
+            branch, freezeStaging: false, revert ? HookEvent.PreRevert : HookEvent.PreCherryPick, verb + " onto", commitRef, committer, async (state, token) =>
         {
             var staged = await EnsureCleanAsync(state.Branch, state.Head, verb + " onto", token).ConfigureAwait(false);
             var (tree, statistics, _) = await ThreeWayAsync(
@@ -185,7 +187,7 @@ public sealed partial class Repository
             return new BranchCandidate<Commit>(commit.Id, commit, [], commit) { RetireNoOpStaging = staged };
         }, cancellationToken).ConfigureAwait(false);
         _logger.LogInformation("Applied {Verb} of {Target} on {Branch} as {Commit}", verb, target.Id, branch, commit.Id);
-        return commit;
+        return postHookFailures.Count == 0 ? commit : commit with { PostHookFailures = postHookFailures };
     }
 
     private static string ParentFor(Commit commit, int? parentNumber, string verb)

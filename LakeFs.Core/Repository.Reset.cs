@@ -1,3 +1,4 @@
+using LakeFs.Core.Hooks;
 using LakeFs.Core.Refs;
 using LakeFs.Core.Trees;
 
@@ -14,7 +15,7 @@ public sealed partial class Repository
     {
         ThrowIfDisposedOrCanceled(cancellationToken);
         Names.ValidateRefName(branch, "branch");
-        await UpdateBranchAsync(branch, freezeStaging: true, "reset",
+        await UpdateBranchAsync(branch, freezeStaging: true, HookEvent.PreReset, "reset", null, _options.Committer,
             (state, _) => ValueTask.FromResult(new BranchCandidate<bool>(state.Head.Id, null, state.Frozen, true)),
             cancellationToken).ConfigureAwait(false);
     }

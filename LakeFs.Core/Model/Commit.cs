@@ -21,4 +21,10 @@ public sealed record Commit(
 {
     /// <summary>What writing this commit cost; set only on the commit returned by the call that created it.</summary>
     public CommitStatistics? Statistics { get; init; }
+
+    /// <summary>
+    /// Post-hooks that failed after this operation succeeded (it stands; each failure is also logged). Empty when all
+    /// succeeded or none ran; set only on the result of the call that made the change.
+    /// </summary>
+    public IReadOnlyList<HookRun> PostHookFailures { get; init; } = [];
 }

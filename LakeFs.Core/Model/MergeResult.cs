@@ -6,4 +6,11 @@ namespace LakeFs.Core.Model;
 /// <param name="FastForwarded">True when the head just moved to the source's commit.</param>
 /// <param name="Changes">Paths changed on the destination by the merge.</param>
 /// <param name="ConflictsResolved">Conflicts resolved by the strategy or the resolver.</param>
-public sealed record MergeResult(string Head, Commit? Commit, bool FastForwarded, long Changes, int ConflictsResolved);
+public sealed record MergeResult(string Head, Commit? Commit, bool FastForwarded, long Changes, int ConflictsResolved)
+{
+    /// <summary>
+    /// Post-hooks that failed after this operation succeeded (it stands; each failure is also logged). Empty when all
+    /// succeeded or none ran; set only on the result of the call that made the change.
+    /// </summary>
+    public IReadOnlyList<HookRun> PostHookFailures { get; init; } = [];
+}
