@@ -1,8 +1,10 @@
+using System.Runtime.InteropServices;
 using System.Text;
 using LakeFs.Core.Errors;
 using LakeFs.Core.Model;
 using LakeFs.Core.Objects;
 using LakeFs.Core.Refs;
+using LakeFs.Core.Transfer;
 using LakeFs.Core.Trees;
 using LakeFs.Storage;
 
@@ -10,6 +12,10 @@ namespace LakeFs.Core;
 
 public sealed partial class Repository
 {
+    private const string TextContentType = "text/plain; charset=utf-8";
+
+    private static readonly PutObjectOptions TextPut = new() { ContentType = TextContentType };
+
     /// <summary>
     /// Writes an object on a branch: streams the bytes to a fresh data address (computing size and SHA-256 on
     /// the way), then stages the entry. Returns once both are durable at the repository's durability level.
@@ -33,6 +39,64 @@ public sealed partial class Repository
         await ObjectStore.PutAsync(address, hashing, _dataPut, cancellationToken).ConfigureAwait(false);
         var entry = NewEntry(address, hashing.BytesRead, hashing.ChecksumHex(), options);
         return await StageAsync(branch, path, key, entry, head, ownsData: true, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Writes an object from bytes in memory (a <c>byte[]</c> converts to <see cref="ReadOnlyMemory{T}"/>); otherwise as
+    /// <see cref="PutObjectAsync(string, string, Stream, PutObjectOptions?, CancellationToken)"/>. The bytes must not change until the task completes.
+    /// </summary>
+    /// <exception cref="BranchNotFoundException">The branch does not exist.</exception>
+    /// <exception cref="ObjectAlreadyExistsException"><see cref="PutObjectOptions.IfNoneMatch"/> was set and the branch shows an object at the path.</exception>
+    /// <exception cref="InvalidMetadataException">The content type or metadata breaks the rules of <see cref="MetadataLimits"/>.</exception>
+    public Task<ObjectInfo> PutObjectAsync(
+        string branch, string path, ReadOnlyMemory<byte> content, PutObjectOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        // No copy for memory backed by an array, the common case; a MemoryStream holds nothing to dispose.
+        var stream = MemoryMarshal.TryGetArray(content, out var segment)
+            ? new MemoryStream(segment.Array!, segment.Offset, segment.Count, writable: false)
+            : new MemoryStream(content.ToArray(), writable: false);
+        return PutObjectAsync(branch, path, stream, options, cancellationToken);
+    }
+
+    /// <summary>
+    /// Writes an object whose content is <paramref name="text"/> as UTF-8 (without a byte-order mark), with the content
+    /// type <c>text/plain; charset=utf-8</c> unless <paramref name="options"/> gives one; otherwise as
+    /// <see cref="PutObjectAsync(string, string, Stream, PutObjectOptions?, CancellationToken)"/>. The text is the
+    /// content, not a file name: see <see cref="PutFileAsync"/> for a file.
+    /// </summary>
+    /// <exception cref="BranchNotFoundException">The branch does not exist.</exception>
+    /// <exception cref="ObjectAlreadyExistsException"><see cref="PutObjectOptions.IfNoneMatch"/> was set and the branch shows an object at the path.</exception>
+    /// <exception cref="InvalidMetadataException">The content type or metadata breaks the rules of <see cref="MetadataLimits"/>.</exception>
+    public Task<ObjectInfo> PutObjectAsync(
+        string branch, string path, string text, PutObjectOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        options = options is null ? TextPut : options.ContentType is null ? options with { ContentType = TextContentType } : options;
+        return PutObjectAsync(branch, path, Encoding.UTF8.GetBytes(text).AsMemory(), options, cancellationToken);
+    }
+
+    /// <summary>
+    /// Writes an object from the file at <paramref name="filePath"/>, read from its start to its end; otherwise as
+    /// <see cref="PutObjectAsync(string, string, Stream, PutObjectOptions?, CancellationToken)"/>. The branch, path
+    /// and options are checked before the file is opened.
+    /// </summary>
+    /// <exception cref="BranchNotFoundException">The branch does not exist.</exception>
+    /// <exception cref="ObjectAlreadyExistsException"><see cref="PutObjectOptions.IfNoneMatch"/> was set and the branch shows an object at the path.</exception>
+    /// <exception cref="InvalidMetadataException">The content type or metadata breaks the rules of <see cref="MetadataLimits"/>.</exception>
+    /// <exception cref="FileNotFoundException">The file does not exist (other <see cref="IOException"/>s as the OS reports them).</exception>
+    public async Task<ObjectInfo> PutFileAsync(
+        string branch, string path, string filePath, PutObjectOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        ThrowIfDisposedOrCanceled(cancellationToken);
+        Names.ValidateRefName(branch, "branch");
+        Names.ValidatePath(path);
+        ArgumentException.ThrowIfNullOrEmpty(filePath);
+        if (options is not null)
+        {
+            MetadataLimits.ValidateObject(options.ContentType, options.Metadata);
+        }
+        using var file = FileReadStream.Open(filePath);
+        return await PutObjectAsync(branch, path, file, options, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>

@@ -1,6 +1,6 @@
 namespace LakeFs.Core.Model;
 
-/// <summary>Options of <see cref="Repository.PutObjectAsync"/> and <see cref="Repository.LinkObjectAsync"/>.</summary>
+/// <summary>Options of the <c>PutObjectAsync</c> overloads, <see cref="Repository.PutFileAsync"/> and <see cref="Repository.LinkObjectAsync"/>.</summary>
 public sealed record PutObjectOptions
 {
     /// <summary>Content type stored with the object; defaults to "application/octet-stream". 1-256 printable ASCII characters (<see cref="MetadataLimits"/>).</summary>
