@@ -53,6 +53,20 @@ public class GoalTests
         });
     }
 
+    [TestCase(30_000, 40_000, "met (0.75× cp -r)")]
+    [TestCase(20_000, 40_000, "MISSED (0.50× cp -r)")]
+    public void A_goal_stated_only_against_a_baseline_is_judged_and_shown_by_the_ratio_alone(double upload, double cp, string status)
+    {
+        var goal = Goal.FractionOf(0.7, "cp -r", "cp -r");
+        var result = Run(1.0, Metric("upload", "cp -r", cp, null), Metric("upload", "upload", upload, goal));
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(Report.Status(result.Metrics[1], result), Is.EqualTo(status));
+            Assert.That(Report.Markdown(result), Does.Contain($"| ≥ 0.7 × cp -r | {status} |"));
+        });
+    }
+
     [TestCase(5.0, "met")]
     [TestCase(6.0, "MISSED")]
     public void An_absolute_goal_reads_as_before(double ms, string status)

@@ -12,6 +12,7 @@ public static class BenchmarkSuite
     public static IReadOnlyList<IScenario> All() =>
     [
         new PutScenario(),
+        new UploadScenario(),
         new CommitLargeScenario(),
         new CommitSmallScenario(),
         new BranchScenario(),

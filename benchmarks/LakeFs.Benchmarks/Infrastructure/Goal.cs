@@ -23,6 +23,13 @@ public sealed record Goal(bool AtLeast, double Threshold)
     public static Goal Max(double threshold) => new(false, threshold);
 
     /// <summary>
+    /// At least <paramref name="fraction"/> × the median of the metric named <paramref name="metric"/> in the same
+    /// scenario of the same run, and no absolute threshold: for a goal stated against a baseline measured beside it
+    /// (upload vs <c>cp -r</c>), which only the ratio means anything for.
+    /// </summary>
+    public static Goal FractionOf(double fraction, string metric, string label) => Min(0).AndFractionOf(fraction, metric, label);
+
+    /// <summary>
     /// This goal, and also at least (or at most) <paramref name="fraction"/> × the median of the metric named
     /// <paramref name="metric"/> in the same scenario of the same run; <paramref name="label"/> names it in the table.
     /// </summary>
@@ -55,8 +62,12 @@ public sealed record Goal(bool AtLeast, double Threshold)
     public override string ToString()
     {
         var absolute = Sign + Threshold.ToString(Threshold >= 100 ? "N0" : "0.###", CultureInfo.InvariantCulture);
-        return RelativeTo is null ? absolute
-            : $"{absolute} and {Sign}{Fraction.ToString("0.###", CultureInfo.InvariantCulture)} × {RelativeLabel}";
+        if (RelativeTo is null)
+        {
+            return absolute;
+        }
+        var relative = $"{Sign}{Fraction.ToString("0.###", CultureInfo.InvariantCulture)} × {RelativeLabel}";
+        return AtLeast && Threshold == 0 ? relative : $"{absolute} and {relative}";
     }
 
     private string Sign => AtLeast ? "≥ " : "≤ ";
