@@ -602,6 +602,12 @@ public sealed class RepositoryBadInputTests
         }
         var before = await StateAsync();
         var fresh = _temp.Combine("fresh");
+        string LocalFolder() => Directory.CreateDirectory(_temp.Combine("upload")).FullName;
+        string LocalFile()
+        {
+            File.WriteAllText(Path.Combine(LocalFolder(), "file.txt"), "file");
+            return Path.Combine(LocalFolder(), "file.txt");
+        }
 
         // Every call here would change the repository (or read it) if the token were not cancelled: "behind" is a
         // clean branch that dev fast-forwards, "clean" has a commit to revert, "main" has a staged change.
@@ -638,6 +644,12 @@ public sealed class RepositoryBadInputTests
             ["ResetAsync(String, CancellationToken)"] = t => _repo.ResetAsync("main", t),
             ["ResetObjectAsync(String, String, CancellationToken)"] = t => _repo.ResetObjectAsync("main", "staged.txt", t),
             ["ResetPrefixAsync(String, String, CancellationToken)"] = t => _repo.ResetPrefixAsync("main", "st", t),
+            ["PutObjectAsync(String, String, ReadOnlyMemory`1, PutObjectOptions, CancellationToken)"] = t => _repo.PutObjectAsync("main", "new.txt", new byte[] { 1 }, null, t),
+            ["PutObjectAsync(String, String, String, PutObjectOptions, CancellationToken)"] = t => _repo.PutObjectAsync("main", "new.txt", "text", null, t),
+            ["PutFileAsync(String, String, String, PutObjectOptions, CancellationToken)"] = t => _repo.PutFileAsync("main", "new.txt", LocalFile(), null, t),
+            ["UploadDirectoryAsync(String, String, String, UploadOptions, IProgress`1, CancellationToken)"] = t => _repo.UploadDirectoryAsync("main", LocalFolder(), null, null, null, t),
+            ["DownloadAsync(String, String, String, DownloadOptions, IProgress`1, CancellationToken)"] = t => _repo.DownloadAsync("main", null, _temp.Combine("download"), null, null, t),
+            ["VerifyAsync(VerifyOptions, IProgress`1, CancellationToken)"] = t => _repo.VerifyAsync(null, null, t),
         };
 
         // A public method added later without an entry here fails this test until it gets one.
