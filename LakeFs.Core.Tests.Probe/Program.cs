@@ -7,6 +7,8 @@
 //   tag <name> <ref>                create a tag
 //   read <ref> <path>               print the object's text
 //   show                            print branches (with listings) and tags
+// Or, for the crash trials (runs until killed, see CrashMix.cs):
+//   crash-mix <folder> <seed> <journal file> <ProcessCrash|PowerLoss>
 // Or, for the ref database's log tests (no repository, a bare SQLite file and the library's write path):
 //   wal-writer <db file> <transactions> <cycle pages> <ceiling bytes>
 //                                   write one row per transaction; print the largest size of <db file>-wal seen
@@ -26,6 +28,11 @@ if (args.Length == 5 && args[0] == "wal-writer")
     Console.WriteLine(WalWriter(args[1], int.Parse(args[2], CultureInfo.InvariantCulture),
         int.Parse(args[3], CultureInfo.InvariantCulture), long.Parse(args[4], CultureInfo.InvariantCulture)));
     return 0;
+}
+
+if (args.Length == 5 && args[0] == "crash-mix")
+{
+    return await LakeFs.Core.Tests.Probe.CrashMix.RunAsync(args[1], int.Parse(args[2], CultureInfo.InvariantCulture), args[3], Enum.Parse<Durability>(args[4]));
 }
 
 if (args.Length < 2)
