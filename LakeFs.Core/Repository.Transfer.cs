@@ -14,7 +14,7 @@ public sealed partial class Repository
     /// '/' whatever the OS. The objects are staged, not committed.
     /// </summary>
     /// <remarks>
-    /// The folder is walked first (its list of files is held in memory, about 200 bytes a file), and every path is
+    /// The folder is walked first (its list of files is held in memory: two paths a file, a few hundred bytes), and every path is
     /// checked before the first byte moves. Symbolic links are never followed: links to files and to folders are skipped
     /// and counted in <see cref="TransferResult.Skipped"/>. Hidden files are uploaded; empty folders leave no trace.
     /// <para>
@@ -74,8 +74,8 @@ public sealed partial class Repository
     /// </summary>
     /// <remarks>
     /// The ref is resolved once: a commit id, tag or expression such as <c>main~1</c> gives one commit throughout; a
-    /// branch is read as it is when each object is read (download a commit for a fixed snapshot). The listing is held in
-    /// memory (about 200 bytes an object) so that the totals are known from the start.
+    /// branch is read as it is when each object is read (download a commit for a fixed snapshot). The listing (path and size) is held in
+    /// memory, a few hundred bytes an object, so that the totals are known from the start.
     /// <para>
     /// The folder must be empty or missing unless <see cref="DownloadOptions.Overwrite"/> is set. Each file is written
     /// under a temporary name (<c>.lakefs-download-*.tmp</c>) in its final folder, checked against the object's size and
