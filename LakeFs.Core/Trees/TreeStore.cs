@@ -193,7 +193,14 @@ internal sealed class TreeStore(IObjectStore store, TreeOptions options, long ca
         }
         catch (StorageKeyExistsException)
         {
-            // Content-addressed: the file there has the same bytes.
+            // Content-addressed: a whole file there has the same bytes. One of another size is a leftover no reader
+            // can use (a partial file a store let through, or one a power cut cut short before it was synced), and
+            // taking it would make this commit's tree unreadable: replace it. One stat, on this rare path only.
+            if ((await store.StatAsync(key, cancellationToken).ConfigureAwait(false))?.Size != bytes.Length)
+            {
+                using var again = new MemoryStream(bytes.ToArray(), writable: false);
+                await store.PutAsync(key, again, new PutOptions { Durable = durable }, cancellationToken).ConfigureAwait(false);
+            }
         }
     }
 
