@@ -177,21 +177,20 @@ public abstract class RefStoreContractTests
     public async Task WalkHistory_returns_each_commit_of_a_diamond_once_newest_first_by_time_then_generation()
     {
         var root = await InitAsync();
-        // Two lines from root, made in interleaved times; the right line's last two commits share one time (the
-        // later generation comes first), then a merge of both and a commit on top.
+        // Times disagree with generations (r1 is newer than l2 but of a lower generation), and l3 and r2 share a
+        // time (the higher generation comes first). Along each line times grow, as they do when clocks agree.
         var l1 = await InsertAsync([root], at: T(10));
-        var r1 = await InsertAsync([root], at: T(11));
-        var l2 = await InsertAsync([l1], at: T(12));
+        var l2 = await InsertAsync([l1], at: T(11));
+        var l3 = await InsertAsync([l2], at: T(14));
+        var r1 = await InsertAsync([root], at: T(13));
         var r2 = await InsertAsync([r1], at: T(14));
-        var r3 = await InsertAsync([r2], at: T(14));
-        var l3 = await InsertAsync([l2], at: T(13));
-        var merge = await InsertAsync([l3, r3], at: T(20));
+        var merge = await InsertAsync([l3, r2], at: T(20));
         var top = await InsertAsync([merge], at: T(21));
 
         foreach (var store in (IRefStore[])[Store, Second()])
         {
             var walked = await IdsAsync(store.WalkHistoryAsync(top.Id, firstParent: false, None));
-            Assert.That(walked, Is.EqualTo(new[] { top, merge, r3, r2, l3, l2, r1, l1, root }.Select(c => c.Id)));
+            Assert.That(walked, Is.EqualTo(new[] { top, merge, l3, r2, r1, l2, l1, root }.Select(c => c.Id)));
 
             var firstParents = await IdsAsync(store.WalkHistoryAsync(top.Id, firstParent: true, None));
             Assert.That(firstParents, Is.EqualTo(new[] { top, merge, l3, l2, l1, root }.Select(c => c.Id)));
@@ -310,9 +309,17 @@ public abstract class RefStoreContractTests
     public async Task FindMergeBases_of_a_criss_cross_history_are_both_bases_in_MergeBase_Order()
     {
         var root = await InitAsync();
-        // Same generation: the order falls to the message, so "a-line" comes before "b-line" whichever id is smaller.
-        var b = await InsertAsync([root], message: "b-line");
-        var a = await InsertAsync([root], message: "a-line");
+        // Same generation: the order falls to the message, so "a-line" comes before "b-line", here the larger id
+        // (the order of a walk by generation, then id, would be the other).
+        Commit a, b;
+        do
+        {
+            b = MakeCommit([root], message: "b-line");
+            a = MakeCommit([root], message: "a-line");
+        }
+        while (string.CompareOrdinal(a.Id, b.Id) < 0);
+        await Store.InsertCommitAsync(b, None);
+        await Store.InsertCommitAsync(a, None);
         var m1 = await InsertAsync(a, b);
         var m2 = await InsertAsync(b, a);
         var x = await InsertAsync(m1);
@@ -679,14 +686,14 @@ public abstract class RefStoreContractTests
             await StageAsync(stores[round % 2], "main", "p" + round.ToString(CultureInfo.InvariantCulture), "x");
             var frozen = await stores[round % 2].FreezeStagingAsync("main", None);
             var candidates = Enumerable.Range(0, 24).Select(i => MakeCommit([head], message: $"round {round} racer {i}")).ToList();
-            var start = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            // Half the racers retire the frozen area with the move, half only move.
-            var racers = candidates.Select((c, i) => Task.Run(async () =>
+            // A thread per racer, released together (thread-pool tasks would mostly run one after another). Half the
+            // racers retire the frozen area with the move, half only move.
+            using var barrier = new Barrier(candidates.Count);
+            var racers = candidates.Select((c, i) => Task.Factory.StartNew(() =>
             {
-                await start.Task;
-                return await stores[i % 2].TryUpdateBranchAsync(new BranchUpdate("main", head.Id, c.Id, c, i % 4 < 2 ? frozen.FrozenTokens : []), None);
-            })).ToList();
-            start.SetResult();
+                barrier.SignalAndWait();
+                return stores[i % 2].TryUpdateBranchAsync(new BranchUpdate("main", head.Id, c.Id, c, i % 4 < 2 ? frozen.FrozenTokens : []), None).AsTask();
+            }, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default).Unwrap()).ToList();
             var results = await Task.WhenAll(racers);
 
             Assert.That(results.Count(won => won), Is.EqualTo(1), $"round {round}");
@@ -774,24 +781,32 @@ public abstract class RefStoreContractTests
         await Store.CreateBranchAsync("other", (await Store.GetBranchAsync("main", None))!.Head, None);
         var second = Second();
         IRefStore[] stores = [Store, second];
-        const int Count = 600;
-        var start = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var writes = Enumerable.Range(0, Count).Select(i => Task.Run(async () =>
+        const int Threads = 16;
+        const int PerThread = 40;
+        const int Count = Threads * PerThread;
+        // Threads released together, each issuing its writes without waiting for the previous one, so writes queue
+        // behind one another and share transactions. Writes to a missing branch in the same batches fail alone.
+        using var barrier = new Barrier(Threads);
+        var threads = Enumerable.Range(0, Threads).Select(t => Task.Factory.StartNew(() =>
         {
-            await start.Task;
-            var branch = i % 3 == 0 ? "other" : "main";
-            return await StageAsync(stores[i % 2], branch, $"path/{i:D4}", i % 7 == 0 ? null : $"entry {i}");
-        })).ToList();
-        // Some writes to a missing branch in the same batches fail alone.
-        var missing = Enumerable.Range(0, 20).Select(i => Task.Run(async () =>
-        {
-            await start.Task;
-            return await StageAsync(stores[i % 2], "missing", $"path/{i}", "x");
-        })).ToList();
-        start.SetResult();
+            barrier.SignalAndWait();
+            var writes = new List<Task<StageResult>>();
+            for (var n = 0; n < PerThread; n++)
+            {
+                var i = t * PerThread + n;
+                writes.Add(StageAsync(stores[t % 2], i % 3 == 0 ? "other" : "main", $"path/{i:D4}", i % 7 == 0 ? null : $"entry {i}"));
+                if (n % 8 == 0)
+                {
+                    writes.Add(StageAsync(stores[t % 2], "missing", $"path/{i:D4}", "x"));
+                }
+            }
+            return writes;
+        }, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default)).ToList();
+        var all = (await Task.WhenAll(threads)).SelectMany(w => w).ToList();
 
-        Assert.That(await Task.WhenAll(writes), Has.All.EqualTo(StageResult.Staged));
-        Assert.That(await Task.WhenAll(missing), Has.All.EqualTo(StageResult.BranchNotFound));
+        var results = await Task.WhenAll(all).WaitAsync(TimeSpan.FromMinutes(2));
+        Assert.That(results.Count(r => r == StageResult.Staged), Is.EqualTo(Count));
+        Assert.That(results.Count(r => r == StageResult.BranchNotFound), Is.EqualTo(Threads * PerThread / 8));
         foreach (var store in stores)
         {
             for (var i = 0; i < Count; i++)
@@ -891,6 +906,10 @@ public abstract class RefStoreContractTests
         var frozen = await Store.FreezeStagingAsync("main", None);
         Assert.That(await second.HasStagedAsync(frozen, None), Is.True, "rows of a frozen area count");
         Assert.That(await second.HasStagedAsync(frozen with { FrozenTokens = [] }, None), Is.False, "only the areas of the record given count");
+        // Also right after a read of the branch (which an instance may remember, with whether anything is staged).
+        var read = await second.GetStagedAsync("main", P("t"), None);
+        Assert.That(await second.HasStagedAsync(read.Branch, None), Is.True);
+        Assert.That(await second.HasStagedAsync(read.Branch with { FrozenTokens = [] }, None), Is.False, "only the areas of the record given count");
 
         Assert.That(await Store.DropStagedAsync("main", P("t"), P("u"), None), Is.EqualTo(1));
         Assert.That(await second.HasStagedAsync(frozen, None), Is.False);
@@ -1178,6 +1197,60 @@ public abstract class RefStoreContractTests
                     }
                     break;
             }
+        }
+    }
+
+    [Test]
+    public async Task Reads_racing_the_head_moves_of_another_instance_see_every_acknowledged_move()
+    {
+        var root = await InitAsync();
+        var writer = Second();
+        IRefStore[] readers = [Store, Second()];
+        var heads = new List<Commit> { root };
+        for (var i = 0; i < 300; i++)
+        {
+            heads.Add(MakeCommit([heads[^1]]));
+        }
+        var index = heads.Select((c, i) => (c.Id, i)).ToDictionary(p => p.Id, p => p.i, StringComparer.Ordinal);
+        var acknowledged = 0;
+        var done = 0;
+
+        var write = Task.Factory.StartNew(async () =>
+        {
+            try
+            {
+                for (var i = 1; i < heads.Count; i++)
+                {
+                    Assert.That(await writer.TryUpdateBranchAsync(new BranchUpdate("main", heads[i - 1].Id, heads[i].Id, heads[i], []), None), Is.True);
+                    Volatile.Write(ref acknowledged, i);
+                }
+            }
+            finally
+            {
+                Volatile.Write(ref done, 1);
+            }
+        }, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default).Unwrap();
+        var reads = readers.Select((reader, r) => Task.Factory.StartNew(async () =>
+        {
+            var count = 0;
+            while (Volatile.Read(ref done) == 0)
+            {
+                var before = Volatile.Read(ref acknowledged);
+                // Nothing is staged, so a store may answer both reads from what it remembers.
+                var head = count % 2 == 0
+                    ? (await reader.GetBranchAsync("main", None))!.Head
+                    : (await reader.GetStagedAsync("main", P("p"), None)).Branch.Head;
+                Assert.That(index[head], Is.GreaterThanOrEqualTo(before), $"reader {r}, read {count}: a read that started after move {before} was acknowledged");
+                count++;
+            }
+            return count;
+        }, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default).Unwrap()).ToList();
+
+        await write;
+        await Task.WhenAll(reads);
+        foreach (var reader in readers)
+        {
+            Assert.That((await reader.GetBranchAsync("main", None))!.Head, Is.EqualTo(heads[^1].Id));
         }
     }
 
