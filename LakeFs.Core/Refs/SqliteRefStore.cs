@@ -435,7 +435,8 @@ internal sealed class SqliteRefStore : IRefStore
 
     public async IAsyncEnumerable<BranchRecord> ListBranchesAsync([EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        string? after = null;
+        // Names are never empty, so the first page starts after ""; a plain range keeps each page a seek in the key.
+        var after = string.Empty;
         while (true)
         {
             cancellationToken.ThrowIfCancellationRequested();
@@ -443,7 +444,7 @@ internal sealed class SqliteRefStore : IRefStore
             using (var s = Open())
             {
                 using var reader = s.Query(
-                    "SELECT name, head, staging_token, sealed_tokens FROM branches WHERE $1 IS NULL OR name > $1 ORDER BY name LIMIT $2", after, ListPageSize);
+                    "SELECT name, head, staging_token, sealed_tokens FROM branches WHERE name > $1 ORDER BY name LIMIT $2", after, ListPageSize);
                 while (reader.Read())
                 {
                     page.Add(ReadBranch(reader));
@@ -650,14 +651,15 @@ internal sealed class SqliteRefStore : IRefStore
 
     public async IAsyncEnumerable<TagInfo> ListTagsAsync([EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        string? after = null;
+        // Names are never empty, so the first page starts after ""; a plain range keeps each page a seek in the key.
+        var after = string.Empty;
         while (true)
         {
             cancellationToken.ThrowIfCancellationRequested();
             var page = new List<TagInfo>();
             using (var s = Open())
             {
-                using var reader = s.Query("SELECT name, commit_id FROM tags WHERE $1 IS NULL OR name > $1 ORDER BY name LIMIT $2", after, ListPageSize);
+                using var reader = s.Query("SELECT name, commit_id FROM tags WHERE name > $1 ORDER BY name LIMIT $2", after, ListPageSize);
                 while (reader.Read())
                 {
                     page.Add(new TagInfo(reader.GetString(0), reader.GetString(1)));
