@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Security.Cryptography;
 using System.Threading.Channels;
 using LakeFs.Core.Errors;
@@ -16,13 +17,18 @@ namespace LakeFs.Core.Verification;
 /// Damage is reported, not thrown; a transient storage error, a cancellation or a disposed repository is thrown.
 /// <para>
 /// Files are shared: a range unchanged across a thousand commits is read once, a data object named by many entries
-/// is checked once (one set of the distinct objects seen, about 100 bytes each). Ranges are read one at a time;
-/// data objects are checked <see cref="VerifyOptions.MaxParallelism"/> at a time while the ranges are read.
+/// is checked once (a set of the distinct objects seen, about 100 bytes each, emptied past 1,048,576 so memory
+/// stays bounded; past that an object may be checked twice). Commits are checked as the walk reaches them (only
+/// their ids are remembered, with the ids of metaranges and ranges read). Ranges are read one at a time; data
+/// objects are checked <see cref="VerifyOptions.MaxParallelism"/> at a time while the ranges are read.
 /// </para>
 /// </summary>
 internal sealed class RepositoryVerifier(IRefStore refs, IObjectStore store, VerifyOptions options, IProgress<VerifyProgress>? progress)
 {
     private readonly List<VerifyProblem> _problems = [];
+    /// <summary>Distinct data objects remembered as checked (about 100 bytes each).</summary>
+    private const int MaxObjectsRemembered = 1 << 20;
+
     private readonly HashSet<(string Address, long Size, string? Checksum)> _objectsSeen = [];
     private long _problemCount;
     private long _commits;
@@ -43,7 +49,6 @@ internal sealed class RepositoryVerifier(IRefStore refs, IObjectStore store, Ver
         {
             roots.Add((tag.Name, tag.CommitId, "tag"));
         }
-        var commits = await WalkCommitsAsync(roots, cancellationToken).ConfigureAwait(false);
 
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var channel = Channel.CreateBounded<ObjectCheck>(new BoundedChannelOptions(options.MaxParallelism * 64) { SingleWriter = true });
@@ -54,7 +59,7 @@ internal sealed class RepositoryVerifier(IRefStore refs, IObjectStore store, Ver
         {
             try
             {
-                await CheckTreesAsync(commits, channel.Writer, stop.Token).ConfigureAwait(false);
+                await CheckTreesAsync(WalkCommitsAsync(roots, stop.Token), channel.Writer, stop.Token).ConfigureAwait(false);
                 await CheckStagingAsync(branches, channel.Writer, stop.Token).ConfigureAwait(false);
             }
             catch
@@ -81,10 +86,10 @@ internal sealed class RepositoryVerifier(IRefStore refs, IObjectStore store, Ver
     // ------------------------------------------------------------------ commits
 
     /// <summary>Every commit reachable from <paramref name="roots"/>, each once, with the ref it was first reached through.</summary>
-    private async Task<List<(Commit Commit, string Ref)>> WalkCommitsAsync(List<(string Ref, string CommitId, string Kind)> roots, CancellationToken cancellationToken)
+    private async IAsyncEnumerable<(Commit Commit, string Ref)> WalkCommitsAsync(
+        List<(string Ref, string CommitId, string Kind)> roots, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         var seen = new HashSet<string>(StringComparer.Ordinal);
-        var found = new List<(Commit, string)>();
         var pending = new Stack<(string Id, string Ref, string? Child, string RootKind)>();
         for (var i = roots.Count - 1; i >= 0; i--)
         {
@@ -123,7 +128,7 @@ internal sealed class RepositoryVerifier(IRefStore refs, IObjectStore store, Ver
                     $"Commit {commit.Id} (reached from '{next.Ref}') does not hash to its id (its content hashes to {computed}): its row in {refs.Description} was changed.")
                     { Ref = next.Ref, CommitId = commit.Id, File = refs.Description });
             }
-            found.Add((commit, next.Ref));
+            yield return (commit, next.Ref);
             for (var p = commit.Parents.Count - 1; p >= 0; p--)
             {
                 pending.Push((commit.Parents[p], next.Ref, commit.Id, next.RootKind));
@@ -133,16 +138,15 @@ internal sealed class RepositoryVerifier(IRefStore refs, IObjectStore store, Ver
                 ReportProgress();
             }
         }
-        return found;
     }
 
     // ------------------------------------------------------------------ trees
 
-    private async Task CheckTreesAsync(List<(Commit Commit, string Ref)> commits, ChannelWriter<ObjectCheck> objects, CancellationToken cancellationToken)
+    private async Task CheckTreesAsync(IAsyncEnumerable<(Commit Commit, string Ref)> commits, ChannelWriter<ObjectCheck> objects, CancellationToken cancellationToken)
     {
         var metaRangesSeen = new HashSet<string>(StringComparer.Ordinal);
         var rangesSeen = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var (commit, @ref) in commits)
+        await foreach (var (commit, @ref) in commits.ConfigureAwait(false))
         {
             if (!metaRangesSeen.Add(commit.MetaRangeId))
             {
@@ -311,8 +315,19 @@ internal sealed class RepositoryVerifier(IRefStore refs, IObjectStore store, Ver
 
     // ------------------------------------------------------------------ data objects
 
-    private bool ShouldCheck(Entry entry) =>
-        options.CheckObjects && _objectsSeen.Add((entry.Address, entry.Size, options.CheckContent ? entry.Checksum : null));
+    private bool ShouldCheck(Entry entry)
+    {
+        if (!options.CheckObjects)
+        {
+            return false;
+        }
+        if (_objectsSeen.Count >= MaxObjectsRemembered)
+        {
+            // Memory stays bounded, whatever the repository's size: past this many, an object may be checked twice.
+            _objectsSeen.Clear();
+        }
+        return _objectsSeen.Add((entry.Address, entry.Size, options.CheckContent ? entry.Checksum : null));
+    }
 
     private async Task CheckObjectsAsync(ChannelReader<ObjectCheck> reader, CancellationTokenSource stop)
     {
