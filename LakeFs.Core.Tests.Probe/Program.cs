@@ -7,6 +7,9 @@
 //   tag <name> <ref>                create a tag
 //   read <ref> <path>               print the object's text
 //   show                            print branches (with listings) and tags
+//   protect <pattern>               add a branch-protection rule
+//   unprotect <pattern>             remove a branch-protection rule
+//   try <command> [arguments]       run the command; print "ok", or "error <exception type> <rule>" for a LakeFsException
 // Or, for the crash trials (runs until killed, see CrashMix.cs):
 //   crash-mix <folder> <seed> <journal file> <ProcessCrash|PowerLoss>
 // Or, for the ref database's log tests (no repository, a bare SQLite file and the library's write path):
@@ -63,8 +66,33 @@ foreach (var arg in args.Skip(1))
 
 foreach (var command in commands)
 {
+    if (command[0] == "try")
+    {
+        try
+        {
+            await RunAsync(command[1..]);
+            Console.WriteLine("ok");
+        }
+        catch (LakeFs.LakeFsException e)
+        {
+            Console.WriteLine($"error {e.GetType().Name} {(e as LakeFs.Core.Errors.ProtectedBranchException)?.Rule}".TrimEnd());
+        }
+        continue;
+    }
+    await RunAsync(command);
+}
+return 0;
+
+async Task RunAsync(List<string> command)
+{
     switch (command[0])
     {
+        case "protect":
+            await repo.ProtectBranchesAsync(command[1]);
+            break;
+        case "unprotect":
+            await repo.UnprotectBranchesAsync(command[1]);
+            break;
         case "put":
             using (var content = new MemoryStream(Encoding.UTF8.GetBytes(command[3])))
             {
@@ -106,11 +134,9 @@ foreach (var command in commands)
             }
             break;
         default:
-            await Console.Error.WriteLineAsync($"unknown command '{command[0]}'");
-            return 2;
+            throw new ArgumentException($"unknown command '{command[0]}'");
     }
 }
-return 0;
 
 static async Task SoakAsync(Repository repo, string folder, string branch, double seconds, int writers)
 {

@@ -650,6 +650,9 @@ public sealed class RepositoryBadInputTests
             ["UploadDirectoryAsync(String, String, String, UploadOptions, IProgress`1, CancellationToken)"] = t => _repo.UploadDirectoryAsync("main", LocalFolder(), null, null, null, t),
             ["DownloadAsync(String, String, String, DownloadOptions, IProgress`1, CancellationToken)"] = t => _repo.DownloadAsync("main", null, _temp.Combine("download"), null, null, t),
             ["VerifyAsync(VerifyOptions, IProgress`1, CancellationToken)"] = t => _repo.VerifyAsync(null, null, t),
+            ["ProtectBranchesAsync(String, CancellationToken)"] = t => _repo.ProtectBranchesAsync("main", t),
+            ["UnprotectBranchesAsync(String, CancellationToken)"] = t => _repo.UnprotectBranchesAsync("main", t),
+            ["ListBranchProtectionAsync(CancellationToken)"] = t => _repo.ListBranchProtectionAsync(t).ToListAsync(),
         };
 
         // A public method added later without an entry here fails this test until it gets one.

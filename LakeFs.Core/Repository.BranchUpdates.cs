@@ -29,7 +29,7 @@ public sealed partial class Repository
     /// <summary>
     /// The one path every move of a branch head takes (commit, merge, revert, cherry-pick, reset):
     /// (1) for a commit or reset, freeze the staging area; (2) build the candidate from the branch's current head;
-    /// (3) protection rules and the pre-hooks of <paramref name="preEvent"/> run against the candidate, which is stored
+    /// (3) branch-protection rules (for all but merges) and the pre-hooks of <paramref name="preEvent"/> run against the candidate, which is stored
     /// first (an unreferenced commit until the head moves) so hooks can read it by id; (4) one compare-and-swap stores
     /// the commit, moves the head and retires the staging areas the candidate took in. When the head moved meanwhile,
     /// redo from (2). (5) After the branch's gate is left, the post-hooks run; their failures are returned, never undo.
@@ -65,6 +65,13 @@ public sealed partial class Repository
                 $"Cannot {operation} branch '{branch}' from a pre-hook of an update of '{branch}': that update holds the branch until its hooks return, " +
                 "so this call would wait for itself. Write objects with PutObjectAsync (they land after the update), or move the head in a post-hook.");
         }
+        // Merges are how changes reach a protected branch; everything else is refused before it freezes anything, and
+        // again right before the head moves (a rule added meanwhile).
+        var guarded = preEvent != HookEvent.PreMerge;
+        if (guarded)
+        {
+            await ThrowIfProtectedAsync(branch, operation, cancellationToken).ConfigureAwait(false);
+        }
         BranchCandidate<T> candidate;
         Commit head;
         using (await _gates.EnterAsync(branch, cancellationToken).ConfigureAwait(false))
@@ -76,6 +83,10 @@ public sealed partial class Repository
                 head = await ReadCommitAsync(record.Head, cancellationToken).ConfigureAwait(false);
                 candidate = await build(new BranchState(record, head, [.. frozen.Where(record.FrozenTokens.Contains)]), cancellationToken).ConfigureAwait(false);
 
+                if (guarded)
+                {
+                    await ThrowIfProtectedAsync(branch, operation, cancellationToken).ConfigureAwait(false);
+                }
                 // A commit that changes nothing moves nothing: it retires what it froze and fails, without hooks.
                 if ((candidate.NewHead != head.Id || preEvent == HookEvent.PreReset) && Hooks.Any(preEvent, branch))
                 {

@@ -54,7 +54,7 @@ public sealed partial class Repository
     }
 
     /// <summary>Deletes a branch and its uncommitted changes. Commits stay reachable from other refs.</summary>
-    /// <exception cref="ProtectedBranchException">It is the default branch.</exception>
+    /// <exception cref="ProtectedBranchException">It is the default branch, or a branch-protection rule covers it.</exception>
     /// <exception cref="BranchNotFoundException">No such branch.</exception>
     public async Task DeleteBranchAsync(string name, CancellationToken cancellationToken = default)
     {
@@ -64,6 +64,7 @@ public sealed partial class Repository
         {
             throw new ProtectedBranchException($"Branch '{name}' is the default branch and cannot be deleted.");
         }
+        await ThrowIfProtectedAsync(name, "delete", cancellationToken).ConfigureAwait(false);
         string? head = null;
         if (Hooks.Any(HookEvent.PreDeleteBranch, name) || Hooks.Any(HookEvent.PostDeleteBranch, name))
         {

@@ -32,6 +32,7 @@ public sealed partial class Repository
         ArgumentNullException.ThrowIfNull(content);
         options ??= new PutObjectOptions();
         MetadataLimits.ValidateObject(options.ContentType, options.Metadata);
+        await ThrowIfProtectedAsync(branch, $"put '{path}' on", cancellationToken).ConfigureAwait(false);
         var head = await CheckWritableAsync(branch, key, options.IfNoneMatch, cancellationToken).ConfigureAwait(false);
 
         var address = CreatePhysicalAddress();
@@ -125,6 +126,7 @@ public sealed partial class Repository
         {
             throw new InvalidPhysicalAddressException($"'{physicalAddress}' lies in the repository's metadata area ({InternalPrefix}); objects cannot link there.");
         }
+        await ThrowIfProtectedAsync(branch, $"link '{path}' on", cancellationToken).ConfigureAwait(false);
         ObjectStat? stat;
         try
         {
@@ -176,6 +178,7 @@ public sealed partial class Repository
         ThrowIfDisposedOrCanceled(cancellationToken);
         Names.ValidateRefName(branch, "branch");
         var key = Names.ValidatePath(path);
+        await ThrowIfProtectedAsync(branch, $"delete '{path}' on", cancellationToken).ConfigureAwait(false);
         if (await GetEntryAsync(branch, key, cancellationToken).ConfigureAwait(false) is null)
         {
             throw new ObjectNotFoundException($"No object '{path}' on branch '{branch}'.");

@@ -11,6 +11,7 @@ public sealed partial class Repository
     /// retired in one compare-and-swap), so a reset and a commit of the same branch never mix.
     /// </summary>
     /// <exception cref="Errors.BranchNotFoundException">No such branch.</exception>
+    /// <exception cref="Errors.ProtectedBranchException">A branch-protection rule covers the branch.</exception>
     public async Task ResetAsync(string branch, CancellationToken cancellationToken = default)
     {
         ThrowIfDisposedOrCanceled(cancellationToken);
@@ -27,6 +28,7 @@ public sealed partial class Repository
         ThrowIfDisposedOrCanceled(cancellationToken);
         Names.ValidateRefName(branch, "branch");
         var key = Names.ValidatePath(path);
+        await ThrowIfProtectedAsync(branch, $"reset '{path}' on", cancellationToken).ConfigureAwait(false);
         await _refs.DropStagedAsync(branch, key, Keys.Successor(key), cancellationToken).ConfigureAwait(false);
     }
 
@@ -38,6 +40,7 @@ public sealed partial class Repository
         Names.ValidateRefName(branch, "branch");
         ArgumentException.ThrowIfNullOrEmpty(prefix);
         var key = Names.ValidatePrefix(prefix);
+        await ThrowIfProtectedAsync(branch, $"reset prefix '{prefix}' on", cancellationToken).ConfigureAwait(false);
         await _refs.DropStagedAsync(branch, key, Keys.PrefixEnd(key), cancellationToken).ConfigureAwait(false);
     }
 }

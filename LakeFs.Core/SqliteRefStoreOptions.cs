@@ -69,5 +69,18 @@ public sealed record SqliteRefStoreOptions : RefStoreOptions
         }
     }
 
-    internal override IRefStore Open(Durability durability, int commitCacheSize) => new SqliteRefStore(Path, durability, commitCacheSize);
+    internal override IRefStore Open(Durability durability, int commitCacheSize)
+    {
+        var store = new SqliteRefStore(Path, durability, commitCacheSize);
+        try
+        {
+            store.EnsureAddedTables();
+            return store;
+        }
+        catch
+        {
+            store.Dispose();
+            throw;
+        }
+    }
 }

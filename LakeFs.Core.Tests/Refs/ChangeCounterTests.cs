@@ -15,8 +15,25 @@ public sealed class ChangeCounterTests
 
         Assert.That(counter, Is.Not.Null);
         Assert.That(File.Exists(path), Is.True);
-        Assert.That(new FileInfo(path).Length, Is.EqualTo(sizeof(long)));
+        Assert.That(new FileInfo(path).Length, Is.EqualTo(2 * sizeof(long)), "the change counter and the rule counter");
         Assert.That(counter!.Read(), Is.Zero);
+        Assert.That(counter.ReadRules(), Is.Zero);
+    }
+
+    [Test]
+    public void A_file_of_an_older_version_grows_a_rule_counter_and_keeps_its_count()
+    {
+        using var temp = new TempDirectory();
+        var path = temp.Combine("refs.db-changes");
+        File.WriteAllBytes(path, BitConverter.GetBytes(41L));
+
+        using var counter = ChangeCounter.Open(path)!;
+        counter.Increment();
+        counter.IncrementRules();
+
+        Assert.That(new FileInfo(path).Length, Is.EqualTo(2 * sizeof(long)));
+        Assert.That(counter.Read(), Is.EqualTo(42));
+        Assert.That(counter.ReadRules(), Is.EqualTo(1), "puts and commits do not bump the rule counter, nor rule changes the other");
     }
 
     [Test]

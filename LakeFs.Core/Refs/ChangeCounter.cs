@@ -3,12 +3,18 @@ using System.IO.MemoryMappedFiles;
 namespace LakeFs.Core.Refs;
 
 /// <summary>
-/// A 64-bit counter in a small file mapped into memory by every process that opens the ref store: each write
+/// Two 64-bit counters in a small file mapped into memory by every process that opens the ref store: each write
 /// transaction increments it after it commits, and before the write is acknowledged. A reader that finds the same
 /// value it saw when it cached a branch view knows that no write of any process has committed since, so the view
 /// is still exact — with one memory read instead of a SQLite read transaction (whose locks on the shared-memory
 /// index cost system calls). Reading the counter before reading the database and labelling what was read with it
 /// can only make a cached view look older than it is, never newer.
+/// <para>
+/// The second counter (<see cref="ReadRules"/>) counts only changes of branch-protection rules, which every write
+/// consults: labelled with it, the rules stay cached while puts and commits bump the first counter. A file written by
+/// an older version holds the first counter only; it is grown (zero-filled) on open, and such a version, which knows
+/// no rules, never reads the second.
+/// </para>
 /// <para>
 /// The file must not be removed while processes have the store open (like SQLite's own <c>-shm</c> file): a
 /// process that mapped the old file would miss the increments of one that created a new one. When the file cannot
@@ -19,6 +25,7 @@ internal sealed unsafe class ChangeCounter : IDisposable
 {
     private readonly MemoryMappedFile _file;
     private readonly MemoryMappedViewAccessor _view;
+    private const int Slots = 2;
     private readonly long* _value;
 
     private ChangeCounter(MemoryMappedFile file, MemoryMappedViewAccessor view)
@@ -46,13 +53,13 @@ internal sealed unsafe class ChangeCounter : IDisposable
             MemoryMappedFile? file = null;
             try
             {
-                if (stream.Length < sizeof(long))
+                if (stream.Length < Slots * sizeof(long))
                 {
                     // Growing zero-fills; a process that grows it at the same time writes the same length.
-                    stream.SetLength(sizeof(long));
+                    stream.SetLength(Slots * sizeof(long));
                 }
-                file = MemoryMappedFile.CreateFromFile(stream, null, sizeof(long), MemoryMappedFileAccess.ReadWrite, HandleInheritability.None, leaveOpen: false);
-                return new ChangeCounter(file, file.CreateViewAccessor(0, sizeof(long), MemoryMappedFileAccess.ReadWrite));
+                file = MemoryMappedFile.CreateFromFile(stream, null, Slots * sizeof(long), MemoryMappedFileAccess.ReadWrite, HandleInheritability.None, leaveOpen: false);
+                return new ChangeCounter(file, file.CreateViewAccessor(0, Slots * sizeof(long), MemoryMappedFileAccess.ReadWrite));
             }
             catch
             {
@@ -71,14 +78,25 @@ internal sealed unsafe class ChangeCounter : IDisposable
     }
 
     /// <summary>The current value (an acquire read: what is read after it is at least as new).</summary>
-    public long Read()
+    public long Read() => Read(0);
+
+    /// <summary>Counts one committed write transaction.</summary>
+    public void Increment() => Increment(0);
+
+    /// <summary>The count of committed changes of branch-protection rules.</summary>
+    public long ReadRules() => Read(1);
+
+    /// <summary>Counts one committed change of the branch-protection rules (after its transaction commits).</summary>
+    public void IncrementRules() => Increment(1);
+
+    private long Read(int slot)
     {
         var handle = _view.SafeMemoryMappedViewHandle;
         var added = false;
         try
         {
             handle.DangerousAddRef(ref added);
-            return Volatile.Read(ref *_value);
+            return Volatile.Read(ref _value[slot]);
         }
         finally
         {
@@ -89,15 +107,14 @@ internal sealed unsafe class ChangeCounter : IDisposable
         }
     }
 
-    /// <summary>Counts one committed write transaction.</summary>
-    public void Increment()
+    private void Increment(int slot)
     {
         var handle = _view.SafeMemoryMappedViewHandle;
         var added = false;
         try
         {
             handle.DangerousAddRef(ref added);
-            Interlocked.Increment(ref *_value);
+            Interlocked.Increment(ref _value[slot]);
         }
         finally
         {

@@ -139,4 +139,24 @@ internal interface IRefStore : IDisposable
     /// <summary>Drops the branch's staged rows at paths in [<paramref name="from"/>, <paramref name="to"/>), in every staging area; returns how many.</summary>
     /// <exception cref="BranchNotFoundException">No such branch.</exception>
     ValueTask<int> DropStagedAsync(string branch, byte[] from, byte[] to, CancellationToken cancellationToken);
+
+    // ---- branch protection
+
+    /// <summary>
+    /// Adds a branch-protection rule (a glob, already checked by the caller); false, with nothing changed, when a rule
+    /// with that exact pattern exists. Once this returns, <see cref="GetBranchProtectionAsync"/> in every process and
+    /// on every machine sharing the store returns the rule. A store must keep an older library that does not know
+    /// rules from opening it once it holds one (SQLite: format version 2).
+    /// </summary>
+    ValueTask<bool> AddBranchProtectionAsync(string pattern, DateTimeOffset created, CancellationToken cancellationToken);
+
+    /// <summary>Removes the rule with exactly this pattern; false when there was none. Visible everywhere once it returns.</summary>
+    ValueTask<bool> RemoveBranchProtectionAsync(string pattern, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Every branch-protection rule, by pattern (ordinal). Called on every write, so it must be cheap: it may answer from
+    /// memory only while it can tell that no rule changed since (SQLite: a counter shared through a mapped file), and
+    /// it reflects every add and remove acknowledged before it was called, in any process.
+    /// </summary>
+    ValueTask<IReadOnlyList<BranchProtectionRule>> GetBranchProtectionAsync(CancellationToken cancellationToken);
 }

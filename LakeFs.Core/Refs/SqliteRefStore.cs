@@ -22,10 +22,30 @@ internal sealed class SqliteRefStore : IRefStore
         CREATE TABLE IF NOT EXISTS commits(id TEXT PRIMARY KEY, parents TEXT NOT NULL, metarange TEXT NOT NULL, message TEXT NOT NULL,
             committer TEXT NOT NULL, created INTEGER NOT NULL, metadata TEXT NOT NULL, generation INTEGER NOT NULL) WITHOUT ROWID;
         CREATE TABLE IF NOT EXISTS staged(token INTEGER NOT NULL, path BLOB NOT NULL, entry BLOB, PRIMARY KEY(token, path)) WITHOUT ROWID;
+        """ + AddedTables;
+
+    /// <summary>
+    /// Tables added after format version 1, created by <see cref="InitializeAsync"/> and, in a ref store made by an
+    /// earlier version, at open (<see cref="EnsureAddedTables"/>). They are not in <see cref="Tables"/>: their absence
+    /// is no damage.
+    /// </summary>
+    private const string AddedTables = """
+        CREATE TABLE IF NOT EXISTS branch_protection(pattern TEXT PRIMARY KEY, created INTEGER NOT NULL) WITHOUT ROWID;
         """;
 
-    /// <summary>The format version this library writes and reads; a ref store with a higher one is refused.</summary>
-    public const int FormatVersion = 1;
+    /// <summary>
+    /// The highest format version this library reads; a ref store with a higher one is refused. A new store is written
+    /// at version 1. Adding its first branch-protection rule raises it to 2 in the same transaction: a version of the
+    /// library from before protection would ignore the rules, so it must refuse such a store rather than open it. A
+    /// store without rules stays at version 1 and opens in both.
+    /// </summary>
+    public const int FormatVersion = 2;
+
+    /// <summary>What <see cref="InitializeAsync"/> writes.</summary>
+    private const int InitialFormatVersion = 1;
+
+    /// <summary>The version a store with branch-protection rules has at least.</summary>
+    private const int ProtectionFormatVersion = 2;
 
     /// <summary>Every table of <see cref="Schema"/> and its columns, checked at open.</summary>
     private static readonly Dictionary<string, string[]> Tables = new(StringComparer.Ordinal)
@@ -173,12 +193,29 @@ internal sealed class SqliteRefStore : IRefStore
         {
             tx.ExecuteScript(Schema);
             tx.Execute("INSERT INTO settings(key, value) VALUES ('repository_id', $1), ('default_branch', $2), ('format_version', $3), ('next_token', '1')",
-                repositoryId, defaultBranch, FormatVersion.ToString(CultureInfo.InvariantCulture));
+                repositoryId, defaultBranch, InitialFormatVersion.ToString(CultureInfo.InvariantCulture));
             InsertCommit(tx, initial);
             tx.Execute("INSERT INTO branches(name, head, staging_token, sealed_tokens) VALUES ($1, $2, $3, '')", defaultBranch, initial.Id, NextToken(tx));
             return 0;
         });
         return ValueTask.CompletedTask;
+    }
+
+    /// <summary>
+    /// Creates the tables a store made by an earlier version lacks (<see cref="AddedTables"/>); reads only when they are
+    /// all there, so an open writes nothing in the common case.
+    /// </summary>
+    public void EnsureAddedTables()
+    {
+        using var s = Open();
+        if (s.Scalar("SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = 'branch_protection'") is null)
+        {
+            s.Write(tx =>
+            {
+                tx.ExecuteScript(AddedTables);
+                return 0;
+            });
+        }
     }
 
     public ValueTask<string> GetDefaultBranchAsync(CancellationToken cancellationToken)
@@ -794,6 +831,86 @@ internal sealed class SqliteRefStore : IRefStore
             var b = GetBranch(tx, branch) ?? throw new BranchNotFoundException($"Branch '{branch}' does not exist.");
             return b.Tokens.Sum(t => tx.Execute("DELETE FROM staged WHERE token = $1 AND path >= $2 AND path < $3", t, from, to));
         }));
+    }
+
+    // ---- branch protection ----
+
+    /// <summary>The rules as last read, labelled with <see cref="ChangeCounter.ReadRules"/> read before reading them.</summary>
+    private sealed record RulesView(long Version, IReadOnlyList<BranchProtectionRule> Rules);
+
+    private RulesView? _rules;
+
+    public ValueTask<bool> AddBranchProtectionAsync(string pattern, DateTimeOffset created, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        bool added;
+        using (var s = Open())
+        {
+            added = s.Write(tx =>
+            {
+                if (tx.Execute("INSERT OR IGNORE INTO branch_protection(pattern, created) VALUES ($1, $2)", pattern, created.UtcTicks) == 0)
+                {
+                    return false;
+                }
+                tx.Execute("UPDATE settings SET value = $1 WHERE key = 'format_version' AND CAST(value AS INTEGER) < $2",
+                    ProtectionFormatVersion.ToString(CultureInfo.InvariantCulture), ProtectionFormatVersion);
+                return true;
+            });
+        }
+        if (added)
+        {
+            _database.Changes?.IncrementRules();
+        }
+        return ValueTask.FromResult(added);
+    }
+
+    public ValueTask<bool> RemoveBranchProtectionAsync(string pattern, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        bool removed;
+        using (var s = Open())
+        {
+            removed = s.Write(tx => tx.Execute("DELETE FROM branch_protection WHERE pattern = $1", pattern)) > 0;
+        }
+        if (removed)
+        {
+            _database.Changes?.IncrementRules();
+        }
+        return ValueTask.FromResult(removed);
+    }
+
+    /// <summary>
+    /// From memory while no process has changed a rule since they were read (the second counter of
+    /// <see cref="ChangeCounter"/>, which puts and commits do not bump); otherwise one query.
+    /// </summary>
+    public ValueTask<IReadOnlyList<BranchProtectionRule>> GetBranchProtectionAsync(CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        var version = _database.Changes?.ReadRules();
+        if (version is { } v && Volatile.Read(ref _rules) is { } cached && cached.Version == v)
+        {
+            return ValueTask.FromResult(cached.Rules);
+        }
+        var rules = new List<BranchProtectionRule>();
+        using (var s = Open())
+        {
+            using var reader = s.Query("SELECT pattern, created FROM branch_protection ORDER BY pattern");
+            while (reader.Read())
+            {
+                var ticks = reader.GetInt64(1);
+                if (ticks < DateTimeOffset.MinValue.UtcTicks || ticks > DateTimeOffset.MaxValue.UtcTicks)
+                {
+                    throw new CorruptDataException($"The ref store '{Path}' is damaged: branch-protection rule '{reader.GetString(0)}' has a creation time out of range ({ticks} ticks).");
+                }
+                rules.Add(new BranchProtectionRule(reader.GetString(0), new DateTimeOffset(ticks, TimeSpan.Zero)));
+            }
+        }
+        IReadOnlyList<BranchProtectionRule> result = rules.Count == 0 ? [] : rules;
+        if (version is { } label)
+        {
+            Volatile.Write(ref _rules, new RulesView(label, result));
+        }
+        return ValueTask.FromResult(result);
     }
 
     public void Dispose() => _database.Dispose();

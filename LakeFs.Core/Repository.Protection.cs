@@ -1,0 +1,106 @@
+using System.Runtime.CompilerServices;
+using LakeFs.Core.Errors;
+using LakeFs.Core.Hooks;
+using LakeFs.Core.Model;
+using Microsoft.Extensions.Logging;
+
+namespace LakeFs.Core;
+
+public sealed partial class Repository
+{
+    /// <summary>The rules last read and their compiled patterns; replaced whenever the store returns another list.</summary>
+    private CompiledRules _protection = new([], []);
+
+    private sealed record CompiledRules(IReadOnlyList<BranchProtectionRule> Rules, RefPattern[] Patterns);
+
+    /// <summary>
+    /// Protects every branch whose name matches <paramref name="pattern"/> (<c>main</c>, <c>release-*</c>; <c>*</c>
+    /// spans slashes, <c>?</c> is one character): from then on it changes only by merge. Direct puts, links and
+    /// deletes of objects, resets (of a path, a prefix or the whole branch), commits, reverts, cherry-picks and
+    /// deleting the branch fail with <see cref="ProtectedBranchException"/> naming the rule. The rule lives in the ref
+    /// store and takes effect at once for every <see cref="Repository"/> instance and process sharing it (a call
+    /// already past its check when the rule is added may still complete).
+    /// <para>
+    /// Adding the first rule raises the SQLite ref store's format version to 2, so a LakeFs version from before branch
+    /// protection, which would ignore the rules, refuses to open it.
+    /// </para>
+    /// </summary>
+    /// <returns>False when a rule with exactly this pattern existed already.</returns>
+    /// <exception cref="InvalidNameException">The pattern has a character no branch name has.</exception>
+    public async Task<bool> ProtectBranchesAsync(string pattern, CancellationToken cancellationToken = default)
+    {
+        ThrowIfDisposedOrCanceled(cancellationToken);
+        RefPattern.Parse(pattern);
+        var added = await _refs.AddBranchProtectionAsync(pattern, _options.TimeProvider.GetUtcNow(), cancellationToken).ConfigureAwait(false);
+        _logger.LogInformation(added ? "Branches matching {Pattern} are protected" : "Branches matching {Pattern} were protected already", pattern);
+        return added;
+    }
+
+    /// <summary>Removes the rule with exactly this pattern (as listed by <see cref="ListBranchProtectionAsync"/>); takes effect at once everywhere.</summary>
+    /// <returns>False when there was no such rule.</returns>
+    public async Task<bool> UnprotectBranchesAsync(string pattern, CancellationToken cancellationToken = default)
+    {
+        ThrowIfDisposedOrCanceled(cancellationToken);
+        ArgumentException.ThrowIfNullOrEmpty(pattern);
+        var removed = await _refs.RemoveBranchProtectionAsync(pattern, cancellationToken).ConfigureAwait(false);
+        if (removed)
+        {
+            _logger.LogInformation("Branches matching {Pattern} are no longer protected", pattern);
+        }
+        return removed;
+    }
+
+    /// <summary>Every branch-protection rule, by pattern.</summary>
+    public async IAsyncEnumerable<BranchProtectionRule> ListBranchProtectionAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        ThrowIfDisposedOrCanceled(cancellationToken);
+        foreach (var rule in await _refs.GetBranchProtectionAsync(cancellationToken).ConfigureAwait(false))
+        {
+            yield return rule;
+        }
+    }
+
+    /// <summary>
+    /// Refuses <paramref name="action"/> on a branch a rule protects. Read per call: answered from memory while no
+    /// rule changed anywhere (the ref store's rule counter), and with no rule it allocates nothing.
+    /// <paramref name="action"/> completes "Cannot …": "put 'a.txt' on", "commit on".
+    /// </summary>
+    private ValueTask ThrowIfProtectedAsync(string branch, string action, CancellationToken cancellationToken)
+    {
+        var pending = _refs.GetBranchProtectionAsync(cancellationToken);
+        if (!pending.IsCompletedSuccessfully)
+        {
+            return AwaitAsync(pending, branch, action);
+        }
+        ThrowIfProtected(pending.Result, branch, action);
+        return default;
+
+        async ValueTask AwaitAsync(ValueTask<IReadOnlyList<BranchProtectionRule>> rules, string branch, string action) =>
+            ThrowIfProtected(await rules.ConfigureAwait(false), branch, action);
+    }
+
+    private void ThrowIfProtected(IReadOnlyList<BranchProtectionRule> rules, string branch, string action)
+    {
+        if (rules.Count == 0)
+        {
+            return;
+        }
+        var compiled = Volatile.Read(ref _protection);
+        if (!ReferenceEquals(compiled.Rules, rules))
+        {
+            compiled = new CompiledRules(rules, [.. rules.Select(r => RefPattern.Parse(r.Pattern))]);
+            Volatile.Write(ref _protection, compiled);
+        }
+        for (var i = 0; i < compiled.Patterns.Length; i++)
+        {
+            if (compiled.Patterns[i].IsMatch(branch))
+            {
+                var rule = compiled.Rules[i].Pattern;
+                throw new ProtectedBranchException(
+                    $"Cannot {action} branch '{branch}': it is protected by the rule '{rule}' and changes only by merge. " +
+                    $"Make the change on another branch and merge it, or remove the rule with UnprotectBranchesAsync(\"{rule}\").",
+                    rule);
+            }
+        }
+    }
+}
