@@ -653,6 +653,7 @@ public sealed class RepositoryBadInputTests
             ["ProtectBranchesAsync(String, CancellationToken)"] = t => _repo.ProtectBranchesAsync("main", t),
             ["UnprotectBranchesAsync(String, CancellationToken)"] = t => _repo.UnprotectBranchesAsync("main", t),
             ["ListBranchProtectionAsync(CancellationToken)"] = t => _repo.ListBranchProtectionAsync(t).ToListAsync(),
+            ["GetAuditLogAsync(AuditFilter, CancellationToken)"] = t => _repo.GetAuditLogAsync(null, t).ToListAsync(),
         };
 
         // A public method added later without an entry here fails this test until it gets one.

@@ -41,6 +41,12 @@ public sealed class RepositoryProtectionTests
             }
             await repo.LinkObjectAsync("release-1", "linked.bin", address, 3, "abc");
         }),
+        new("upload directory", false, async (repo, _) =>
+        {
+            using var folder = new TempDirectory();
+            await File.WriteAllTextAsync(folder.Combine("u.txt"), "u");
+            await repo.UploadDirectoryAsync("release-1", folder.Path);
+        }),
         new("delete object", false, (repo, _) => repo.DeleteObjectAsync("release-1", "a.txt")),
         new("reset object", true, (repo, _) => repo.ResetObjectAsync("release-1", "s.txt")),
         new("reset prefix", true, (repo, _) => repo.ResetPrefixAsync("release-1", "s")),
@@ -197,14 +203,15 @@ public sealed class RepositoryProtectionTests
     }
 
     [Test]
-    public async Task A_ref_store_from_before_protection_opens_and_gets_its_table()
+    public async Task A_ref_store_from_before_protection_and_audit_opens_and_gets_their_tables()
     {
         await (await TestRepositories.CreateLocalAsync(_temp.Path)).DisposeAsync();
-        Execute("DROP TABLE branch_protection");
+        Execute("DROP TABLE branch_protection; DROP TABLE audit_log");
 
         await using var repo = await Repository.OpenAsync(_temp.Path);
 
         Assert.That(await repo.ListBranchProtectionAsync().ToListAsync(), Is.Empty);
+        Assert.That(await repo.GetAuditLogAsync().ToListAsync(), Is.Empty);
         await repo.ProtectBranchesAsync("main");
         Assert.ThrowsAsync<ProtectedBranchException>(() => repo.PutTextAsync("main", "x", "x"));
     }

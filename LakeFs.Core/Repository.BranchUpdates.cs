@@ -31,7 +31,8 @@ public sealed partial class Repository
     /// (1) for a commit or reset, freeze the staging area; (2) build the candidate from the branch's current head;
     /// (3) branch-protection rules (for all but merges) and the pre-hooks of <paramref name="preEvent"/> run against the candidate, which is stored
     /// first (an unreferenced commit until the head moves) so hooks can read it by id; (4) one compare-and-swap stores
-    /// the commit, moves the head and retires the staging areas the candidate took in. When the head moved meanwhile,
+    /// the commit, moves the head, retires the staging areas the candidate took in and appends the audit record (so a lost
+    /// race leaves none, and each change has exactly one). When the head moved meanwhile,
     /// redo from (2). (5) After the branch's gate is left, the post-hooks run; their failures are returned, never undo.
     /// <para>
     /// Updates of one branch in this process wait for each other (<see cref="BranchGates"/>), so they never redo work
@@ -99,7 +100,12 @@ public sealed partial class Repository
                 {
                     retire = [.. retire.Union(await FreezeNoOpStagingAsync(branch, head, operation, cancellationToken).ConfigureAwait(false))];
                 }
-                if (await _refs.TryUpdateBranchAsync(new BranchUpdate(branch, head.Id, candidate.NewHead, candidate.NewCommit, retire), cancellationToken).ConfigureAwait(false))
+                var audit = candidate.NewHead == head.Id && preEvent != HookEvent.PreReset
+                    ? null
+                    : NewAuditRecord(AuditActionOf(preEvent), branch, head.Id, candidate.NewHead,
+                        preEvent == HookEvent.PreCommit ? candidate.NewCommit?.Message : source, candidate.NewCommit?.Committer ?? committer);
+                var update = new BranchUpdate(branch, head.Id, candidate.NewHead, candidate.NewCommit, retire) { Audit = audit };
+                if (await _refs.TryUpdateBranchAsync(update, cancellationToken).ConfigureAwait(false))
                 {
                     break;
                 }

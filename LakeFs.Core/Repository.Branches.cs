@@ -25,7 +25,7 @@ public sealed partial class Repository
         {
             await RunPreHooksAsync(HookEvent.PreCreateBranch, subject, "creation of branch", null, cancellationToken).ConfigureAwait(false);
         }
-        await _refs.CreateBranchAsync(name, head, cancellationToken).ConfigureAwait(false);
+        await _refs.CreateBranchAsync(name, head, NewAuditRecord(AuditAction.CreateBranch, name, null, head, from), cancellationToken).ConfigureAwait(false);
         _logger.LogInformation("Created branch {Branch} at {Commit}", name, head);
         var info = new BranchInfo(name, head);
         return await RefPostHooksAsync(HookEvent.PostCreateBranch, name, null, from, null, head, "creation of branch", cancellationToken).ConfigureAwait(false) is { Count: > 0 } failures
@@ -75,7 +75,7 @@ public sealed partial class Repository
                 await RunPreHooksAsync(HookEvent.PreDeleteBranch, subject, "deletion of branch", null, cancellationToken).ConfigureAwait(false);
             }
         }
-        await _refs.DeleteBranchAsync(name, cancellationToken).ConfigureAwait(false);
+        await _refs.DeleteBranchAsync(name, NewAuditRecord(AuditAction.DeleteBranch, name, null, null, null), cancellationToken).ConfigureAwait(false);
         _logger.LogInformation("Deleted branch {Branch}", name);
         await RefPostHooksAsync(HookEvent.PostDeleteBranch, name, null, null, head, null, "deletion of branch", cancellationToken).ConfigureAwait(false);
     }
@@ -100,7 +100,7 @@ public sealed partial class Repository
         {
             await RunPreHooksAsync(HookEvent.PreCreateTag, subject, "creation of tag", null, cancellationToken).ConfigureAwait(false);
         }
-        await _refs.CreateTagAsync(name, commitId, cancellationToken).ConfigureAwait(false);
+        await _refs.CreateTagAsync(name, commitId, NewAuditRecord(AuditAction.CreateTag, name, null, commitId, @ref), cancellationToken).ConfigureAwait(false);
         var info = new TagInfo(name, commitId);
         return await RefPostHooksAsync(HookEvent.PostCreateTag, null, name, @ref, null, commitId, "creation of tag", cancellationToken).ConfigureAwait(false) is { Count: > 0 } failures
             ? info with { PostHookFailures = failures }
@@ -145,7 +145,7 @@ public sealed partial class Repository
                 await RunPreHooksAsync(HookEvent.PreDeleteTag, subject, "deletion of tag", null, cancellationToken).ConfigureAwait(false);
             }
         }
-        if (!await _refs.DeleteTagAsync(name, cancellationToken).ConfigureAwait(false))
+        if (!await _refs.DeleteTagAsync(name, NewAuditRecord(AuditAction.DeleteTag, name, null, null, null), cancellationToken).ConfigureAwait(false))
         {
             throw new TagNotFoundException($"Tag '{name}' does not exist.");
         }

@@ -46,16 +46,28 @@ public sealed partial class Repository
             {
                 continue;
             }
-            var (run, error) = await RunHookAsync(hook, subject, rethrowCancellation: true, cancellationToken).ConfigureAwait(false);
+            HookRun run;
+            Exception? error;
+            try
+            {
+                (run, error) = await RunHookAsync(hook, subject, rethrowCancellation: true, cancellationToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                await RecordHookRunsAsync(runs, subject.Committer).ConfigureAwait(false);
+                throw;
+            }
             runs.Add(run);
             if (!run.Succeeded)
             {
+                await RecordHookRunsAsync(runs, subject.Committer).ConfigureAwait(false);
                 _logger.LogWarning(error, "Hook {Hook} ({Event}) stopped the {Operation} '{Ref}': {Reason}", hook.Name, @event, operation, subject.Ref, run.Reason);
                 throw new HookFailedException(hook.Name, @event, run.Reason!,
                     $"Hook '{hook.Name}' ({@event}) stopped the {operation} '{subject.Ref}': {run.Reason}. Nothing changed; fix what the hook reports and try again.",
                     error);
             }
         }
+        await RecordHookRunsAsync(runs, subject.Committer).ConfigureAwait(false);
         return runs;
     }
 
@@ -66,6 +78,7 @@ public sealed partial class Repository
     private async Task<IReadOnlyList<HookRun>> RunPostHooksAsync(HookEvent @event, HookSubject subject, string operation, CancellationToken cancellationToken)
     {
         List<HookRun>? failures = null;
+        var runs = new List<HookRun>();
         foreach (var hook in Hooks.For(@event))
         {
             if (!hook.Pattern.IsMatch(subject.Ref))
@@ -73,12 +86,14 @@ public sealed partial class Repository
                 continue;
             }
             var (run, error) = await RunHookAsync(hook, subject, rethrowCancellation: false, cancellationToken).ConfigureAwait(false);
+            runs.Add(run);
             if (!run.Succeeded)
             {
                 _logger.LogWarning(error, "Hook {Hook} ({Event}) failed after the {Operation} '{Ref}' (which stands): {Reason}", hook.Name, @event, operation, subject.Ref, run.Reason);
                 (failures ??= []).Add(run);
             }
         }
+        await RecordHookRunsAsync(runs, subject.Committer).ConfigureAwait(false);
         return failures ?? (IReadOnlyList<HookRun>)[];
     }
 

@@ -31,7 +31,8 @@ public sealed partial class Repository
     {
         ThrowIfDisposedOrCanceled(cancellationToken);
         RefPattern.Parse(pattern);
-        var added = await _refs.AddBranchProtectionAsync(pattern, _options.TimeProvider.GetUtcNow(), cancellationToken).ConfigureAwait(false);
+        var audit = NewAuditRecord(AuditAction.ProtectBranches, pattern, null, null, null);
+        var added = await _refs.AddBranchProtectionAsync(pattern, audit.Time, audit, cancellationToken).ConfigureAwait(false);
         _logger.LogInformation(added ? "Branches matching {Pattern} are protected" : "Branches matching {Pattern} were protected already", pattern);
         return added;
     }
@@ -42,7 +43,7 @@ public sealed partial class Repository
     {
         ThrowIfDisposedOrCanceled(cancellationToken);
         ArgumentException.ThrowIfNullOrEmpty(pattern);
-        var removed = await _refs.RemoveBranchProtectionAsync(pattern, cancellationToken).ConfigureAwait(false);
+        var removed = await _refs.RemoveBranchProtectionAsync(pattern, NewAuditRecord(AuditAction.UnprotectBranches, pattern, null, null, null), cancellationToken).ConfigureAwait(false);
         if (removed)
         {
             _logger.LogInformation("Branches matching {Pattern} are no longer protected", pattern);

@@ -47,6 +47,7 @@ public sealed partial class Repository
         {
             throw new BranchNotFoundException($"Branch '{branch}' does not exist.");
         }
+        await ThrowIfProtectedAsync(branch, $"upload '{root}' to", cancellationToken).ConfigureAwait(false);
 
         var (files, bytesTotal, skipped) = await Task.Run(() => FolderWalk.Collect(root, objectPrefix, cancellationToken), cancellationToken).ConfigureAwait(false);
         var plain = new PutObjectOptions();

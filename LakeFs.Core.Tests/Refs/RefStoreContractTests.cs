@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using LakeFs.Core.Errors;
+using LakeFs.Core.Hooks;
 using LakeFs.Core.Model;
 using LakeFs.Core.Refs;
 using LakeFs.Core.Tests.TestSupport;
@@ -374,7 +375,7 @@ public abstract class RefStoreContractTests
         var root = await InitAsync();
         var commit = await InsertAsync(root);
 
-        await Store.CreateBranchAsync("feature/x", commit.Id, None);
+        await Store.CreateBranchAsync("feature/x", commit.Id, null, None);
 
         var main = (await Store.GetBranchAsync("main", None))!;
         foreach (var store in (IRefStore[])[Store, Second()])
@@ -405,7 +406,7 @@ public abstract class RefStoreContractTests
             var name = First[random.Next(First.Length)] + new string([.. Enumerable.Range(1, length).Select(_ => Rest[random.Next(Rest.Length)])]);
             if (!name.Contains("..", StringComparison.Ordinal) && !name.Contains("//", StringComparison.Ordinal) && !name.EndsWith('/') && !name.EndsWith('.') && names.Add(name))
             {
-                await Store.CreateBranchAsync(name, root.Id, None);
+                await Store.CreateBranchAsync(name, root.Id, null, None);
             }
         }
         var expected = names.Order(StringComparer.Ordinal).ToList();
@@ -423,7 +424,7 @@ public abstract class RefStoreContractTests
     public async Task Deleting_a_branch_drops_it_and_its_staged_rows()
     {
         var root = await InitAsync();
-        await Store.CreateBranchAsync("doomed", root.Id, None);
+        await Store.CreateBranchAsync("doomed", root.Id, null, None);
         await StageAsync(Store, "doomed", "a", "1");
         var frozen = await Store.FreezeStagingAsync("doomed", None);
         await StageAsync(Store, "doomed", "b", "2");
@@ -432,7 +433,7 @@ public abstract class RefStoreContractTests
         Assert.That(tokens, Has.Length.EqualTo(2));
         Assert.That(frozen.FrozenTokens, Has.Length.EqualTo(1));
 
-        await Store.DeleteBranchAsync("doomed", None);
+        await Store.DeleteBranchAsync("doomed", null, None);
 
         foreach (var store in (IRefStore[])[Store, Second()])
         {
@@ -446,7 +447,7 @@ public abstract class RefStoreContractTests
             Assert.That(await EntryAsync(store, "main", "a"), Is.EqualTo("kept"));
         }
 
-        await Store.CreateBranchAsync("doomed", root.Id, None);
+        await Store.CreateBranchAsync("doomed", root.Id, null, None);
         var again = await Store.GetStagedAsync("doomed", P("b"), None);
         Assert.That(again.Found, Is.False, "a branch created again starts with nothing staged");
         Assert.That(await Store.HasStagedAsync(again.Branch, None), Is.False);
@@ -457,16 +458,16 @@ public abstract class RefStoreContractTests
     {
         var root = await InitAsync();
         var other = await InsertAsync(root);
-        await Store.CreateBranchAsync("dev", root.Id, None);
-        await Store.CreateTagAsync("v1", root.Id, None);
+        await Store.CreateBranchAsync("dev", root.Id, null, None);
+        await Store.CreateTagAsync("v1", root.Id, null, None);
         var second = Second();
 
-        Assert.That(async () => await Store.CreateBranchAsync("dev", other.Id, None), Throws.InstanceOf<BranchAlreadyExistsException>());
-        Assert.That(async () => await second.CreateBranchAsync("main", other.Id, None), Throws.InstanceOf<BranchAlreadyExistsException>());
-        Assert.That(async () => await second.CreateBranchAsync("v1", other.Id, None), Throws.InstanceOf<TagAlreadyExistsException>());
-        Assert.That(async () => await Store.CreateTagAsync("v1", other.Id, None), Throws.InstanceOf<TagAlreadyExistsException>());
-        Assert.That(async () => await second.CreateTagAsync("dev", other.Id, None), Throws.InstanceOf<BranchAlreadyExistsException>());
-        Assert.That(async () => await Store.CreateTagAsync("main", other.Id, None), Throws.InstanceOf<BranchAlreadyExistsException>());
+        Assert.That(async () => await Store.CreateBranchAsync("dev", other.Id, null, None), Throws.InstanceOf<BranchAlreadyExistsException>());
+        Assert.That(async () => await second.CreateBranchAsync("main", other.Id, null, None), Throws.InstanceOf<BranchAlreadyExistsException>());
+        Assert.That(async () => await second.CreateBranchAsync("v1", other.Id, null, None), Throws.InstanceOf<TagAlreadyExistsException>());
+        Assert.That(async () => await Store.CreateTagAsync("v1", other.Id, null, None), Throws.InstanceOf<TagAlreadyExistsException>());
+        Assert.That(async () => await second.CreateTagAsync("dev", other.Id, null, None), Throws.InstanceOf<BranchAlreadyExistsException>());
+        Assert.That(async () => await Store.CreateTagAsync("main", other.Id, null, None), Throws.InstanceOf<BranchAlreadyExistsException>());
 
         foreach (var store in (IRefStore[])[Store, second])
         {
@@ -480,10 +481,10 @@ public abstract class RefStoreContractTests
         }
 
         // A deleted name is free again, for either kind.
-        await Store.DeleteBranchAsync("dev", None);
-        await second.CreateTagAsync("dev", other.Id, None);
+        await Store.DeleteBranchAsync("dev", null, None);
+        await second.CreateTagAsync("dev", other.Id, null, None);
         Assert.That(await DeleteTagAsync(Store, "v1"), Is.True);
-        await second.CreateBranchAsync("v1", other.Id, None);
+        await second.CreateBranchAsync("v1", other.Id, null, None);
         Assert.That(await Store.GetTagAsync("dev", None), Is.EqualTo(other.Id));
         Assert.That((await Store.GetBranchAsync("v1", None))!.Head, Is.EqualTo(other.Id));
     }
@@ -496,7 +497,7 @@ public abstract class RefStoreContractTests
 
         foreach (var store in (IRefStore[])[Store, Second()])
         {
-            Assert.That(async () => await store.DeleteBranchAsync("nope", None), Throws.InstanceOf<BranchNotFoundException>());
+            Assert.That(async () => await store.DeleteBranchAsync("nope", null, None), Throws.InstanceOf<BranchNotFoundException>());
             Assert.That(async () => await store.FreezeStagingAsync("nope", None), Throws.InstanceOf<BranchNotFoundException>());
             Assert.That(async () => await store.TryUpdateBranchAsync(new BranchUpdate("nope", root.Id, next.Id, next, []), None), Throws.InstanceOf<BranchNotFoundException>());
             Assert.That(async () => await store.GetStagedAsync("nope", P("a"), None), Throws.InstanceOf<BranchNotFoundException>());
@@ -600,7 +601,7 @@ public abstract class RefStoreContractTests
     public async Task TryUpdateBranch_changes_nothing_when_a_token_to_retire_is_not_frozen_on_the_branch()
     {
         var root = await InitAsync();
-        await Store.CreateBranchAsync("other", root.Id, None);
+        await Store.CreateBranchAsync("other", root.Id, null, None);
         await StageAsync(Store, "main", "a", "1");
         await StageAsync(Store, "other", "o", "1");
         var first = await Store.FreezeStagingAsync("main", None);
@@ -723,7 +724,7 @@ public abstract class RefStoreContractTests
             .OrderBy(_ => random.Next()).ToList();
         foreach (var (name, i) in names.Select((n, i) => (n, i)))
         {
-            await Store.CreateTagAsync(name, i % 2 == 0 ? root.Id : other.Id, None);
+            await Store.CreateTagAsync(name, i % 2 == 0 ? root.Id : other.Id, null, None);
         }
         var second = Second();
 
@@ -740,7 +741,7 @@ public abstract class RefStoreContractTests
         Assert.That(await DeleteTagAsync(Store, "missing"), Is.False);
         Assert.That(await Store.GetTagAsync(names[1], None), Is.Null);
         Assert.That(await ToListAsync(Store.ListTagsAsync(None)), Has.Count.EqualTo(names.Count - 1));
-        await Store.CreateTagAsync(names[1], root.Id, None);
+        await Store.CreateTagAsync(names[1], root.Id, null, None);
         Assert.That(await second.GetTagAsync(names[1], None), Is.EqualTo(root.Id));
     }
 
@@ -778,7 +779,7 @@ public abstract class RefStoreContractTests
     public async Task Hundreds_of_concurrent_stages_are_all_acknowledged_and_readable()
     {
         await InitAsync();
-        await Store.CreateBranchAsync("other", (await Store.GetBranchAsync("main", None))!.Head, None);
+        await Store.CreateBranchAsync("other", (await Store.GetBranchAsync("main", None))!.Head, null, None);
         var second = Second();
         IRefStore[] stores = [Store, second];
         const int Threads = 16;
@@ -892,7 +893,7 @@ public abstract class RefStoreContractTests
     public async Task HasStaged_counts_any_row_of_any_area_of_the_branch_given()
     {
         var root = await InitAsync();
-        await Store.CreateBranchAsync("other", root.Id, None);
+        await Store.CreateBranchAsync("other", root.Id, null, None);
         var second = Second();
         var clean = (await Store.GetBranchAsync("main", None))!;
         Assert.That(await Store.HasStagedAsync(clean, None), Is.False);
@@ -973,8 +974,8 @@ public abstract class RefStoreContractTests
             Assert.That(await StageAsync(second, "main", "p/000001-between", "late").WaitAsync(guard), Is.EqualTo(StageResult.Staged));
             Assert.That(await second.DropStagedAsync("main", P(paths[^5]), P(paths[^3]), None).AsTask().WaitAsync(guard), Is.EqualTo(2));
             var frozen = await second.FreezeStagingAsync("main", None).AsTask().WaitAsync(guard);
-            await Store.CreateBranchAsync("during-scan", root.Id, None).AsTask().WaitAsync(guard);
-            Assert.That(await second.DeleteTagAsync("none", None).AsTask().WaitAsync(guard), Is.False);
+            await Store.CreateBranchAsync("during-scan", root.Id, null, None).AsTask().WaitAsync(guard);
+            Assert.That(await second.DeleteTagAsync("none", null, None).AsTask().WaitAsync(guard), Is.False);
             Assert.That(frozen.FrozenTokens, Is.EqualTo(new[] { token }));
 
             while (await scan.MoveNextAsync())
@@ -1000,7 +1001,7 @@ public abstract class RefStoreContractTests
     public async Task DropStaged_drops_a_range_of_paths_in_every_area_of_the_branch()
     {
         var root = await InitAsync();
-        await Store.CreateBranchAsync("other", root.Id, None);
+        await Store.CreateBranchAsync("other", root.Id, null, None);
         foreach (var p in (string[])["a", "b", "b/1", "c", "d"])
         {
             await StageAsync(Store, "main", p, "old");
@@ -1031,7 +1032,7 @@ public abstract class RefStoreContractTests
     public async Task DropOrphanStaging_drops_rows_no_branch_refers_to_and_only_those()
     {
         var root = await InitAsync();
-        await Store.CreateBranchAsync("other", root.Id, None);
+        await Store.CreateBranchAsync("other", root.Id, null, None);
         await StageAsync(Store, "main", "frozen", "1");
         await Store.FreezeStagingAsync("main", None);
         await StageAsync(Store, "main", "current", "2");
@@ -1086,10 +1087,10 @@ public abstract class RefStoreContractTests
         Assert.That((await a.GetBranchAsync("main", None))!.Head, Is.EqualTo(next.Id));
         Assert.That((await a.GetStagedAsync("main", P("p"), None)).Branch.Head, Is.EqualTo(next.Id));
 
-        await b.CreateBranchAsync("temp", root.Id, None);
+        await b.CreateBranchAsync("temp", root.Id, null, None);
         Assert.That(await a.GetBranchAsync("temp", None), Is.Not.Null);
         Assert.That((await a.GetStagedAsync("temp", P("p"), None)).Found, Is.False);
-        await b.DeleteBranchAsync("temp", None);
+        await b.DeleteBranchAsync("temp", null, None);
         Assert.That(await a.GetBranchAsync("temp", None), Is.Null);
         Assert.That(async () => await a.GetStagedAsync("temp", P("p"), None), Throws.InstanceOf<BranchNotFoundException>());
         Assert.That(await StageAsync(a, "temp", "p", "1"), Is.EqualTo(StageResult.BranchNotFound));
@@ -1179,12 +1180,12 @@ public abstract class RefStoreContractTests
                     if (m is null)
                     {
                         var at = heads[random.Next(heads.Count)];
-                        await s.CreateBranchAsync(branch, at.Id, None);
+                        await s.CreateBranchAsync(branch, at.Id, null, None);
                         model[branch] = new BranchModel(at.Id);
                     }
                     else if (branch != "main")
                     {
-                        await s.DeleteBranchAsync(branch, None);
+                        await s.DeleteBranchAsync(branch, null, None);
                         model.Remove(branch);
                     }
                     break;
@@ -1287,19 +1288,24 @@ public abstract class RefStoreContractTests
             ["GetBranchAsync"] = s => s.GetBranchAsync("main", cancelled).AsTask(),
             ["BranchExistsAsync"] = s => s.BranchExistsAsync("main", cancelled).AsTask(),
             ["ListBranchesAsync"] = s => ToListAsync(s.ListBranchesAsync(cancelled)),
-            ["CreateBranchAsync"] = s => s.CreateBranchAsync("new", root.Id, cancelled).AsTask(),
-            ["DeleteBranchAsync"] = s => s.DeleteBranchAsync("main", cancelled).AsTask(),
+            ["CreateBranchAsync"] = s => s.CreateBranchAsync("new", root.Id, null, cancelled).AsTask(),
+            ["DeleteBranchAsync"] = s => s.DeleteBranchAsync("main", null, cancelled).AsTask(),
             ["FreezeStagingAsync"] = s => s.FreezeStagingAsync("main", cancelled).AsTask(),
             ["TryUpdateBranchAsync"] = s => s.TryUpdateBranchAsync(new BranchUpdate("main", root.Id, next.Id, next, []), cancelled).AsTask(),
             ["GetTagAsync"] = s => s.GetTagAsync("t", cancelled).AsTask(),
             ["ListTagsAsync"] = s => ToListAsync(s.ListTagsAsync(cancelled)),
-            ["CreateTagAsync"] = s => s.CreateTagAsync("t", root.Id, cancelled).AsTask(),
-            ["DeleteTagAsync"] = s => s.DeleteTagAsync("t", cancelled).AsTask(),
+            ["CreateTagAsync"] = s => s.CreateTagAsync("t", root.Id, null, cancelled).AsTask(),
+            ["DeleteTagAsync"] = s => s.DeleteTagAsync("t", null, cancelled).AsTask(),
             ["StageAsync"] = s => s.StageAsync(new StageRequest("main", P("b"), P("2")), cancelled),
             ["GetStagedAsync"] = s => s.GetStagedAsync("main", P("a"), cancelled).AsTask(),
             ["HasStagedAsync"] = s => s.HasStagedAsync(main, cancelled).AsTask(),
             ["ScanStagedAsync"] = s => ToListAsync(s.ScanStagedAsync(main.StagingToken, [], cancelled)),
             ["DropStagedAsync"] = s => s.DropStagedAsync("main", P("a"), P("z"), cancelled).AsTask(),
+            ["AddBranchProtectionAsync"] = s => s.AddBranchProtectionAsync("main", _clock, null, cancelled).AsTask(),
+            ["RemoveBranchProtectionAsync"] = s => s.RemoveBranchProtectionAsync("main", null, cancelled).AsTask(),
+            ["GetBranchProtectionAsync"] = s => s.GetBranchProtectionAsync(cancelled).AsTask(),
+            ["AppendAuditAsync"] = s => s.AppendAuditAsync([AuditOf(AuditAction.HookRun, "main", 0)], cancelled).AsTask(),
+            ["ListAuditAsync"] = s => ToListAsync(s.ListAuditAsync(new AuditFilter(), cancelled)),
         };
 
         foreach (var store in (IRefStore[])[Store, Second()])
@@ -1324,6 +1330,93 @@ public abstract class RefStoreContractTests
         Assert.That(await Second().GetTagAsync("t", None), Is.Null);
         Assert.That(await EntryAsync(Second(), "main", "a"), Is.EqualTo("1"));
         Assert.That((await Second().GetStagedAsync("main", P("b"), None)).Found, Is.False);
+    }
+
+    // ---- branch protection and the audit log ----------------------------------------------------------------------
+
+    private static readonly DateTimeOffset GateTime = new(2026, 12, 2, 9, 0, 0, TimeSpan.Zero);
+
+    [Test]
+    public async Task Rules_are_added_once_listed_by_pattern_and_removed_by_exact_pattern()
+    {
+        var store = Store;
+        await InitAsync();
+        Assert.That(await store.GetBranchProtectionAsync(None), Is.Empty);
+
+        Assert.That(await store.AddBranchProtectionAsync("release-*", GateTime, null, None), Is.True);
+        Assert.That(await store.AddBranchProtectionAsync("main", GateTime.AddMinutes(1), null, None), Is.True);
+        Assert.That(await store.AddBranchProtectionAsync("main", GateTime.AddMinutes(2), null, None), Is.False);
+
+        Assert.That(await store.GetBranchProtectionAsync(None), Is.EqualTo(new[]
+        {
+            new BranchProtectionRule("main", GateTime.AddMinutes(1)),
+            new BranchProtectionRule("release-*", GateTime),
+        }));
+        Assert.That(await store.RemoveBranchProtectionAsync("release-1", null, None), Is.False);
+        Assert.That(await store.RemoveBranchProtectionAsync("release-*", null, None), Is.True);
+        Assert.That(await store.RemoveBranchProtectionAsync("release-*", null, None), Is.False);
+        Assert.That((await store.GetBranchProtectionAsync(None)).Select(r => r.Pattern), Is.EqualTo(new[] { "main" }));
+    }
+
+    [Test]
+    public async Task A_second_instance_sees_every_add_and_remove_at_once_even_after_reading_the_rules()
+    {
+        var first = Store;
+        await InitAsync();
+        var second = Second();
+        Assert.That(await second.GetBranchProtectionAsync(None), Is.Empty);
+
+        await first.AddBranchProtectionAsync("main", GateTime, null, None);
+        Assert.That((await second.GetBranchProtectionAsync(None)).Select(r => r.Pattern), Is.EqualTo(new[] { "main" }));
+
+        // Unrelated writes in between do not stop the reader from seeing the next rule change.
+        await first.CreateBranchAsync("dev", (await first.GetBranchAsync("main", None))!.Head, null, None);
+        Assert.That((await second.GetBranchProtectionAsync(None)).Select(r => r.Pattern), Is.EqualTo(new[] { "main" }));
+        await second.RemoveBranchProtectionAsync("main", null, None);
+        Assert.That(await first.GetBranchProtectionAsync(None), Is.Empty);
+        await second.AddBranchProtectionAsync("dev", GateTime, null, None);
+        Assert.That((await first.GetBranchProtectionAsync(None)).Select(r => r.Pattern), Is.EqualTo(new[] { "dev" }));
+    }
+
+    private static AuditRecord AuditOf(AuditAction action, string @ref, int minute, string? detail = null) =>
+        new(0, GateTime.AddMinutes(minute), "tests", action, @ref, null, null, detail);
+
+    [Test]
+    public async Task Audit_records_come_with_their_change_only_and_in_order()
+    {
+        var store = Store;
+        await InitAsync();
+        var first = (await store.GetBranchAsync("main", None))!.Head;
+        await store.CreateBranchAsync("dev", first, AuditOf(AuditAction.CreateBranch, "dev", 1, "main"), None);
+        Assert.ThrowsAsync<BranchAlreadyExistsException>(async () =>
+            await store.CreateBranchAsync("dev", first, AuditOf(AuditAction.CreateBranch, "dev", 2), None));
+        await store.CreateTagAsync("v1", first, AuditOf(AuditAction.CreateTag, "v1", 3), None);
+        Assert.That(await store.DeleteTagAsync("v1", AuditOf(AuditAction.DeleteTag, "v1", 4), None), Is.True);
+        Assert.That(await store.DeleteTagAsync("v1", AuditOf(AuditAction.DeleteTag, "v1", 5), None), Is.False);
+        var lost = new BranchUpdate("dev", "not-the-head", first, null, []) { Audit = AuditOf(AuditAction.Commit, "dev", 6) };
+        Assert.That(await store.TryUpdateBranchAsync(lost, None), Is.False);
+        var won = new BranchUpdate("dev", first, first, null, []) { Audit = AuditOf(AuditAction.Reset, "dev", 7) };
+        Assert.That(await store.TryUpdateBranchAsync(won, None), Is.True);
+        await store.AddBranchProtectionAsync("dev", GateTime, AuditOf(AuditAction.ProtectBranches, "dev", 8), None);
+        await store.AddBranchProtectionAsync("dev", GateTime, AuditOf(AuditAction.ProtectBranches, "dev", 9), None);
+        await store.AppendAuditAsync([AuditOf(AuditAction.HookRun, "dev", 10) with { Hook = new HookRun("h", HookEvent.PreCommit, "dev", false, "no", TimeSpan.FromSeconds(2)) }], None);
+        await store.DeleteBranchAsync("dev", AuditOf(AuditAction.DeleteBranch, "dev", 11), None);
+
+        var log = await ToListAsync(store.ListAuditAsync(new AuditFilter(), None));
+        Assert.That(log.Select(r => (r.Action, r.Time.Minute)), Is.EqualTo(new[]
+        {
+            (AuditAction.CreateBranch, 1), (AuditAction.CreateTag, 3), (AuditAction.DeleteTag, 4), (AuditAction.Reset, 7),
+            (AuditAction.ProtectBranches, 8), (AuditAction.HookRun, 10), (AuditAction.DeleteBranch, 11),
+        }));
+        Assert.That(log.Select(r => r.Sequence), Is.Ordered.Ascending.And.Unique);
+        Assert.That(log[0].Detail, Is.EqualTo("main"));
+        Assert.That(log[2].Before, Is.EqualTo(first), "a delete records what the tag named");
+        Assert.That(log[5].Hook, Is.EqualTo(new HookRun("h", HookEvent.PreCommit, "dev", false, "no", TimeSpan.FromSeconds(2))));
+        Assert.That(log[6].Before, Is.EqualTo(first), "a delete records the branch's head");
+        Assert.That(await ToListAsync(store.ListAuditAsync(new AuditFilter { Ref = "v1" }, None)), Is.EqualTo(log.Skip(1).Take(2)));
+        Assert.That(await ToListAsync(store.ListAuditAsync(new AuditFilter { AfterSequence = log[4].Sequence }, None)), Is.EqualTo(log.Skip(5)));
+        Assert.That(await ToListAsync(store.ListAuditAsync(new AuditFilter { Since = GateTime.AddMinutes(4), Until = GateTime.AddMinutes(8) }, None)),
+            Is.EqualTo(log.Skip(2).Take(2)));
     }
 
     // ---- helpers ------------------------------------------------------------------------------------------------
@@ -1400,7 +1493,7 @@ public abstract class RefStoreContractTests
         return Text(lookup.Entry)!;
     }
 
-    private static async Task<bool> DeleteTagAsync(IRefStore store, string name) => await store.DeleteTagAsync(name, None);
+    private static async Task<bool> DeleteTagAsync(IRefStore store, string name) => await store.DeleteTagAsync(name, null, None);
 
     private static async Task<List<T>> ToListAsync<T>(IAsyncEnumerable<T> items)
     {

@@ -8,4 +8,8 @@ namespace LakeFs.Core.Refs;
 /// head is a new commit, and retiring the frozen staging areas in <paramref name="Retire"/> (whose rows the new head
 /// contains or makes moot). <paramref name="NewHead"/> equal to <paramref name="ExpectedHead"/> only retires.
 /// </summary>
-internal sealed record BranchUpdate(string Branch, string ExpectedHead, string NewHead, Commit? NewCommit, IReadOnlyCollection<long> Retire);
+internal sealed record BranchUpdate(string Branch, string ExpectedHead, string NewHead, Commit? NewCommit, IReadOnlyCollection<long> Retire)
+{
+    /// <summary>Appended to the audit log in the same transaction when the update succeeds.</summary>
+    public AuditRecord? Audit { get; init; }
+}

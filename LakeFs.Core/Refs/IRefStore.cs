@@ -76,11 +76,18 @@ internal interface IRefStore : IDisposable
     /// <summary>Creates a branch at <paramref name="head"/> with an empty staging area.</summary>
     /// <exception cref="BranchAlreadyExistsException">A branch has the name.</exception>
     /// <exception cref="TagAlreadyExistsException">A tag has the name (branches and tags share one namespace).</exception>
-    ValueTask CreateBranchAsync(string name, string head, CancellationToken cancellationToken);
+    /// <param name="name">The branch.</param>
+    /// <param name="head">Its first head.</param>
+    /// <param name="audit">Appended to the audit log in the same transaction (its sequence is assigned); null for none.</param>
+    /// <param name="cancellationToken">Cancels before the write.</param>
+    ValueTask CreateBranchAsync(string name, string head, AuditRecord? audit, CancellationToken cancellationToken);
 
-    /// <summary>Deletes a branch and its staged entries.</summary>
+    /// <summary>
+    /// Deletes a branch and its staged entries. <paramref name="audit"/>, when given, is appended in the same
+    /// transaction with <see cref="AuditRecord.Before"/> set to the head the branch had in it.
+    /// </summary>
     /// <exception cref="BranchNotFoundException">No such branch.</exception>
-    ValueTask DeleteBranchAsync(string name, CancellationToken cancellationToken);
+    ValueTask DeleteBranchAsync(string name, AuditRecord? audit, CancellationToken cancellationToken);
 
     /// <summary>
     /// Freezes the branch's staging area and gives it a fresh one, atomically: later writes go to the fresh area,
@@ -93,8 +100,9 @@ internal interface IRefStore : IDisposable
     /// The compare-and-swap every move of a branch head goes through: when the branch's head is still
     /// <see cref="BranchUpdate.ExpectedHead"/> and every token of <see cref="BranchUpdate.Retire"/> is still frozen on
     /// it, atomically stores <see cref="BranchUpdate.NewCommit"/> (when given), moves the head to
-    /// <see cref="BranchUpdate.NewHead"/> and retires the tokens (their entries are dropped). False, with nothing
-    /// changed, otherwise.
+    /// <see cref="BranchUpdate.NewHead"/>, retires the tokens (their entries are dropped) and appends
+    /// <see cref="BranchUpdate.Audit"/> (when given) to the audit log. False, with nothing changed (no audit record
+    /// either), otherwise: a lost race never leaves a record.
     /// </summary>
     /// <exception cref="BranchNotFoundException">No such branch.</exception>
     ValueTask<bool> TryUpdateBranchAsync(BranchUpdate update, CancellationToken cancellationToken);
@@ -107,13 +115,16 @@ internal interface IRefStore : IDisposable
     /// <summary>Every tag, by name (ordinal).</summary>
     IAsyncEnumerable<TagInfo> ListTagsAsync(CancellationToken cancellationToken);
 
-    /// <summary>Creates a tag.</summary>
+    /// <summary>Creates a tag, appending <paramref name="audit"/> (when given) in the same transaction.</summary>
     /// <exception cref="TagAlreadyExistsException">A tag has the name.</exception>
     /// <exception cref="BranchAlreadyExistsException">A branch has the name.</exception>
-    ValueTask CreateTagAsync(string name, string commitId, CancellationToken cancellationToken);
+    ValueTask CreateTagAsync(string name, string commitId, AuditRecord? audit, CancellationToken cancellationToken);
 
-    /// <summary>Deletes a tag; false when there was none.</summary>
-    ValueTask<bool> DeleteTagAsync(string name, CancellationToken cancellationToken);
+    /// <summary>
+    /// Deletes a tag; false when there was none (and no record is appended). <paramref name="audit"/>, when given, is
+    /// appended in the same transaction with <see cref="AuditRecord.Before"/> set to the commit the tag named.
+    /// </summary>
+    ValueTask<bool> DeleteTagAsync(string name, AuditRecord? audit, CancellationToken cancellationToken);
 
     // ---- staged entries
 
@@ -148,10 +159,17 @@ internal interface IRefStore : IDisposable
     /// on every machine sharing the store returns the rule. A store must keep an older library that does not know
     /// rules from opening it once it holds one (SQLite: format version 2).
     /// </summary>
-    ValueTask<bool> AddBranchProtectionAsync(string pattern, DateTimeOffset created, CancellationToken cancellationToken);
+    /// <param name="pattern">The rule's glob.</param>
+    /// <param name="created">Its creation time.</param>
+    /// <param name="audit">Appended in the same transaction when the rule is added; null for none.</param>
+    /// <param name="cancellationToken">Cancels before the write.</param>
+    ValueTask<bool> AddBranchProtectionAsync(string pattern, DateTimeOffset created, AuditRecord? audit, CancellationToken cancellationToken);
 
-    /// <summary>Removes the rule with exactly this pattern; false when there was none. Visible everywhere once it returns.</summary>
-    ValueTask<bool> RemoveBranchProtectionAsync(string pattern, CancellationToken cancellationToken);
+    /// <summary>
+    /// Removes the rule with exactly this pattern; false when there was none. Visible everywhere once it returns.
+    /// <paramref name="audit"/> is appended in the same transaction when a rule is removed.
+    /// </summary>
+    ValueTask<bool> RemoveBranchProtectionAsync(string pattern, AuditRecord? audit, CancellationToken cancellationToken);
 
     /// <summary>
     /// Every branch-protection rule, by pattern (ordinal). Called on every write, so it must be cheap: it may answer from
@@ -159,4 +177,19 @@ internal interface IRefStore : IDisposable
     /// it reflects every add and remove acknowledged before it was called, in any process.
     /// </summary>
     ValueTask<IReadOnlyList<BranchProtectionRule>> GetBranchProtectionAsync(CancellationToken cancellationToken);
+
+    // ---- audit log
+
+    /// <summary>
+    /// Appends records that belong to no change of state (hook runs), in one transaction, in order. The store assigns
+    /// each a <see cref="AuditRecord.Sequence"/> greater than any before it (the given one is ignored).
+    /// </summary>
+    ValueTask AppendAuditAsync(IReadOnlyList<AuditRecord> records, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// The audit records that match <paramref name="filter"/>, by sequence, read a page at a time (keyed by the last
+    /// sequence returned), so records appended while the caller enumerates may show. Sequences increase in commit
+    /// order: a record never appears before one that committed earlier.
+    /// </summary>
+    IAsyncEnumerable<AuditRecord> ListAuditAsync(AuditFilter filter, CancellationToken cancellationToken);
 }

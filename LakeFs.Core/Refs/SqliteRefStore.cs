@@ -31,6 +31,10 @@ internal sealed class SqliteRefStore : IRefStore
     /// </summary>
     private const string AddedTables = """
         CREATE TABLE IF NOT EXISTS branch_protection(pattern TEXT PRIMARY KEY, created INTEGER NOT NULL) WITHOUT ROWID;
+        CREATE TABLE IF NOT EXISTS audit_log(seq INTEGER PRIMARY KEY, time INTEGER NOT NULL, actor TEXT NOT NULL, action TEXT NOT NULL,
+            ref TEXT NOT NULL, before TEXT, after TEXT, detail TEXT, hook TEXT, hook_event TEXT, hook_succeeded INTEGER, hook_duration INTEGER);
+        CREATE INDEX IF NOT EXISTS audit_log_by_ref ON audit_log(ref, seq);
+        CREATE INDEX IF NOT EXISTS audit_log_by_time ON audit_log(time);
         """;
 
     /// <summary>
@@ -208,7 +212,7 @@ internal sealed class SqliteRefStore : IRefStore
     public void EnsureAddedTables()
     {
         using var s = Open();
-        if (s.Scalar("SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = 'branch_protection'") is null)
+        if (Convert.ToInt64(s.Scalar("SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name IN ('branch_protection', 'audit_log')"), CultureInfo.InvariantCulture) < 2)
         {
             s.Write(tx =>
             {
@@ -501,7 +505,7 @@ internal sealed class SqliteRefStore : IRefStore
 
     private const int ListPageSize = 1000;
 
-    public ValueTask CreateBranchAsync(string name, string head, CancellationToken cancellationToken)
+    public ValueTask CreateBranchAsync(string name, string head, AuditRecord? audit, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
         using var s = Open();
@@ -517,12 +521,13 @@ internal sealed class SqliteRefStore : IRefStore
                 throw new TagAlreadyExistsException($"A tag named '{name}' exists; a branch cannot share its name (the tag would be hidden). Choose another name.");
             }
             tx.Execute("INSERT INTO branches(name, head, staging_token, sealed_tokens) VALUES ($1, $2, $3, '')", name, head, NextToken(tx));
+            InsertAudit(tx, audit);
             return 0;
         });
         return ValueTask.CompletedTask;
     }
 
-    public ValueTask DeleteBranchAsync(string name, CancellationToken cancellationToken)
+    public ValueTask DeleteBranchAsync(string name, AuditRecord? audit, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
         BranchRecord branch;
@@ -532,6 +537,7 @@ internal sealed class SqliteRefStore : IRefStore
             {
                 var b = GetBranch(tx, name) ?? throw new BranchNotFoundException($"Branch '{name}' does not exist.");
                 tx.Execute("DELETE FROM branches WHERE name = $1", name);
+                InsertAudit(tx, audit is null ? null : audit with { Before = b.Head });
                 return b;
             });
         }
@@ -581,6 +587,7 @@ internal sealed class SqliteRefStore : IRefStore
                     tx.Execute("UPDATE branches SET head = $2, sealed_tokens = $3 WHERE name = $1",
                         update.Branch, update.NewHead, BranchRecord.FormatTokens(b.FrozenTokens.Where(t => !update.Retire.Contains(t))));
                 }
+                InsertAudit(tx, update.Audit);
                 return true;
             });
         }
@@ -659,7 +666,7 @@ internal sealed class SqliteRefStore : IRefStore
         return ValueTask.FromResult(s.Scalar("SELECT commit_id FROM tags WHERE name = $1", name) as string);
     }
 
-    public ValueTask CreateTagAsync(string name, string commitId, CancellationToken cancellationToken)
+    public ValueTask CreateTagAsync(string name, string commitId, AuditRecord? audit, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
         using var s = Open();
@@ -674,16 +681,25 @@ internal sealed class SqliteRefStore : IRefStore
                 throw new BranchAlreadyExistsException($"A branch named '{name}' exists; a tag cannot share its name (the branch would hide it). Choose another name.");
             }
             tx.Execute("INSERT INTO tags(name, commit_id) VALUES ($1, $2)", name, commitId);
+            InsertAudit(tx, audit);
             return 0;
         });
         return ValueTask.CompletedTask;
     }
 
-    public ValueTask<bool> DeleteTagAsync(string name, CancellationToken cancellationToken)
+    public ValueTask<bool> DeleteTagAsync(string name, AuditRecord? audit, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
         using var s = Open();
-        return ValueTask.FromResult(s.Write(tx => tx.Execute("DELETE FROM tags WHERE name = $1", name)) > 0);
+        return ValueTask.FromResult(s.Write(tx =>
+        {
+            if (tx.Scalar("DELETE FROM tags WHERE name = $1 RETURNING commit_id", name) is not string before)
+            {
+                return false;
+            }
+            InsertAudit(tx, audit is null ? null : audit with { Before = before });
+            return true;
+        }));
     }
 
     public async IAsyncEnumerable<TagInfo> ListTagsAsync([EnumeratorCancellation] CancellationToken cancellationToken)
@@ -840,7 +856,7 @@ internal sealed class SqliteRefStore : IRefStore
 
     private RulesView? _rules;
 
-    public ValueTask<bool> AddBranchProtectionAsync(string pattern, DateTimeOffset created, CancellationToken cancellationToken)
+    public ValueTask<bool> AddBranchProtectionAsync(string pattern, DateTimeOffset created, AuditRecord? audit, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
         bool added;
@@ -854,6 +870,7 @@ internal sealed class SqliteRefStore : IRefStore
                 }
                 tx.Execute("UPDATE settings SET value = $1 WHERE key = 'format_version' AND CAST(value AS INTEGER) < $2",
                     ProtectionFormatVersion.ToString(CultureInfo.InvariantCulture), ProtectionFormatVersion);
+                InsertAudit(tx, audit);
                 return true;
             });
         }
@@ -864,13 +881,21 @@ internal sealed class SqliteRefStore : IRefStore
         return ValueTask.FromResult(added);
     }
 
-    public ValueTask<bool> RemoveBranchProtectionAsync(string pattern, CancellationToken cancellationToken)
+    public ValueTask<bool> RemoveBranchProtectionAsync(string pattern, AuditRecord? audit, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
         bool removed;
         using (var s = Open())
         {
-            removed = s.Write(tx => tx.Execute("DELETE FROM branch_protection WHERE pattern = $1", pattern)) > 0;
+            removed = s.Write(tx =>
+            {
+                if (tx.Execute("DELETE FROM branch_protection WHERE pattern = $1", pattern) == 0)
+                {
+                    return false;
+                }
+                InsertAudit(tx, audit);
+                return true;
+            });
         }
         if (removed)
         {
@@ -911,6 +936,101 @@ internal sealed class SqliteRefStore : IRefStore
             Volatile.Write(ref _rules, new RulesView(label, result));
         }
         return ValueTask.FromResult(result);
+    }
+
+    // ---- audit log ----
+
+    private const int AuditPageSize = 1000;
+
+    private static void InsertAudit(SqliteSession tx, AuditRecord? record)
+    {
+        if (record is null)
+        {
+            return;
+        }
+        var hook = record.Hook;
+        tx.Execute("""
+            INSERT INTO audit_log(time, actor, action, ref, before, after, detail, hook, hook_event, hook_succeeded, hook_duration)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+            """,
+            record.Time.UtcTicks, record.Actor, record.Action.ToString(), record.Ref, record.Before, record.After, hook?.Reason ?? record.Detail,
+            hook?.Hook, hook?.Event.ToString(), hook is null ? null : hook.Succeeded ? 1 : 0, hook?.Duration.Ticks);
+    }
+
+    public ValueTask AppendAuditAsync(IReadOnlyList<AuditRecord> records, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        if (records.Count == 0)
+        {
+            return ValueTask.CompletedTask;
+        }
+        using var s = Open();
+        s.Write(tx =>
+        {
+            foreach (var record in records)
+            {
+                InsertAudit(tx, record);
+            }
+            return 0;
+        });
+        return ValueTask.CompletedTask;
+    }
+
+    public async IAsyncEnumerable<AuditRecord> ListAuditAsync(AuditFilter filter, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var after = filter.AfterSequence ?? 0;
+        while (true)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var page = new List<AuditRecord>();
+            using (var s = Open())
+            {
+                using var reader = s.Query("""
+                    SELECT seq, time, actor, action, ref, before, after, detail, hook, hook_event, hook_succeeded, hook_duration FROM audit_log
+                    WHERE seq > $1 AND ($2 IS NULL OR ref = $2) AND ($3 IS NULL OR time >= $3) AND ($4 IS NULL OR time < $4) AND ($5 IS NULL OR action = $5)
+                    ORDER BY seq LIMIT $6
+                    """,
+                    after, filter.Ref, filter.Since?.UtcTicks, filter.Until?.UtcTicks, filter.Action?.ToString(), AuditPageSize);
+                while (reader.Read())
+                {
+                    page.Add(ReadAudit(reader));
+                }
+            }
+            foreach (var record in page)
+            {
+                yield return record;
+            }
+            if (page.Count < AuditPageSize)
+            {
+                yield break;
+            }
+            after = page[^1].Sequence;
+        }
+    }
+
+    private static AuditRecord ReadAudit(SqliteRows r)
+    {
+        var seq = r.GetInt64(0);
+        var ticks = r.GetInt64(1);
+        if (ticks < DateTimeOffset.MinValue.UtcTicks || ticks > DateTimeOffset.MaxValue.UtcTicks
+            || !Enum.TryParse<AuditAction>(r.GetString(3), out var action))
+        {
+            throw new CorruptDataException($"The ref store '{r.Path}' is damaged: audit record {seq} has a time or action out of range.");
+        }
+        var time = new DateTimeOffset(ticks, TimeSpan.Zero);
+        var refName = r.GetString(4);
+        var detail = r.GetStringOrNull(7);
+        HookRun? hook = null;
+        if (r.GetStringOrNull(8) is { } name)
+        {
+            if (!Enum.TryParse<Hooks.HookEvent>(r.GetStringOrNull(9), out var hookEvent))
+            {
+                throw new CorruptDataException($"The ref store '{r.Path}' is damaged: audit record {seq} names no hook event.");
+            }
+            var succeeded = r.GetInt64(10) != 0;
+            hook = new HookRun(name, hookEvent, refName, succeeded, succeeded ? null : detail, TimeSpan.FromTicks(r.GetInt64(11)));
+        }
+        return new AuditRecord(seq, time, r.GetString(2), action, refName, r.GetStringOrNull(5), r.GetStringOrNull(6), hook is null ? detail : null, hook);
     }
 
     public void Dispose() => _database.Dispose();

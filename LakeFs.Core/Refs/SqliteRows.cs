@@ -57,6 +57,8 @@ internal sealed class SqliteRows : IDisposable
 
     public long GetInt64(int column) => _reader.GetInt64(column);
 
+    public string? GetStringOrNull(int column) => _reader.IsDBNull(column) ? null : _reader.GetString(column);
+
     public bool IsNull(int column) => _reader.IsDBNull(column);
 
     public object GetValue(int column) => _reader.GetValue(column);
