@@ -50,13 +50,27 @@ public sealed class LocalObjectStore : IObjectStore
 
     private const int CopyBufferSize = 64 * 1024;
     private const int MaxCachedFolders = 100_000;
-    private const int MaxPutAttempts = 4;
 
     /// <summary>
     /// How often a put starts again in a folder a concurrent delete removed under it. Each new attempt follows a
-    /// removal that was checked (the folder's link count is zero), so only heavy churn uses more than a few.
+    /// removal that was checked (the folder's link count is zero): another writer made progress. Under heavy churn
+    /// (six writers putting and deleting in one folder, three such processes on two cores) a put lost 100 such races in
+    /// a row, so past a few attempts it yields its time slice before the next one (<see cref="BackOff"/>).
     /// </summary>
-    private const int MaxRemovedFolderAttempts = 100;
+    private const int MaxRemovedFolderAttempts = 10_000;
+
+    /// <summary>Before attempt <paramref name="attempt"/> of a put that lost a race with a folder's removal: nothing at first, then a yield, then 1 ms sleeps.</summary>
+    private static void BackOff(int attempt)
+    {
+        if (attempt > 100)
+        {
+            Thread.Sleep(1);
+        }
+        else if (attempt > 3)
+        {
+            Thread.Yield();
+        }
+    }
 
     private const int UnnamedFilesUnknown = 0;
     private const int UnnamedFilesOn = 1;
@@ -252,8 +266,10 @@ public sealed class LocalObjectStore : IObjectStore
         root.Release(folder);
         if (!removed || attempt >= MaxRemovedFolderAttempts)
         {
-            throw new StorageException($"Cannot write '{key}' under '{RootPath}': {NativeMethods.Describe(errno)}");
+            throw new StorageException($"Cannot write '{key}' under '{RootPath}': {NativeMethods.Describe(errno)}" +
+                (removed ? $" (its folder was removed by concurrent deletes {attempt} times in a row)" : ""));
         }
+        BackOff(attempt);
     }
 
     /// <summary>Opens the key's folder beneath the root, creating the missing folders on the way.</summary>
@@ -912,10 +928,11 @@ public sealed class LocalObjectStore : IObjectStore
                 Directory.CreateDirectory(path);
                 return;
             }
-            catch (IOException) when (attempt < MaxPutAttempts && !File.Exists(path))
+            catch (IOException) when (attempt < MaxRemovedFolderAttempts && !File.Exists(path))
             {
                 // A concurrent delete removed the folder (or one above it) between the steps of this create, which
-                // then finds "a file exists" where nothing is: create it again.
+                // then finds "a file exists" where nothing is, or a parent missing: create it again.
+                BackOff(attempt);
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
