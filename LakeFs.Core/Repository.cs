@@ -199,7 +199,7 @@ public sealed partial class Repository : IAsyncDisposable
         }
     }
 
-    private static string Capitalize(string text) => text.Length == 0 ? text : char.ToUpperInvariant(text[0]) + text[1..];
+    internal static string Capitalize(string text) => text.Length == 0 ? text : char.ToUpperInvariant(text[0]) + text[1..];
 
     private static void ValidateOptions(RepositoryOptions options)
     {

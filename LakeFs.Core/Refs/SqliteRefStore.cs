@@ -834,7 +834,7 @@ internal sealed class SqliteRefStore : IRefStore
             {
                 yield break;
             }
-            start = [.. page[^1].Path, 0];
+            start = Keys.Successor(page[^1].Path);
         }
     }
 

@@ -116,7 +116,7 @@ internal sealed class RepositoryVerifier(IRefStore refs, IObjectStore store, Ver
             {
                 var where = next.Child is null ? $"{next.RootKind} '{next.Ref}' points at commit {next.Id}" : $"commit {next.Child} (reached from '{next.Ref}') names parent {next.Id}";
                 AddProblem(new VerifyProblem(VerifyProblemKind.MissingCommit,
-                    $"{Capitalize(where)}, which is missing from {refs.Description}. Restore the ref store from a backup, or move the {next.RootKind} to a readable commit.")
+                    $"{Repository.Capitalize(where)}, which is missing from {refs.Description}. Restore the ref store from a backup, or move the {next.RootKind} to a readable commit.")
                     { Ref = next.Ref, CommitId = next.Id, File = refs.Description });
                 continue;
             }
@@ -481,6 +481,4 @@ internal sealed class RepositoryVerifier(IRefStore refs, IObjectStore store, Ver
         }
         progress.Report(new VerifyProgress(_commits, _metaRanges, _ranges, _entries, Interlocked.Read(ref _objects), problems));
     }
-
-    private static string Capitalize(string text) => text.Length == 0 ? text : char.ToUpperInvariant(text[0]) + text[1..];
 }
