@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text;
 using LakeFs.Core.Errors;
 using LakeFs.Core.Model;
@@ -26,7 +27,11 @@ public sealed partial class Repository
         var expression = RefExpression.Parse(@ref);
         string commitId;
         string? branchView = null;
-        if (CommitId.IsFullId(expression.Base) && await _refs.GetCommitAsync(expression.Base, cancellationToken).ConfigureAwait(false) is not null)
+        if (expression.At is { } at)
+        {
+            commitId = await HeadAtAsync(@ref, expression.Base, at, cancellationToken).ConfigureAwait(false);
+        }
+        else if (CommitId.IsFullId(expression.Base) && await _refs.GetCommitAsync(expression.Base, cancellationToken).ConfigureAwait(false) is not null)
         {
             commitId = expression.Base;
         }
@@ -72,6 +77,55 @@ public sealed partial class Repository
             }
         }
         return new ResolvedRef(commitId, branchView);
+    }
+
+    /// <summary>
+    /// The head branch <paramref name="branch"/> had at <paramref name="at"/>, from the recorded head moves (the audit
+    /// log), not from commit times: the last move at or before the instant. A branch deleted since still resolves; one
+    /// deleted and created again resolves to the life it had at the instant.
+    /// </summary>
+    private async ValueTask<string> HeadAtAsync(string @ref, string branch, DateTimeOffset at, CancellationToken cancellationToken)
+    {
+        var shown = at.ToString("O", CultureInfo.InvariantCulture);
+        if (await _refs.FindHeadMoveAsync(branch, at, cancellationToken).ConfigureAwait(false) is { } move)
+        {
+            return move.After ?? throw new BranchNotAtTimeException(
+                $"'{@ref}': branch '{branch}' did not exist at {shown}: it was deleted at {move.Time.ToString("O", CultureInfo.InvariantCulture)}.",
+                branch, at, null);
+        }
+        AuditRecord? first = null;
+        await foreach (var record in _refs.ListAuditAsync(new AuditFilter { Ref = branch }, cancellationToken).ConfigureAwait(false))
+        {
+            if (HeadMoves.Contains(record.Action))
+            {
+                first = record;
+                break;
+            }
+        }
+        // The default branch is made with the repository, at its first commit, without a record of its own: before its
+        // first recorded move it was at that commit from the commit's time on.
+        if (branch == DefaultBranch
+            && (first?.Before ?? (await _refs.GetBranchAsync(branch, cancellationToken).ConfigureAwait(false))?.Head) is { } earliest
+            && await _refs.GetCommitAsync(earliest, cancellationToken).ConfigureAwait(false) is { Parents.Count: 0 } root
+            && root.CreationDate <= at)
+        {
+            return root.Id;
+        }
+        if (first?.Time is { } recorded)
+        {
+            throw new BranchNotAtTimeException(
+                $"'{@ref}': branch '{branch}' has no recorded head at {shown}: its first recorded move is at {recorded.ToString("O", CultureInfo.InvariantCulture)}. " +
+                "Give a later time, or name the commit by id.", branch, at, recorded);
+        }
+        if (await _refs.GetBranchAsync(branch, cancellationToken).ConfigureAwait(false) is not null)
+        {
+            throw new BranchNotAtTimeException(
+                $"'{@ref}': branch '{branch}' has no recorded head moves (it was created before this repository kept an audit log). Name the commit by id.",
+                branch, at, null);
+        }
+        throw await _refs.GetTagAsync(branch, cancellationToken).ConfigureAwait(false) is not null || CommitId.IsFullId(branch)
+            ? new InvalidRefException($"'{@ref}': '@{{time}}' takes a branch; '{branch}' is a tag or commit, which never moves.")
+            : new RefNotFoundException($"'{@ref}': there is no branch '{branch}' and none was ever recorded.");
     }
 
     /// <summary>The commit <paramref name="ref"/> resolves to.</summary>

@@ -1306,6 +1306,7 @@ public abstract class RefStoreContractTests
             ["GetBranchProtectionAsync"] = s => s.GetBranchProtectionAsync(cancelled).AsTask(),
             ["AppendAuditAsync"] = s => s.AppendAuditAsync([AuditOf(AuditAction.HookRun, "main", 0)], cancelled).AsTask(),
             ["ListAuditAsync"] = s => ToListAsync(s.ListAuditAsync(new AuditFilter(), cancelled)),
+            ["FindHeadMoveAsync"] = s => s.FindHeadMoveAsync("main", GateTime, cancelled).AsTask(),
         };
 
         foreach (var store in (IRefStore[])[Store, Second()])
@@ -1417,6 +1418,58 @@ public abstract class RefStoreContractTests
         Assert.That(await ToListAsync(store.ListAuditAsync(new AuditFilter { AfterSequence = log[4].Sequence }, None)), Is.EqualTo(log.Skip(5)));
         Assert.That(await ToListAsync(store.ListAuditAsync(new AuditFilter { Since = GateTime.AddMinutes(4), Until = GateTime.AddMinutes(8) }, None)),
             Is.EqualTo(log.Skip(2).Take(2)));
+    }
+
+    [Test]
+    public async Task The_head_move_at_a_time_is_the_latest_at_or_before_it_skipping_hook_runs_and_tags()
+    {
+        var store = Store;
+        var root = await InitAsync();
+        var c1 = MakeCommit([root]);
+        var c2 = MakeCommit([c1]);
+        Assert.That(await store.FindHeadMoveAsync("dev", GateTime.AddYears(1), None), Is.Null, "nothing recorded");
+
+        await store.CreateBranchAsync("dev", root.Id, AuditOf(AuditAction.CreateBranch, "dev", 1) with { After = root.Id }, None);
+        await store.AppendAuditAsync([AuditOf(AuditAction.HookRun, "dev", 2) with { Hook = new HookRun("h", HookEvent.PreCommit, "dev", true, null, TimeSpan.Zero) }], None);
+        Assert.That(await store.TryUpdateBranchAsync(new BranchUpdate("dev", root.Id, c1.Id, c1, [])
+        {
+            Audit = AuditOf(AuditAction.Commit, "dev", 3) with { Before = root.Id, After = c1.Id },
+        }, None), Is.True);
+        // Two moves at one instant: the later one (by sequence) is the head at that instant.
+        Assert.That(await store.TryUpdateBranchAsync(new BranchUpdate("dev", c1.Id, c2.Id, c2, [])
+        {
+            Audit = AuditOf(AuditAction.Merge, "dev", 5) with { Before = c1.Id, After = c2.Id },
+        }, None), Is.True);
+        Assert.That(await store.TryUpdateBranchAsync(new BranchUpdate("dev", c2.Id, c1.Id, null, [])
+        {
+            Audit = AuditOf(AuditAction.Revert, "dev", 5) with { Before = c2.Id, After = c1.Id },
+        }, None), Is.True);
+        await store.AppendAuditAsync([AuditOf(AuditAction.HookRun, "dev", 6) with { Hook = new HookRun("h", HookEvent.PreCommit, "dev", true, null, TimeSpan.Zero) }], None);
+        await store.DeleteBranchAsync("dev", AuditOf(AuditAction.DeleteBranch, "dev", 7), None);
+        // The name as a tag, then as a branch again.
+        await store.CreateTagAsync("dev", c2.Id, AuditOf(AuditAction.CreateTag, "dev", 8) with { After = c2.Id }, None);
+        await store.DeleteTagAsync("dev", AuditOf(AuditAction.DeleteTag, "dev", 9), None);
+        await store.CreateBranchAsync("dev", c2.Id, AuditOf(AuditAction.CreateBranch, "dev", 10) with { After = c2.Id }, None);
+        // Another branch's moves never answer for this one.
+        await store.CreateBranchAsync("other", c1.Id, AuditOf(AuditAction.CreateBranch, "other", 0) with { After = c1.Id }, None);
+
+        async Task<(AuditAction, string?)?> At(TimeSpan t, IRefStore s) =>
+            await s.FindHeadMoveAsync("dev", GateTime + t, None) is { } r ? (r.Action, r.After) : null;
+        foreach (var s in (IRefStore[])[store, Second()])
+        {
+            Assert.That(await At(TimeSpan.FromMinutes(1) - TimeSpan.FromTicks(1), s), Is.Null, "before the first move");
+            Assert.That(await At(TimeSpan.FromMinutes(1), s), Is.EqualTo((AuditAction.CreateBranch, root.Id)), "the bound is inclusive");
+            Assert.That(await At(TimeSpan.FromMinutes(2.5), s), Is.EqualTo((AuditAction.CreateBranch, root.Id)), "a hook run is no move");
+            Assert.That(await At(TimeSpan.FromMinutes(4), s), Is.EqualTo((AuditAction.Commit, c1.Id)));
+            Assert.That(await At(TimeSpan.FromMinutes(5), s), Is.EqualTo((AuditAction.Revert, c1.Id)), "equal times: the higher sequence");
+            Assert.That(await At(TimeSpan.FromMinutes(6.5), s), Is.EqualTo((AuditAction.Revert, c1.Id)));
+            Assert.That(await At(TimeSpan.FromMinutes(7), s), Is.EqualTo((AuditAction.DeleteBranch, (string?)null)));
+            Assert.That(await At(TimeSpan.FromMinutes(9.5), s), Is.EqualTo((AuditAction.DeleteBranch, (string?)null)), "tag records are not branch moves");
+            Assert.That(await At(TimeSpan.FromDays(1), s), Is.EqualTo((AuditAction.CreateBranch, c2.Id)));
+            var found = await s.FindHeadMoveAsync("dev", GateTime.AddMinutes(3), None);
+            Assert.That(found, Is.EqualTo((await ToListAsync(s.ListAuditAsync(new AuditFilter { Ref = "dev", Action = AuditAction.Commit }, None))).Single()),
+                "the whole record, as the listing reads it");
+        }
     }
 
     // ---- helpers ------------------------------------------------------------------------------------------------

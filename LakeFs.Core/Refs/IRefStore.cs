@@ -192,4 +192,13 @@ internal interface IRefStore : IDisposable
     /// order: a record never appears before one that committed earlier.
     /// </summary>
     IAsyncEnumerable<AuditRecord> ListAuditAsync(AuditFilter filter, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// The last recorded move of a branch's head at or before <paramref name="time"/>: of the records with
+    /// <see cref="AuditRecord.Ref"/> equal to <paramref name="branch"/> and an action in <see cref="HeadMoves.Actions"/>
+    /// (a tag of the same name, before or after the branch, has other actions), the one with the latest
+    /// <see cref="AuditRecord.Time"/> not after <paramref name="time"/>, the highest sequence among equal times; null
+    /// when there is none. One index seek (ref, time), whatever the log's length: refs by time call it on every resolve.
+    /// </summary>
+    ValueTask<AuditRecord?> FindHeadMoveAsync(string branch, DateTimeOffset time, CancellationToken cancellationToken);
 }

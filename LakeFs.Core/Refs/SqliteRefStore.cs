@@ -35,6 +35,7 @@ internal sealed class SqliteRefStore : IRefStore
             ref TEXT NOT NULL, before TEXT, after TEXT, detail TEXT, hook TEXT, hook_event TEXT, hook_succeeded INTEGER, hook_duration INTEGER);
         CREATE INDEX IF NOT EXISTS audit_log_by_ref ON audit_log(ref, seq);
         CREATE INDEX IF NOT EXISTS audit_log_by_time ON audit_log(time);
+        CREATE INDEX IF NOT EXISTS audit_log_by_ref_time ON audit_log(ref, time);
         """;
 
     /// <summary>
@@ -212,7 +213,7 @@ internal sealed class SqliteRefStore : IRefStore
     public void EnsureAddedTables()
     {
         using var s = Open();
-        if (Convert.ToInt64(s.Scalar("SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name IN ('branch_protection', 'audit_log')"), CultureInfo.InvariantCulture) < 2)
+        if (Convert.ToInt64(s.Scalar("SELECT count(*) FROM sqlite_schema WHERE name IN ('branch_protection', 'audit_log', 'audit_log_by_ref_time')"), CultureInfo.InvariantCulture) < 3)
         {
             s.Write(tx =>
             {
@@ -1006,6 +1007,22 @@ internal sealed class SqliteRefStore : IRefStore
             }
             after = page[^1].Sequence;
         }
+    }
+
+    private static readonly string HeadMoveActions = string.Join(", ", HeadMoves.Actions.Select(a => $"'{a}'"));
+
+    public ValueTask<AuditRecord?> FindHeadMoveAsync(string branch, DateTimeOffset time, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        using var s = Open();
+        // audit_log_by_ref_time holds (ref, time, seq): the ORDER BY walks it backwards from the seek, skipping only the
+        // ref's hook runs at the same instants.
+        using var reader = s.Query($"""
+            SELECT seq, time, actor, action, ref, before, after, detail, hook, hook_event, hook_succeeded, hook_duration FROM audit_log
+            WHERE ref = $1 AND time <= $2 AND action IN ({HeadMoveActions})
+            ORDER BY time DESC, seq DESC LIMIT 1
+            """, branch, time.UtcTicks);
+        return ValueTask.FromResult(reader.Read() ? ReadAudit(reader) : null);
     }
 
     private static AuditRecord ReadAudit(SqliteRows r)
