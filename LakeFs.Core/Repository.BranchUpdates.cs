@@ -24,6 +24,9 @@ public sealed partial class Repository
         /// version behind a copy of the old one.
         /// </summary>
         public bool RetireNoOpStaging { get; init; }
+
+        /// <summary>A partial commit's rows, dropped from the frozen areas at the compare-and-swap (<see cref="BranchUpdate.Trim"/>).</summary>
+        public StagedSelection? Trim { get; init; }
     }
 
     /// <summary>
@@ -104,7 +107,7 @@ public sealed partial class Repository
                     ? null
                     : NewAuditRecord(AuditActionOf(preEvent), branch, head.Id, candidate.NewHead,
                         preEvent == HookEvent.PreCommit ? candidate.NewCommit?.Message : source, candidate.NewCommit?.Committer ?? committer);
-                var update = new BranchUpdate(branch, head.Id, candidate.NewHead, candidate.NewCommit, retire) { Audit = audit };
+                var update = new BranchUpdate(branch, head.Id, candidate.NewHead, candidate.NewCommit, retire) { Audit = audit, Trim = candidate.Trim };
                 if (await _refs.TryUpdateBranchAsync(update, cancellationToken).ConfigureAwait(false))
                 {
                     break;

@@ -14,10 +14,16 @@ public sealed partial class Repository
     /// Commits a branch's uncommitted changes. Writers keep writing while the commit runs (their writes land in
     /// the next commit); the head moves by compare-and-swap, so concurrent commits on one branch serialize.
     /// The returned commit carries <see cref="Commit.Statistics"/>: the cost follows the changes.
+    /// <para>
+    /// With <see cref="CommitOptions.Paths"/> or <see cref="CommitOptions.Prefixes"/> only the changes staged there
+    /// before the call are committed; every other staged change stays staged (and writes made during the commit stay
+    /// staged wherever they are), and hooks see only the committed changes.
+    /// </para>
     /// </summary>
     /// <exception cref="NoChangesException">Nothing changed and <see cref="CommitOptions.AllowEmpty"/> is off.</exception>
     /// <exception cref="BranchNotFoundException">No such branch.</exception>
     /// <exception cref="InvalidMetadataException">The message, committer or metadata breaks the rules of <see cref="MetadataLimits"/>.</exception>
+    /// <exception cref="InvalidPathException">A path or prefix of a partial commit is not valid, is named twice, or none is named.</exception>
     public async Task<Commit> CommitAsync(string branch, string message, CommitOptions? options = null, CancellationToken cancellationToken = default)
     {
         ThrowIfDisposedOrCanceled(cancellationToken);
@@ -27,13 +33,18 @@ public sealed partial class Repository
         var committer = options.Committer ?? _options.Committer;
         ArgumentException.ThrowIfNullOrEmpty(committer, nameof(options));
         var metadata = MetadataLimits.ValidateCommit(message, committer, options.Metadata);
+        var selection = SelectionOf(options);
 
         var (created, postHookFailures) = await UpdateBranchAsync(branch, freezeStaging: true, HookEvent.PreCommit, "commit on", null, committer, async (state, token) =>
         {
             var baseTree = await _trees.GetMetaRangeAsync(state.Head.MetaRangeId, token).ConfigureAwait(false);
             MetaRange tree;
             CommitStatistics statistics;
-            var changes = new OverlayCursor([.. state.Frozen.Select(t => (EntryCursor)new StagingCursor(_refs, t, [], token))]);
+            var changes = new OverlayCursor([.. state.Frozen.Select(t => (EntryCursor)new StagingCursor(
+                selection is null ? _refs.ScanStagedAsync(t, [], token) : ScanSelectedAsync(t, selection, token), token))]);
+            // A partial commit drops its rows from the frozen areas at the compare-and-swap; the rest stay frozen, read as staged.
+            long[] retire = selection is null ? state.Frozen : [];
+            var trim = selection is null ? null : new StagedSelection(state.Frozen, selection);
             await using (changes.ConfigureAwait(false))
             {
                 (tree, statistics) = await new TreeBuilder(_trees).BuildAsync(baseTree, changes, token).ConfigureAwait(false);
@@ -41,17 +52,75 @@ public sealed partial class Repository
             if (statistics.Changes == 0 && !options.AllowEmpty)
             {
                 // Whatever was staged matches the head: retire it, then say so.
-                return new BranchCandidate<Commit?>(state.Head.Id, null, state.Frozen, null);
+                return new BranchCandidate<Commit?>(state.Head.Id, null, retire, null) { Trim = trim };
             }
             var commit = NewCommit([state.Head], tree, message, committer, metadata, statistics);
-            return new BranchCandidate<Commit?>(commit.Id, commit, state.Frozen, commit);
+            return new BranchCandidate<Commit?>(commit.Id, commit, retire, commit) { Trim = trim };
         }, cancellationToken).ConfigureAwait(false);
-        var commit = created ?? throw new NoChangesException($"Branch '{branch}' has no changes to commit.");
+        var commit = created ?? throw new NoChangesException(selection is null
+            ? $"Branch '{branch}' has no changes to commit."
+            : $"Branch '{branch}' has no changes to commit at the paths and prefixes given.");
         var applied = commit.Statistics!;
         _logger.LogInformation(
             "Committed {Commit} on {Branch}: {Changes} changes, {Written} ranges written, {Reused} reused",
             commit.Id, branch, applied.Changes, applied.RangesWritten, applied.RangesReused);
         return postHookFailures.Count == 0 ? commit : commit with { PostHookFailures = postHookFailures };
+    }
+
+    /// <summary>
+    /// The key ranges a partial commit takes (<see cref="CommitOptions.Paths"/>, <see cref="CommitOptions.Prefixes"/>),
+    /// disjoint and ascending; null for a whole commit.
+    /// </summary>
+    private static KeyRange[]? SelectionOf(CommitOptions options)
+    {
+        if (options.Paths is null && options.Prefixes is null)
+        {
+            return null;
+        }
+        var ranges = new List<KeyRange>();
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var path in options.Paths ?? [])
+        {
+            var key = Names.ValidatePath(path);
+            if (!seen.Add(path))
+            {
+                throw new InvalidPathException($"CommitOptions.Paths names '{Names.Show(path)}' twice; name each path once.");
+            }
+            ranges.Add(KeyRange.Single(key));
+        }
+        seen.Clear();
+        foreach (var prefix in options.Prefixes ?? [])
+        {
+            if (string.IsNullOrEmpty(prefix))
+            {
+                throw new InvalidPathException("CommitOptions.Prefixes holds an empty prefix; to commit everything leave Paths and Prefixes null.");
+            }
+            var key = Names.ValidatePrefix(prefix, "commit prefix");
+            if (!seen.Add(prefix))
+            {
+                throw new InvalidPathException($"CommitOptions.Prefixes names '{Names.Show(prefix)}' twice; name each prefix once.");
+            }
+            ranges.Add(KeyRange.Prefix(key));
+        }
+        return ranges.Count > 0
+            ? KeyRange.Normalize(ranges)
+            : throw new InvalidPathException("CommitOptions.Paths and Prefixes name nothing: name a path or prefix, or leave both null to commit everything.");
+    }
+
+    /// <summary>The rows of one staging area at keys in <paramref name="ranges"/> (disjoint, ascending), in key order.</summary>
+    private async IAsyncEnumerable<StagedRow> ScanSelectedAsync(long token, KeyRange[] ranges, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        foreach (var range in ranges)
+        {
+            await foreach (var row in _refs.ScanStagedAsync(token, range.From, cancellationToken).ConfigureAwait(false))
+            {
+                if (!range.Contains(row.Path))
+                {
+                    break;
+                }
+                yield return row;
+            }
+        }
     }
 
     /// <summary>The commit a ref expression resolves to (branch, tag, commit id or unique prefix, with ~N, ^N, @).</summary>

@@ -5,6 +5,7 @@ using LakeFs.Core.Hooks;
 using LakeFs.Core.Model;
 using LakeFs.Core.Refs;
 using LakeFs.Core.Tests.TestSupport;
+using LakeFs.Core.Trees;
 
 namespace LakeFs.Core.Tests.Refs;
 
@@ -653,6 +654,48 @@ public abstract class RefStoreContractTests
             Assert.That(await ToListAsync(store.ScanStagedAsync(olderToken, [], None)), Is.Empty);
             Assert.That(await PathsAsync(store.ScanStagedAsync(newerToken, [], None)), Is.EqualTo(new[] { "a", "b" }));
         }
+    }
+
+    [Test]
+    public async Task TryUpdateBranch_trims_the_selected_rows_of_frozen_areas_keeps_the_rest_and_retires_emptied_areas()
+    {
+        var root = await InitAsync();
+        await StageAsync(Store, "main", "a/1", "1");
+        await StageAsync(Store, "main", "b", "1");
+        await StageAsync(Store, "main", "c", "1");
+        var older = (await Store.FreezeStagingAsync("main", None)).FrozenTokens[0];
+        await StageAsync(Store, "main", "a/2", "2");
+        await StageAsync(Store, "main", "a/1", null);
+        var newer = (await Store.FreezeStagingAsync("main", None)).FrozenTokens[0];
+        await StageAsync(Store, "main", "a/3", "3");
+        var current = (await Store.GetBranchAsync("main", None))!.StagingToken;
+        var commit = MakeCommit([root]);
+        // a/ and c: all of the newer area's rows, part of the older one's; the current area is not touched.
+        var trim = new StagedSelection([older, newer], [KeyRange.Prefix(P("a/")), KeyRange.Single(P("c"))]);
+
+        // A token of the selection not frozen on the branch (here: the current area) refuses the update, changing nothing.
+        var refused = new BranchUpdate("main", root.Id, commit.Id, commit, []) { Trim = trim with { Tokens = [older, current] } };
+        Assert.That(await Second().TryUpdateBranchAsync(refused, None), Is.False);
+        Assert.That(await PathsAsync(Store.ScanStagedAsync(older, [], None)), Is.EqualTo(new[] { "a/1", "b", "c" }));
+
+        Assert.That(await Second().TryUpdateBranchAsync(new BranchUpdate("main", root.Id, commit.Id, commit, []) { Trim = trim }, None), Is.True);
+        foreach (var store in (IRefStore[])[Store, Second()])
+        {
+            var main = (await store.GetBranchAsync("main", None))!;
+            Assert.That(main.Head, Is.EqualTo(commit.Id));
+            Assert.That(main.FrozenTokens, Is.EqualTo(new[] { older }), "the emptied area is retired, the other stays frozen");
+            Assert.That(await PathsAsync(store.ScanStagedAsync(older, [], None)), Is.EqualTo(new[] { "b" }));
+            Assert.That(await ToListAsync(store.ScanStagedAsync(newer, [], None)), Is.Empty);
+            Assert.That(await PathsAsync(store.ScanStagedAsync(current, [], None)), Is.EqualTo(new[] { "a/3" }));
+            Assert.That(await EntryAsync(store, "main", "b"), Is.EqualTo("1"), "a row left frozen reads as staged");
+            Assert.That((await store.GetStagedAsync("main", P("a/1"), None)).Found, Is.False);
+            Assert.That(await store.HasStagedAsync(main, None), Is.True);
+        }
+        // A lost race (head moved) trims nothing.
+        var next = MakeCommit([commit]);
+        var stale = new BranchUpdate("main", root.Id, next.Id, next, []) { Trim = new StagedSelection([older], [KeyRange.Single(P("b"))]) };
+        Assert.That(await Store.TryUpdateBranchAsync(stale, None), Is.False);
+        Assert.That(await PathsAsync(Second().ScanStagedAsync(older, [], None)), Is.EqualTo(new[] { "b" }));
     }
 
     [Test]

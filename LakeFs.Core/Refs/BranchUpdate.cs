@@ -12,4 +12,10 @@ internal sealed record BranchUpdate(string Branch, string ExpectedHead, string N
 {
     /// <summary>Appended to the audit log in the same transaction when the update succeeds.</summary>
     public AuditRecord? Audit { get; init; }
+
+    /// <summary>
+    /// A partial commit's rows (<see cref="StagedSelection"/>): dropped from their frozen staging areas in the same
+    /// transaction, the areas staying frozen with their other rows (those left empty are retired); null for none.
+    /// </summary>
+    public StagedSelection? Trim { get; init; }
 }

@@ -101,7 +101,10 @@ internal interface IRefStore : IDisposable
     /// <see cref="BranchUpdate.ExpectedHead"/> and every token of <see cref="BranchUpdate.Retire"/> is still frozen on
     /// it, atomically stores <see cref="BranchUpdate.NewCommit"/> (when given), moves the head to
     /// <see cref="BranchUpdate.NewHead"/>, retires the tokens (their entries are dropped) and appends
-    /// <see cref="BranchUpdate.Audit"/> (when given) to the audit log. False, with nothing changed (no audit record
+    /// <see cref="BranchUpdate.Audit"/> (when given) to the audit log. With <see cref="BranchUpdate.Trim"/> (a partial
+    /// commit) every token of <see cref="StagedSelection.Tokens"/> must be frozen on the branch too; in the same
+    /// transaction their rows at keys in <see cref="StagedSelection.Ranges"/> are deleted, rows elsewhere stay (frozen,
+    /// read as staged), and a token left with no row is retired. False, with nothing changed (no audit record
     /// either), otherwise: a lost race never leaves a record.
     /// </summary>
     /// <exception cref="BranchNotFoundException">No such branch.</exception>

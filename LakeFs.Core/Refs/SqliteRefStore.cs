@@ -571,7 +571,8 @@ internal sealed class SqliteRefStore : IRefStore
             done = s.Write(tx =>
             {
                 var b = GetBranch(tx, update.Branch) ?? throw new BranchNotFoundException($"Branch '{update.Branch}' does not exist.");
-                if (b.Head != update.ExpectedHead || !update.Retire.All(b.FrozenTokens.Contains))
+                if (b.Head != update.ExpectedHead || !update.Retire.All(b.FrozenTokens.Contains)
+                    || (update.Trim is { } selection && !selection.Tokens.All(b.FrozenTokens.Contains)))
                 {
                     return false;
                 }
@@ -579,7 +580,13 @@ internal sealed class SqliteRefStore : IRefStore
                 {
                     InsertCommit(tx, commit);
                 }
-                if (update.Retire.Count == 0)
+                var emptied = update.Trim is { } trim ? TrimStaged(tx, trim) : [];
+                if (emptied.Count > 0)
+                {
+                    tx.Execute("UPDATE branches SET head = $2, sealed_tokens = $3 WHERE name = $1", update.Branch, update.NewHead,
+                        BranchRecord.FormatTokens(b.FrozenTokens.Where(t => !update.Retire.Contains(t) && !emptied.Contains(t))));
+                }
+                else if (update.Retire.Count == 0)
                 {
                     tx.Execute("UPDATE branches SET head = $2 WHERE name = $1", update.Branch, update.NewHead);
                 }
@@ -602,6 +609,24 @@ internal sealed class SqliteRefStore : IRefStore
         }
         DropTokens(update.Retire);
         return ValueTask.FromResult(true);
+    }
+
+    /// <summary>Deletes a partial commit's rows from their frozen staging areas; returns the areas left without rows.</summary>
+    private static HashSet<long> TrimStaged(SqliteSession tx, StagedSelection selection)
+    {
+        var emptied = new HashSet<long>();
+        foreach (var token in selection.Tokens)
+        {
+            foreach (var range in selection.Ranges)
+            {
+                tx.Execute("DELETE FROM staged WHERE token = $1 AND path >= $2 AND path < $3", token, range.From, range.To);
+            }
+            if (tx.Scalar("SELECT 1 FROM staged WHERE token = $1 LIMIT 1", token) is null)
+            {
+                emptied.Add(token);
+            }
+        }
+        return emptied;
     }
 
     /// <summary>Deletes staged rows of retired tokens in small transactions, so writers are never blocked for long.</summary>
