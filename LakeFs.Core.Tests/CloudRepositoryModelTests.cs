@@ -1,4 +1,5 @@
 using LakeFs.Core.Tests.Storage;
+using LakeFs.Core.Trees;
 using LakeFs.Core.Tests.TestSupport;
 using LakeFs.Storage;
 
@@ -20,7 +21,7 @@ public sealed class CloudRepositoryModelTests(string cloud)
         var (store, client) = await CloudStores.OpenAsync(cloud);
         using (client)
         {
-            var cached = new CachingObjectStore(new RetryingObjectStore(store), new FileCacheOptions { Folder = cache.Path, MaxBytes = 16L << 20 });
+            var cached = new CachingObjectStore(new RetryingObjectStore(store), new FileCacheOptions { Folder = cache.Path, MaxBytes = 16L << 20 }, TreeStore.ImmutablePrefixes);
             await RepositoryModelTests.RunAsync(new RepositoryModelTests.Scenario(seed, length), memory: false, cached);
         }
     }

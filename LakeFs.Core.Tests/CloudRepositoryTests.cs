@@ -34,9 +34,8 @@ public sealed class CloudRepositoryTests(string cloud)
 
     private RepositoryOptions Options(string cacheName) => new()
     {
-        ObjectStore = new CachingObjectStore(
-            new RetryingObjectStore(_cloud),
-            new FileCacheOptions { Folder = _temp.Combine(cacheName), MaxBytes = 64L << 20 }),
+        ObjectStore = new RetryingObjectStore(_cloud),
+        FileCache = new FileCacheOptions { Folder = _temp.Combine(cacheName), MaxBytes = 64L << 20 },
         RefStore = new SqliteRefStoreOptions(_temp.Combine("refs.db")),
     };
 

@@ -129,6 +129,7 @@ public sealed partial class Repository : IAsyncDisposable
     public static async Task<Repository> CreateAsync(RepositoryOptions options, CancellationToken cancellationToken = default)
     {
         ValidateOptions(options);
+        options = WithFileCache(options);
         Names.ValidateNewRefName(options.DefaultBranch, "branch");
         cancellationToken.ThrowIfCancellationRequested();
         if (await options.RefStore.ReadRepositoryIdAsync(cancellationToken).ConfigureAwait(false) is { } existing)
@@ -173,6 +174,7 @@ public sealed partial class Repository : IAsyncDisposable
     public static async Task<Repository> OpenAsync(RepositoryOptions options, CancellationToken cancellationToken = default)
     {
         ValidateOptions(options);
+        options = WithFileCache(options);
         cancellationToken.ThrowIfCancellationRequested();
         var description = options.RefStore.Description;
         var id = await options.RefStore.ReadRepositoryIdAsync(cancellationToken).ConfigureAwait(false)
@@ -211,6 +213,11 @@ public sealed partial class Repository : IAsyncDisposable
         MetadataLimits.ValidateCommit(null, options.Committer, null);
         ArgumentOutOfRangeException.ThrowIfNegative(options.CacheSizeBytes, nameof(options.CacheSizeBytes));
     }
+
+    /// <summary>The options with <see cref="RepositoryOptions.FileCache"/> applied: the object store wrapped in a cache of the tree files.</summary>
+    private static RepositoryOptions WithFileCache(RepositoryOptions options) => options.FileCache is { } cache
+        ? options with { ObjectStore = new CachingObjectStore(options.ObjectStore, cache, TreeStore.ImmutablePrefixes), FileCache = null }
+        : options;
 
     private static async Task WriteMarkerAsync(IObjectStore store, string id, CancellationToken cancellationToken)
     {

@@ -38,6 +38,13 @@ public sealed record RepositoryOptions
     /// </summary>
     public long CacheSizeBytes { get; init; } = 256L * 1024 * 1024;
 
+    /// <summary>
+    /// A local-disk cache of the range and metarange files (default: none), for an object store that is slow to read
+    /// such as a cloud bucket. The repository wraps <see cref="ObjectStore"/> in a <see cref="CachingObjectStore"/>
+    /// that keeps only those files (they never change, so nothing is ever invalidated); object bytes are not cached.
+    /// </summary>
+    public FileCacheOptions? FileCache { get; init; }
+
     /// <summary>Commits the ref store keeps in memory (default 100,000). Commits are immutable, so this only saves lookups.</summary>
     public int CommitCacheSize { get; init; } = 100_000;
 

@@ -6,7 +6,7 @@ using Microsoft.Win32.SafeHandles;
 namespace LakeFs.Storage;
 
 /// <summary>
-/// Keeps local-disk copies of immutable objects (keys under <see cref="FileCacheOptions.ImmutablePrefixes"/>) read
+/// Keeps local-disk copies of immutable objects (keys under the immutable prefixes given to the constructor) read
 /// from a slower store, bounded in bytes with least-recently-read eviction. The first read of such a key fetches the
 /// whole object into the cache folder (a temporary file renamed into place); later reads, whole or ranged, come from
 /// disk. The objects never change, so nothing is ever invalidated; a put or delete of a cached key drops its copy.
@@ -17,21 +17,29 @@ public sealed class CachingObjectStore : IObjectStore
     private const string TempPrefix = ".tmp-";
     private readonly IObjectStore _inner;
     private readonly FileCacheOptions _options;
+    private readonly string[] _immutablePrefixes;
     private readonly object _gate = new();
     private readonly Dictionary<string, LinkedListNode<CachedFile>> _files = new(StringComparer.Ordinal);
     private readonly LinkedList<CachedFile> _recency = new();
     private readonly ConcurrentDictionary<string, Lazy<Task<bool>>> _fetches = new(StringComparer.Ordinal);
     private long _bytes;
 
-    /// <summary>Wraps <paramref name="inner"/>; files already in the cache folder are kept (oldest first out).</summary>
-    public CachingObjectStore(IObjectStore inner, FileCacheOptions options)
+    /// <summary>
+    /// Wraps <paramref name="inner"/>, caching keys under <paramref name="immutablePrefixes"/> only: a key there must be
+    /// written once and never change. The cache starts empty: files an earlier instance left in the folder are removed, so
+    /// two instances must not share a folder. A repository
+    /// builds this store itself when its options name a file cache, with the prefixes of its range and metarange files.
+    /// </summary>
+    public CachingObjectStore(IObjectStore inner, FileCacheOptions options, IReadOnlyList<string> immutablePrefixes)
     {
         ArgumentNullException.ThrowIfNull(inner);
         ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(immutablePrefixes);
         ArgumentException.ThrowIfNullOrEmpty(options.Folder);
         ArgumentOutOfRangeException.ThrowIfNegative(options.MaxBytes);
         _inner = inner;
         _options = options;
+        _immutablePrefixes = [.. immutablePrefixes];
         Directory.CreateDirectory(options.Folder);
         LoadExistingFiles();
     }
@@ -103,7 +111,7 @@ public sealed class CachingObjectStore : IObjectStore
 
     private bool IsCacheable(string key)
     {
-        foreach (var prefix in _options.ImmutablePrefixes)
+        foreach (var prefix in _immutablePrefixes)
         {
             if (key.StartsWith(prefix, StringComparison.Ordinal))
             {

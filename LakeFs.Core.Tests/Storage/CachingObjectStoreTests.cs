@@ -14,7 +14,7 @@ public sealed class CachingObjectStoreContractTests : ObjectStoreContractTests
     protected override Task<IObjectStore> CreateStoreAsync()
     {
         _folder = new TempDirectory();
-        return Task.FromResult<IObjectStore>(new CachingObjectStore(new MemoryObjectStore(), new FileCacheOptions { Folder = _folder.Path, ImmutablePrefixes = [""] }));
+        return Task.FromResult<IObjectStore>(new CachingObjectStore(new MemoryObjectStore(), new FileCacheOptions { Folder = _folder.Path }, [""]));
     }
 
     [TearDown]
@@ -38,7 +38,7 @@ public sealed class CachingObjectStoreTests
     public void TearDown() => _folder.Dispose();
 
     private CachingObjectStore NewCache(long maxBytes = 1 << 20) =>
-        new(_inner, new FileCacheOptions { Folder = _folder.Path, MaxBytes = maxBytes });
+        new(_inner, new FileCacheOptions { Folder = _folder.Path, MaxBytes = maxBytes }, ["_lakefs/ranges/", "_lakefs/metaranges/"]);
 
     [Test]
     public async Task A_second_read_of_an_immutable_key_comes_from_disk()

@@ -15,6 +15,9 @@ internal sealed class TreeStore(IObjectStore store, TreeOptions options, long ca
     public const string RangePrefix = "_lakefs/ranges/";
     public const string MetaRangePrefix = "_lakefs/metaranges/";
 
+    /// <summary>Where the content-addressed files live: written once, never changed, so a file cache may keep them.</summary>
+    public static readonly IReadOnlyList<string> ImmutablePrefixes = [RangePrefix, MetaRangePrefix];
+
     /// <summary>The empty tree is the empty file; its id is the SHA-256 of no bytes, like every other id.</summary>
     public static readonly string EmptyMetaRangeId = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(ReadOnlySpan<byte>.Empty));
 

@@ -37,7 +37,8 @@ public sealed class S3IntegrityTests
 
     private RepositoryOptions Options(IObjectStore store) => new()
     {
-        ObjectStore = new CachingObjectStore(new RetryingObjectStore(store), new FileCacheOptions { Folder = _temp.Combine("cache"), MaxBytes = 16L << 20 }),
+        ObjectStore = new RetryingObjectStore(store),
+        FileCache = new FileCacheOptions { Folder = _temp.Combine("cache"), MaxBytes = 16L << 20 },
         RefStore = new SqliteRefStoreOptions(_temp.Combine("refs.db")),
     };
 
