@@ -134,7 +134,7 @@ public sealed class RepositoryDamagedRefStoreTests
         AssertNames(error, _refs, "metadata of commit");
     }
 
-    [TestCase("3")]
+    [TestCase("4")]
     [TestCase("999")]
     public void A_newer_format_version_is_refused_naming_both_versions(string version)
     {
@@ -142,7 +142,7 @@ public sealed class RepositoryDamagedRefStoreTests
         var before = FolderState();
         var error = Assert.ThrowsAsync<UnsupportedFormatVersionException>(() => Repository.OpenAsync(_temp.Path))!;
         AssertNames(error, _refs, $"format version {version}");
-        Assert.That(error.Message, Does.Contain("reads format version 2"));
+        Assert.That(error.Message, Does.Contain("reads format version 3"));
         Assert.That(error.Message, Does.Contain("Upgrade"));
         Assert.That(FolderState(), Is.EqualTo(before));
     }

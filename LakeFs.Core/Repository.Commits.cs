@@ -134,8 +134,11 @@ public sealed partial class Repository
     /// <summary>
     /// History from <paramref name="ref"/>, newest first (by time, then generation). With
     /// <see cref="LogOptions.FirstParent"/> only the first-parent line; with paths or prefixes only commits that
-    /// changed them compared with their first parent.
+    /// changed them compared with their first parent. Commits garbage collection expired are passed over, not a stop:
+    /// the walk goes on through them, so a tagged commit behind them still shows. A commit whose first parent expired
+    /// counts as changing every path.
     /// </summary>
+    /// <exception cref="CommitExpiredException"><paramref name="ref"/> itself names an expired commit.</exception>
     public async IAsyncEnumerable<Commit> LogAsync(string @ref, LogOptions? options = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         ThrowIfDisposedOrCanceled(cancellationToken);
@@ -156,6 +159,11 @@ public sealed partial class Repository
         var returned = 0;
         await foreach (var commit in _refs.WalkHistoryAsync(start, options.FirstParent, cancellationToken).ConfigureAwait(false))
         {
+            if (await _refs.IsCommitExpiredAsync(commit.Id, cancellationToken).ConfigureAwait(false))
+            {
+                // Passed over, not a stop: its row and parents stay, so a tagged commit behind it still shows.
+                continue;
+            }
             if (filtered && !await ChangedAsync(commit, paths ?? [], prefixes ?? [], cancellationToken).ConfigureAwait(false))
             {
                 continue;
@@ -171,6 +179,11 @@ public sealed partial class Repository
     /// <summary>Whether <paramref name="commit"/> changed any of the paths or anything under the prefixes, against its first parent.</summary>
     private async Task<bool> ChangedAsync(Commit commit, byte[][] paths, byte[][] prefixes, CancellationToken cancellationToken)
     {
+        if (commit.Parents.Count > 0 && await _refs.IsCommitExpiredAsync(commit.Parents[0], cancellationToken).ConfigureAwait(false))
+        {
+            // The parent's tree may be gone, so what the commit changed is unknown: shown rather than hidden.
+            return true;
+        }
         var parentTreeId = commit.Parents.Count > 0 ? (await ReadCommitAsync(commit.Parents[0], cancellationToken).ConfigureAwait(false)).MetaRangeId : null;
         if (parentTreeId == commit.MetaRangeId)
         {

@@ -105,6 +105,10 @@ public sealed partial class Repository
                 };
             }
 
+            foreach (var mergeBase in bases)
+            {
+                await ThrowIfExpiredAsync($"the merge base of '{source}' and '{destination}'", mergeBase.Id, token).ConfigureAwait(false);
+            }
             var baseTree = await virtualBase.TreeAsync(bases, token).ConfigureAwait(false);
             if (virtualBase.VirtualMerges > 0)
             {
@@ -166,6 +170,7 @@ public sealed partial class Repository
         var verb = revert ? "revert" : "cherry-pick";
         var target = await ResolveCommitAsync(commitRef, cancellationToken).ConfigureAwait(false);
         var parent = await ReadCommitAsync(ParentFor(target, options.ParentNumber, verb), cancellationToken).ConfigureAwait(false);
+        await ThrowIfExpiredAsync($"the parent of '{commitRef}'", parent.Id, cancellationToken).ConfigureAwait(false);
         metadata[revert ? RevertedCommitKey : CherryPickedFromKey] = target.Id;
         var message = options.Message ?? (revert ? $"Revert {target.Id[..12]}: {target.Message}" : target.Message);
 

@@ -11,12 +11,16 @@ public sealed partial class Repository
     /// <summary>A resolved ref: the commit, the branch when the expression is a bare branch (its uncommitted changes are visible), and the commit itself when resolving read it anyway.</summary>
     private readonly record struct ResolvedRef(string CommitId, string? Branch, Commit? Commit = null);
 
-    /// <summary>Resolution order: full commit id, branch, tag, unique commit-id prefix; then ~N / ^N steps.</summary>
+    /// <summary>
+    /// Resolution order: full commit id, branch, tag, unique commit-id prefix; then ~N / ^N steps. A commit that garbage
+    /// collection expired gives <see cref="CommitExpiredException"/> (a branch head or a tag never names one).
+    /// </summary>
     private async ValueTask<ResolvedRef> ResolveAsync(string @ref, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(@ref);
         if (CommitId.IsFullId(@ref) && await _refs.GetCommitAsync(@ref, cancellationToken).ConfigureAwait(false) is { } commit)
         {
+            await ThrowIfExpiredAsync(@ref, @ref, cancellationToken).ConfigureAwait(false);
             return new ResolvedRef(@ref, null, commit);
         }
         if (RefExpression.IsPlainName(@ref) && await _refs.GetBranchAsync(@ref, cancellationToken).ConfigureAwait(false) is { } plain)
@@ -75,6 +79,10 @@ public sealed partial class Repository
             {
                 commitId = ParentOf(@ref, await ReadCommitAsync(commitId, cancellationToken).ConfigureAwait(false), count);
             }
+        }
+        if (branchView is null)
+        {
+            await ThrowIfExpiredAsync(@ref, commitId, cancellationToken).ConfigureAwait(false);
         }
         return new ResolvedRef(commitId, branchView);
     }

@@ -32,7 +32,7 @@ public abstract class RefStoreContractTests
     /// <summary>Deletes what <see cref="CreateStore"/> made, once every instance is disposed (called in [TearDown]).</summary>
     protected abstract void DeleteStore();
 
-    /// <summary>Branches or tags the store reads per page of a listing.</summary>
+    /// <summary>Branches, tags or commit ids the store reads per page of a listing.</summary>
     protected abstract int ListPageSize { get; }
 
     /// <summary>Rows the store reads per page of a staged scan.</summary>
@@ -1350,6 +1350,14 @@ public abstract class RefStoreContractTests
             ["AppendAuditAsync"] = s => s.AppendAuditAsync([AuditOf(AuditAction.HookRun, "main", 0)], cancelled).AsTask(),
             ["ListAuditAsync"] = s => ToListAsync(s.ListAuditAsync(new AuditFilter(), cancelled)),
             ["FindHeadMoveAsync"] = s => s.FindHeadMoveAsync("main", GateTime, cancelled).AsTask(),
+
+            ["GetRetentionAsync"] = s => s.GetRetentionAsync(cancelled).AsTask(),
+            ["SetRetentionAsync"] = s => s.SetRetentionAsync(new RetentionRules(1), cancelled).AsTask(),
+            ["ListCommitIdsAsync"] = s => ToListAsync(s.ListCommitIdsAsync(cancelled)),
+            ["MarkCommitsExpiredAsync"] = s => s.MarkCommitsExpiredAsync([next.Id], _clock, cancelled).AsTask(),
+            ["IsCommitExpiredAsync"] = s => s.IsCommitExpiredAsync(root.Id, cancelled).AsTask(),
+            ["GetCleanPartitionsAsync"] = s => s.GetCleanPartitionsAsync(cancelled).AsTask(),
+            ["UpdatePartitionsAsync"] = s => s.UpdatePartitionsAsync(["2026010100"], [], cancelled).AsTask(),
         };
 
         foreach (var store in (IRefStore[])[Store, Second()])
@@ -1359,6 +1367,7 @@ public abstract class RefStoreContractTests
             await store.GetStagedAsync("main", P("a"), None);
             await store.HasStagedAsync(main, None);
             await store.BranchExistsAsync("main", None);
+            await store.IsCommitExpiredAsync(root.Id, None);
             foreach (var (name, operation) in operations)
             {
                 Assert.That(async () => await operation(store), Throws.InstanceOf<OperationCanceledException>(), name);
@@ -1374,6 +1383,8 @@ public abstract class RefStoreContractTests
         Assert.That(await Second().GetTagAsync("t", None), Is.Null);
         Assert.That(await EntryAsync(Second(), "main", "a"), Is.EqualTo("1"));
         Assert.That((await Second().GetStagedAsync("main", P("b"), None)).Found, Is.False);
+        Assert.That(await Second().GetRetentionAsync(None), Is.Null);
+        Assert.That(await Second().GetCleanPartitionsAsync(None), Is.Empty);
     }
 
     // ---- branch protection and the audit log ----------------------------------------------------------------------
@@ -1513,6 +1524,189 @@ public abstract class RefStoreContractTests
             Assert.That(found, Is.EqualTo((await ToListAsync(s.ListAuditAsync(new AuditFilter { Ref = "dev", Action = AuditAction.Commit }, None))).Single()),
                 "the whole record, as the listing reads it");
         }
+    }
+
+    // ---- retention and garbage collection ---------------------------------------------------------------------
+
+    [Test]
+    public async Task Retention_rules_read_back_from_every_instance_and_are_replaced_as_a_whole()
+    {
+        await InitAsync();
+        Assert.That(await Store.GetRetentionAsync(None), Is.Null, "no rules until some are set");
+
+        var rules = new RetentionRules(7) { BranchDays = new Dictionary<string, int>(StringComparer.Ordinal) { ["dev"] = 30, ["feature/ünï"] = 0 } };
+        await Store.SetRetentionAsync(rules, None);
+        foreach (var store in (IRefStore[])[Store, Second()])
+        {
+            var read = await store.GetRetentionAsync(None);
+            Assert.That(read, Is.EqualTo(rules));
+            Assert.That(read!.DaysFor("dev"), Is.EqualTo(30));
+            Assert.That(read.DaysFor("feature/ünï"), Is.EqualTo(0));
+            Assert.That(read.DaysFor("main"), Is.EqualTo(7));
+        }
+
+        await Second().SetRetentionAsync(new RetentionRules(3), None);
+        var replaced = await Store.GetRetentionAsync(None);
+        Assert.That(replaced, Is.EqualTo(new RetentionRules(3)));
+        Assert.That(replaced!.BranchDays, Is.Empty, "the overrides went with the old rules");
+
+        await Store.SetRetentionAsync(null, None);
+        Assert.That(await Second().GetRetentionAsync(None), Is.Null);
+    }
+
+    [Test]
+    public async Task ListCommitIds_lists_every_stored_commit_not_expired_by_id_over_several_pages()
+    {
+        var root = await InitAsync();
+        var ids = new List<string> { root.Id };
+        var head = root;
+        for (var i = 0; i < 2 * ListPageSize + 1; i++)
+        {
+            head = await InsertAsync(head);
+            ids.Add(head.Id);
+        }
+        ids.Sort(StringComparer.Ordinal);
+        Assert.That(await ToListAsync(Second().ListCommitIdsAsync(None)), Is.EqualTo(ids));
+
+        string[] expire = [ids[0], ids[ListPageSize], ids[^1]];
+        Assert.That(await Store.MarkCommitsExpiredAsync(expire, _clock, None), Is.EqualTo(expire));
+        Assert.That(await ToListAsync(Second().ListCommitIdsAsync(None)), Is.EqualTo(ids.Except(expire)));
+    }
+
+    [Test]
+    public async Task MarkCommitsExpired_marks_stored_unmarked_commits_no_ref_names_and_returns_them_in_the_order_given()
+    {
+        var root = await InitAsync();
+        var a = await InsertAsync(root);
+        var b = await InsertAsync(a);
+        var c = await InsertAsync(b);
+        var tagged = await InsertAsync(c);
+        var head = await InsertAsync(tagged);
+        await Store.TryUpdateBranchAsync(new BranchUpdate("main", root.Id, head.Id, null, []), None);
+        await Store.CreateTagAsync("keep", tagged.Id, null, None);
+        var second = Second();
+        Assert.That(await second.IsCommitExpiredAsync(b.Id, None), Is.False, "read (and perhaps remembered) before the mark");
+
+        var unknown = MakeCommit([head]);
+        var marked = await Store.MarkCommitsExpiredAsync([c.Id, unknown.Id, head.Id, tagged.Id, b.Id, a.Id, c.Id], GateTime, None);
+
+        Assert.That(marked, Is.EqualTo(new[] { c.Id, b.Id, a.Id }), "not the unknown id, the head, the tagged commit, nor c twice");
+        Assert.That(await Store.MarkCommitsExpiredAsync([a.Id, b.Id], GateTime, None), Is.Empty, "marked already");
+        foreach (var store in (IRefStore[])[Store, second])
+        {
+            foreach (var expired in (Commit[])[a, b, c])
+            {
+                Assert.That(await store.IsCommitExpiredAsync(expired.Id, None), Is.True);
+                AssertSameCommit((await store.GetCommitAsync(expired.Id, None))!, expired);
+            }
+            foreach (var live in (Commit[])[root, tagged, head])
+            {
+                Assert.That(await store.IsCommitExpiredAsync(live.Id, None), Is.False);
+            }
+            Assert.That(await store.IsCommitExpiredAsync(unknown.Id, None), Is.False, "an id the store does not hold");
+            Assert.That(await IdsAsync(store.WalkHistoryAsync(head.Id, firstParent: true, None)), Is.EqualTo(new[] { head.Id, tagged.Id, c.Id, b.Id, a.Id, root.Id }),
+                "walks go through expired commits");
+            Assert.That(await store.GetCommitAsync(unknown.Id, None), Is.Null, "marking stores nothing");
+        }
+    }
+
+    [Test]
+    public async Task No_branch_or_tag_can_be_made_to_point_at_an_expired_commit()
+    {
+        var root = await InitAsync();
+        var old = await InsertAsync(root);
+        var head = await InsertAsync(old);
+        await Store.TryUpdateBranchAsync(new BranchUpdate("main", root.Id, head.Id, null, []), None);
+        Assert.That(await Store.MarkCommitsExpiredAsync([old.Id, root.Id], GateTime, None), Is.EqualTo(new[] { old.Id, root.Id }));
+        var second = Second();
+        await StageAsync(second, "main", "a", "1");
+        var frozen = await second.FreezeStagingAsync("main", None);
+
+        foreach (var store in (IRefStore[])[Store, second])
+        {
+            var onBranch = Assert.ThrowsAsync<CommitExpiredException>(async () => await store.CreateBranchAsync("dev", old.Id, AuditOf(AuditAction.CreateBranch, "dev", 1), None));
+            Assert.That(onBranch!.CommitId, Is.EqualTo(old.Id));
+            Assert.ThrowsAsync<CommitExpiredException>(async () => await store.CreateTagAsync("v1", root.Id, AuditOf(AuditAction.CreateTag, "v1", 2), None));
+            Assert.ThrowsAsync<CommitExpiredException>(async () =>
+                await store.TryUpdateBranchAsync(new BranchUpdate("main", head.Id, old.Id, null, frozen.FrozenTokens) { Audit = AuditOf(AuditAction.Reset, "main", 3) }, None));
+            var child = MakeCommit([old]);
+            Assert.ThrowsAsync<CommitExpiredException>(async () => await store.TryUpdateBranchAsync(new BranchUpdate("main", head.Id, old.Id, child, []), None));
+        }
+
+        Assert.That(await Store.GetBranchAsync("dev", None), Is.Null);
+        Assert.That(await Store.GetTagAsync("v1", None), Is.Null);
+        var main = (await Store.GetBranchAsync("main", None))!;
+        Assert.That(main.Head, Is.EqualTo(head.Id));
+        Assert.That(main.FrozenTokens, Is.EqualTo(frozen.FrozenTokens), "a refused update retires nothing");
+        Assert.That(await ToListAsync(Store.ListAuditAsync(new AuditFilter(), None)), Is.Empty, "a refused change leaves no record");
+        // Retiring only (the head stays) and moving to a live commit still work.
+        Assert.That(await Store.TryUpdateBranchAsync(new BranchUpdate("main", head.Id, head.Id, null, frozen.FrozenTokens), None), Is.True);
+        var next = MakeCommit([head]);
+        Assert.That(await Store.TryUpdateBranchAsync(new BranchUpdate("main", head.Id, next.Id, next, []), None), Is.True);
+    }
+
+    [Test]
+    public async Task Marks_racing_refs_to_the_same_commits_leave_no_ref_at_an_expired_commit()
+    {
+        var root = await InitAsync();
+        var second = Second();
+        var commits = new List<Commit>();
+        for (var i = 0; i < 20; i++)
+        {
+            commits.Add(await InsertAsync(root));
+        }
+        for (var round = 0; round < commits.Count; round++)
+        {
+            var target = commits[round];
+            var name = "r" + round.ToString(CultureInfo.InvariantCulture);
+            using var barrier = new Barrier(2);
+            var mark = Task.Factory.StartNew(() =>
+            {
+                barrier.SignalAndWait();
+                return Store.MarkCommitsExpiredAsync([target.Id], GateTime, None).AsTask();
+            }, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default).Unwrap();
+            var point = Task.Factory.StartNew(async () =>
+            {
+                barrier.SignalAndWait();
+                try
+                {
+                    if (round % 2 == 0)
+                    {
+                        await second.CreateBranchAsync(name, target.Id, null, None);
+                    }
+                    else
+                    {
+                        await second.CreateTagAsync(name, target.Id, null, None);
+                    }
+                    return true;
+                }
+                catch (CommitExpiredException)
+                {
+                    return false;
+                }
+            }, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default).Unwrap();
+            var marked = (await mark).Count == 1;
+            var pointed = await point;
+
+            Assert.That(marked, Is.Not.EqualTo(pointed), $"round {round}: exactly one of the mark and the ref wins");
+            Assert.That(await Store.IsCommitExpiredAsync(target.Id, None), Is.EqualTo(marked));
+            var refTarget = round % 2 == 0 ? (await Store.GetBranchAsync(name, None))?.Head : await Store.GetTagAsync(name, None);
+            Assert.That(refTarget, Is.EqualTo(pointed ? target.Id : null));
+        }
+    }
+
+    [Test]
+    public async Task Clean_partitions_are_recorded_and_forgotten_with_dirty_winning()
+    {
+        await InitAsync();
+        Assert.That(await Store.GetCleanPartitionsAsync(None), Is.Empty);
+
+        await Store.UpdatePartitionsAsync(["2026120211", "2026010100", "2026063023"], [], None);
+        await Store.UpdatePartitionsAsync(["2026010100"], ["2025010100"], None);
+        Assert.That(await Second().GetCleanPartitionsAsync(None), Is.EqualTo(new[] { "2026010100", "2026063023", "2026120211" }));
+
+        await Second().UpdatePartitionsAsync(["2026070100", "2026120211"], ["2026120211", "2026010100"], None);
+        Assert.That(await Store.GetCleanPartitionsAsync(None), Is.EqualTo(new[] { "2026063023", "2026070100" }));
     }
 
     // ---- helpers ------------------------------------------------------------------------------------------------

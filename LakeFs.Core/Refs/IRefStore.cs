@@ -76,6 +76,7 @@ internal interface IRefStore : IDisposable
     /// <summary>Creates a branch at <paramref name="head"/> with an empty staging area.</summary>
     /// <exception cref="BranchAlreadyExistsException">A branch has the name.</exception>
     /// <exception cref="TagAlreadyExistsException">A tag has the name (branches and tags share one namespace).</exception>
+    /// <exception cref="CommitExpiredException"><paramref name="head"/> is marked expired (checked in the same transaction as the insert).</exception>
     /// <param name="name">The branch.</param>
     /// <param name="head">Its first head.</param>
     /// <param name="audit">Appended to the audit log in the same transaction (its sequence is assigned); null for none.</param>
@@ -108,6 +109,9 @@ internal interface IRefStore : IDisposable
     /// either), otherwise: a lost race never leaves a record.
     /// </summary>
     /// <exception cref="BranchNotFoundException">No such branch.</exception>
+    /// <exception cref="CommitExpiredException">
+    /// The head would move to a commit marked expired (checked in the same transaction; a head that stays, retiring only, is not checked).
+    /// </exception>
     ValueTask<bool> TryUpdateBranchAsync(BranchUpdate update, CancellationToken cancellationToken);
 
     // ---- tags
@@ -121,6 +125,7 @@ internal interface IRefStore : IDisposable
     /// <summary>Creates a tag, appending <paramref name="audit"/> (when given) in the same transaction.</summary>
     /// <exception cref="TagAlreadyExistsException">A tag has the name.</exception>
     /// <exception cref="BranchAlreadyExistsException">A branch has the name.</exception>
+    /// <exception cref="CommitExpiredException">The commit is marked expired (checked in the same transaction as the insert).</exception>
     ValueTask CreateTagAsync(string name, string commitId, AuditRecord? audit, CancellationToken cancellationToken);
 
     /// <summary>
@@ -204,4 +209,45 @@ internal interface IRefStore : IDisposable
     /// when there is none. One index seek (ref, time), whatever the log's length: refs by time call it on every resolve.
     /// </summary>
     ValueTask<AuditRecord?> FindHeadMoveAsync(string branch, DateTimeOffset time, CancellationToken cancellationToken);
+
+    // ---- retention and garbage collection
+
+    /// <summary>The retention rules, or null when none are set.</summary>
+    ValueTask<RetentionRules?> GetRetentionAsync(CancellationToken cancellationToken);
+
+    /// <summary>Replaces the retention rules as a whole, in one transaction; null removes them.</summary>
+    ValueTask SetRetentionAsync(RetentionRules? rules, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// The id of every stored commit that is not marked expired, in ordinal id order, read a page at a time (keyed by the
+    /// last id returned), so commits inserted while the caller enumerates may show.
+    /// </summary>
+    IAsyncEnumerable<string> ListCommitIdsAsync(CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Marks commits expired, in one transaction, and returns the ids it marked, in the order given: each id that is a
+    /// stored commit, is not marked already, and is neither a branch's head nor a tag's commit at that moment (those
+    /// are skipped, so a ref that was pointed at a commit just before keeps it). A mark is never removed; the commit's
+    /// row stays (walks, merge bases and <see cref="GetCommitAsync"/> still read it). Once this returns,
+    /// <see cref="IsCommitExpiredAsync"/> answers true in every process, and <see cref="CreateBranchAsync"/>,
+    /// <see cref="CreateTagAsync"/> and <see cref="TryUpdateBranchAsync"/> refuse the commit. A store must keep an older
+    /// library that does not know marks from opening it once it holds one (SQLite: format version 3).
+    /// </summary>
+    ValueTask<IReadOnlyList<string>> MarkCommitsExpiredAsync(IReadOnlyList<string> ids, DateTimeOffset time, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Whether the commit is marked expired (false for an id the store does not hold). Called on reads by commit id,
+    /// so it must be cheap; it reflects every mark acknowledged before it was called, in any process.
+    /// </summary>
+    ValueTask<bool> IsCommitExpiredAsync(string id, CancellationToken cancellationToken);
+
+    /// <summary>The hour partitions of data objects (<c>yyyyMMddHH</c>) recorded as swept clean, in ordinal order.</summary>
+    ValueTask<IReadOnlyList<string>> GetCleanPartitionsAsync(CancellationToken cancellationToken);
+
+    /// <summary>
+    /// In one transaction, records the partitions of <paramref name="clean"/> as swept clean and forgets those of
+    /// <paramref name="dirty"/> (a partition in both ends up not clean). Recording a recorded one, or forgetting an
+    /// unknown one, changes nothing.
+    /// </summary>
+    ValueTask UpdatePartitionsAsync(IReadOnlyCollection<string> clean, IReadOnlyCollection<string> dirty, CancellationToken cancellationToken);
 }

@@ -36,21 +36,32 @@ internal sealed class SqliteRefStore : IRefStore
         CREATE INDEX IF NOT EXISTS audit_log_by_ref ON audit_log(ref, seq);
         CREATE INDEX IF NOT EXISTS audit_log_by_time ON audit_log(time);
         CREATE INDEX IF NOT EXISTS audit_log_by_ref_time ON audit_log(ref, time);
+        CREATE TABLE IF NOT EXISTS retention(branch TEXT PRIMARY KEY, days INTEGER NOT NULL) WITHOUT ROWID;
+        CREATE TABLE IF NOT EXISTS expired_commits(id TEXT PRIMARY KEY, expired INTEGER NOT NULL) WITHOUT ROWID;
+        CREATE TABLE IF NOT EXISTS gc_partitions(hour TEXT PRIMARY KEY) WITHOUT ROWID;
         """;
+
+    /// <summary>The tables and the index of <see cref="AddedTables"/> whose absence <see cref="EnsureAddedTables"/> looks for.</summary>
+    private const string AddedTableNames = "'branch_protection', 'audit_log', 'audit_log_by_ref_time', 'retention', 'expired_commits', 'gc_partitions'";
+    private const int AddedTableCount = 6;
 
     /// <summary>
     /// The highest format version this library reads; a ref store with a higher one is refused. A new store is written
     /// at version 1. Adding its first branch-protection rule raises it to 2 in the same transaction: a version of the
     /// library from before protection would ignore the rules, so it must refuse such a store rather than open it. A
-    /// store without rules stays at version 1 and opens in both.
+    /// store without rules stays at version 1 and opens in both. Marking the first commit expired (garbage collection)
+    /// raises it to 3: an older version would let a branch or tag point at an expired commit, whose files may be gone.
     /// </summary>
-    public const int FormatVersion = 2;
+    public const int FormatVersion = 3;
 
     /// <summary>What <see cref="InitializeAsync"/> writes.</summary>
     private const int InitialFormatVersion = 1;
 
     /// <summary>The version a store with branch-protection rules has at least.</summary>
     private const int ProtectionFormatVersion = 2;
+
+    /// <summary>The version a store with expired commits has at least.</summary>
+    private const int ExpiryFormatVersion = 3;
 
     /// <summary>Every table of <see cref="Schema"/> and its columns, checked at open.</summary>
     private static readonly Dictionary<string, string[]> Tables = new(StringComparer.Ordinal)
@@ -213,7 +224,7 @@ internal sealed class SqliteRefStore : IRefStore
     public void EnsureAddedTables()
     {
         using var s = Open();
-        if (Convert.ToInt64(s.Scalar("SELECT count(*) FROM sqlite_schema WHERE name IN ('branch_protection', 'audit_log', 'audit_log_by_ref_time')"), CultureInfo.InvariantCulture) < 3)
+        if (Convert.ToInt64(s.Scalar($"SELECT count(*) FROM sqlite_schema WHERE name IN ({AddedTableNames})"), CultureInfo.InvariantCulture) < AddedTableCount)
         {
             s.Write(tx =>
             {
@@ -521,6 +532,7 @@ internal sealed class SqliteRefStore : IRefStore
             {
                 throw new TagAlreadyExistsException($"A tag named '{name}' exists; a branch cannot share its name (the tag would be hidden). Choose another name.");
             }
+            ThrowIfExpired(tx, head, "a branch");
             tx.Execute("INSERT INTO branches(name, head, staging_token, sealed_tokens) VALUES ($1, $2, $3, '')", name, head, NextToken(tx));
             InsertAudit(tx, audit);
             return 0;
@@ -575,6 +587,10 @@ internal sealed class SqliteRefStore : IRefStore
                     || (update.Trim is { } selection && !selection.Tokens.All(b.FrozenTokens.Contains)))
                 {
                     return false;
+                }
+                if (update.NewHead != update.ExpectedHead)
+                {
+                    ThrowIfExpired(tx, update.NewHead, "a branch");
                 }
                 if (commit is not null)
                 {
@@ -706,6 +722,7 @@ internal sealed class SqliteRefStore : IRefStore
             {
                 throw new BranchAlreadyExistsException($"A branch named '{name}' exists; a tag cannot share its name (the branch would hide it). Choose another name.");
             }
+            ThrowIfExpired(tx, commitId, "a tag");
             tx.Execute("INSERT INTO tags(name, commit_id) VALUES ($1, $2)", name, commitId);
             InsertAudit(tx, audit);
             return 0;
@@ -1073,6 +1090,234 @@ internal sealed class SqliteRefStore : IRefStore
             hook = new HookRun(name, hookEvent, refName, succeeded, succeeded ? null : detail, TimeSpan.FromTicks(r.GetInt64(11)));
         }
         return new AuditRecord(seq, time, r.GetString(2), action, refName, r.GetStringOrNull(5), r.GetStringOrNull(6), hook is null ? detail : null, hook);
+    }
+
+    // ---- retention and garbage collection ----
+
+    private const int CommitIdPageSize = ListPageSize;
+    private const int MaxExpiryAnswers = 100_000;
+
+    /// <summary>Ids known to be expired: a mark is never removed, so these answers never go stale.</summary>
+    private readonly ConcurrentDictionary<string, byte> _expired = new(StringComparer.Ordinal);
+
+    /// <summary>Ids known not to be expired, labelled with <see cref="ChangeCounter.ReadRules"/> read before reading them (marks bump it).</summary>
+    private sealed record LiveView(long Version, ConcurrentDictionary<string, byte> Ids);
+
+    private LiveView? _live;
+
+    private static void ThrowIfExpired(SqliteSession tx, string commitId, string what)
+    {
+        if (tx.Scalar("SELECT 1 FROM expired_commits WHERE id = $1", commitId) is not null)
+        {
+            throw new CommitExpiredException(
+                $"Commit {commitId} has expired: garbage collection removed its content, so {what} cannot point at it. Choose a later commit.", commitId);
+        }
+    }
+
+    public ValueTask<RetentionRules?> GetRetentionAsync(CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        int? defaultDays = null;
+        var branches = new Dictionary<string, int>(StringComparer.Ordinal);
+        using (var s = Open())
+        {
+            using var reader = s.Query("SELECT branch, days FROM retention");
+            while (reader.Read())
+            {
+                var days = reader.GetInt64(1);
+                if (days is < 0 or > int.MaxValue)
+                {
+                    throw new CorruptDataException($"The ref store '{Path}' is damaged: the retention of '{reader.GetString(0)}' is {days} days.");
+                }
+                if (reader.GetString(0).Length == 0)
+                {
+                    defaultDays = (int)days;
+                }
+                else
+                {
+                    branches[reader.GetString(0)] = (int)days;
+                }
+            }
+        }
+        if (defaultDays is null && branches.Count > 0)
+        {
+            throw new CorruptDataException($"The ref store '{Path}' is damaged: it has retention overrides for branches but no default. Set the retention rules again.");
+        }
+        return ValueTask.FromResult(defaultDays is { } d ? new RetentionRules(d) { BranchDays = branches } : null);
+    }
+
+    public ValueTask SetRetentionAsync(RetentionRules? rules, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        using var s = Open();
+        s.Write(tx =>
+        {
+            tx.Execute("DELETE FROM retention");
+            if (rules is not null)
+            {
+                tx.Execute("INSERT INTO retention(branch, days) VALUES ('', $1)", rules.DefaultDays);
+                foreach (var (branch, days) in rules.BranchDays)
+                {
+                    tx.Execute("INSERT INTO retention(branch, days) VALUES ($1, $2)", branch, days);
+                }
+            }
+            return 0;
+        });
+        return ValueTask.CompletedTask;
+    }
+
+    public async IAsyncEnumerable<string> ListCommitIdsAsync([EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var after = string.Empty;
+        while (true)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var page = new List<string>(CommitIdPageSize);
+            using (var s = Open())
+            {
+                using var reader = s.Query(
+                    "SELECT id FROM commits c WHERE id > $1 AND NOT EXISTS (SELECT 1 FROM expired_commits e WHERE e.id = c.id) ORDER BY id LIMIT $2",
+                    after, CommitIdPageSize);
+                while (reader.Read())
+                {
+                    page.Add(reader.GetString(0));
+                }
+            }
+            foreach (var id in page)
+            {
+                yield return id;
+            }
+            if (page.Count < CommitIdPageSize)
+            {
+                yield break;
+            }
+            after = page[^1];
+        }
+    }
+
+    public ValueTask<IReadOnlyList<string>> MarkCommitsExpiredAsync(IReadOnlyList<string> ids, DateTimeOffset time, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        if (ids.Count == 0)
+        {
+            return ValueTask.FromResult<IReadOnlyList<string>>([]);
+        }
+        List<string> marked;
+        using (var s = Open())
+        {
+            marked = s.Write(tx =>
+            {
+                // Read in the write transaction: a branch or tag made to point at one of these commits before it is kept.
+                var referenced = new HashSet<string>(StringComparer.Ordinal);
+                using (var reader = tx.Query("SELECT head FROM branches UNION SELECT commit_id FROM tags"))
+                {
+                    while (reader.Read())
+                    {
+                        referenced.Add(reader.GetString(0));
+                    }
+                }
+                var done = new List<string>();
+                foreach (var id in ids)
+                {
+                    if (!referenced.Contains(id)
+                        && tx.Execute("INSERT OR IGNORE INTO expired_commits(id, expired) SELECT id, $2 FROM commits WHERE id = $1", id, time.UtcTicks) > 0)
+                    {
+                        done.Add(id);
+                    }
+                }
+                if (done.Count > 0)
+                {
+                    tx.Execute("UPDATE settings SET value = $1 WHERE key = 'format_version' AND CAST(value AS INTEGER) < $2",
+                        ExpiryFormatVersion.ToString(CultureInfo.InvariantCulture), ExpiryFormatVersion);
+                }
+                return done;
+            });
+        }
+        if (marked.Count > 0)
+        {
+            _database.Changes?.IncrementRules();
+        }
+        return ValueTask.FromResult<IReadOnlyList<string>>(marked);
+    }
+
+    /// <summary>
+    /// From memory when the id was found expired before (marks are permanent), or found live while no process has
+    /// marked a commit or changed a rule since (the second counter of <see cref="ChangeCounter"/>); otherwise one query.
+    /// </summary>
+    public ValueTask<bool> IsCommitExpiredAsync(string id, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        if (_expired.ContainsKey(id))
+        {
+            return ValueTask.FromResult(true);
+        }
+        var version = _database.Changes?.ReadRules();
+        var live = Volatile.Read(ref _live);
+        if (version is { } v && live is not null && live.Version == v && live.Ids.ContainsKey(id))
+        {
+            return ValueTask.FromResult(false);
+        }
+        bool expired;
+        using (var s = Open())
+        {
+            expired = s.Scalar("SELECT 1 FROM expired_commits WHERE id = $1", id) is not null;
+        }
+        if (expired)
+        {
+            if (_expired.Count >= MaxExpiryAnswers)
+            {
+                _expired.Clear();
+            }
+            _expired.TryAdd(id, 0);
+        }
+        else if (version is { } label)
+        {
+            if (live is null || live.Version != label || live.Ids.Count >= MaxExpiryAnswers)
+            {
+                live = new LiveView(label, new ConcurrentDictionary<string, byte>(StringComparer.Ordinal));
+                Volatile.Write(ref _live, live);
+            }
+            live.Ids.TryAdd(id, 0);
+        }
+        return ValueTask.FromResult(expired);
+    }
+
+    public ValueTask<IReadOnlyList<string>> GetCleanPartitionsAsync(CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        var hours = new List<string>();
+        using (var s = Open())
+        {
+            using var reader = s.Query("SELECT hour FROM gc_partitions ORDER BY hour");
+            while (reader.Read())
+            {
+                hours.Add(reader.GetString(0));
+            }
+        }
+        return ValueTask.FromResult<IReadOnlyList<string>>(hours);
+    }
+
+    public ValueTask UpdatePartitionsAsync(IReadOnlyCollection<string> clean, IReadOnlyCollection<string> dirty, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        if (clean.Count == 0 && dirty.Count == 0)
+        {
+            return ValueTask.CompletedTask;
+        }
+        using var s = Open();
+        s.Write(tx =>
+        {
+            foreach (var hour in clean)
+            {
+                tx.Execute("INSERT OR IGNORE INTO gc_partitions(hour) VALUES ($1)", hour);
+            }
+            foreach (var hour in dirty)
+            {
+                tx.Execute("DELETE FROM gc_partitions WHERE hour = $1", hour);
+            }
+            return 0;
+        });
+        return ValueTask.CompletedTask;
     }
 
     public void Dispose() => _database.Dispose();
