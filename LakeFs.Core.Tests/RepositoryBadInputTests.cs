@@ -87,6 +87,39 @@ public sealed class RepositoryBadInputTests
     }
 
     [Test]
+    public async Task Writes_to_a_tag_say_it_is_a_read_only_tag()
+    {
+        _input = "v1";
+        using var upload = new TempDirectory();
+        await File.WriteAllTextAsync(upload.Combine("f.txt"), "f");
+        var one = await _repo.StatObjectAsync("main", "a/one.txt");
+        var writes = new (string What, Func<Task> Call)[]
+        {
+            ("put", () => _repo.PutTextAsync("v1", "x", "x")),
+            ("put from bytes", () => _repo.PutObjectAsync("v1", "x", new byte[] { 1 })),
+            ("link", () => _repo.LinkObjectAsync("v1", "x", one.PhysicalAddress, one.Size, one.Checksum)),
+            ("delete", () => _repo.DeleteObjectAsync("v1", "a/one.txt")),
+            ("delete of a path the tag lacks", () => _repo.DeleteObjectAsync("v1", "missing.txt")),
+            ("commit", () => _repo.CommitAsync("v1", "msg")),
+            ("merge into", () => _repo.MergeAsync("clean", "v1")),
+            ("revert onto", () => _repo.RevertAsync("v1", "dev")),
+            ("cherry-pick onto", () => _repo.CherryPickAsync("v1", "dev")),
+            ("reset", () => _repo.ResetAsync("v1")),
+            ("reset of a path", () => _repo.ResetObjectAsync("v1", "a/one.txt")),
+            ("reset of a prefix", () => _repo.ResetPrefixAsync("v1", "a/")),
+            ("upload", () => _repo.UploadDirectoryAsync("v1", upload.Path)),
+        };
+        foreach (var (what, call) in writes)
+        {
+            var e = Assert.ThrowsAsync<BranchNotFoundException>(async () => await call(), what);
+            Assert.That(e!.Message, Does.StartWith("'v1' is a tag, not a branch: tags are read-only").And.Contain("BranchAsync"), what);
+        }
+        var unknown = Assert.ThrowsAsync<BranchNotFoundException>(async () => await _repo.PutTextAsync("nope", "x", "x"));
+        Assert.That(unknown!.Message, Is.EqualTo("Branch 'nope' does not exist."));
+        await AssertUnchangedAsync();
+    }
+
+    [Test]
     public async Task Invalid_tag_names_are_rejected()
     {
         foreach (var name in BadNames)

@@ -268,6 +268,25 @@ public class RepositoryDiffMergePropertyTests
 
     private static IEnumerable<string> BadInputNames => BadInputs.Keys;
 
+    [Test]
+    public async Task Reverting_a_merge_without_a_parent_number_names_the_option()
+    {
+        using var dir = new TempDirectory();
+        await using var repo = await CreateAsync(dir);
+        await repo.BranchAsync("feature", "main");
+        await repo.PutTextAsync("feature", "f", "b");
+        await repo.CommitAsync("feature", "feature");
+        await repo.PutTextAsync("main", "m", "c");
+        await repo.CommitAsync("main", "main");
+        var merge = (await repo.MergeAsync("feature", "main", new MergeOptions { FastForward = FastForward.Never })).Head;
+
+        var revert = Assert.ThrowsAsync<InvalidParentException>(async () => await repo.RevertAsync("main", merge));
+        var pick = Assert.ThrowsAsync<InvalidParentException>(async () => await repo.CherryPickAsync("main", merge));
+        Assert.That(revert!.Message, Does.Contain("RevertOptions.ParentNumber"));
+        Assert.That(pick!.Message, Does.Contain("RevertOptions.ParentNumber"));
+        Assert.That(await repo.RevertAsync("main", merge, new RevertOptions { ParentNumber = 1 }), Is.Not.Null, "the option the message names works");
+    }
+
     [TestCaseSource(nameof(BadInputNames))]
     public async Task Bad_input_is_a_typed_error_and_changes_nothing(string name)
     {

@@ -103,6 +103,16 @@ public sealed class RepositoryRefExpressionTests
     }
 
     [Test]
+    public async Task Commit_ids_and_prefixes_in_upper_case_resolve()
+    {
+        Assert.That(await IdOfAsync(_c1.Id.ToUpperInvariant()), Is.EqualTo(_c1.Id));
+        Assert.That(await IdOfAsync(_c1.Id[..12].ToUpperInvariant()), Is.EqualTo(_c1.Id));
+        Assert.That(await IdOfAsync(_c2.Id[..10].ToUpperInvariant() + "~1"), Is.EqualTo(_c1.Id));
+        Assert.That(await _repo.ReadTextAsync(_c1.Id[..8].ToUpperInvariant(), "f"), Is.EqualTo("one"));
+        Assert.ThrowsAsync<RefNotFoundException>(async () => await IdOfAsync("FFFF" + new string('0', 60)));
+    }
+
+    [Test]
     public async Task An_ambiguous_prefix_is_an_invalid_ref_and_a_longer_one_resolves()
     {
         // Make empty commits until two share their first four hex digits (~300 expected, 65,536 buckets).

@@ -80,7 +80,18 @@ public sealed partial class Repository
         Commit head;
         using (await _gates.EnterAsync(branch, cancellationToken).ConfigureAwait(false))
         {
-            long[] frozen = freezeStaging ? (await _refs.FreezeStagingAsync(branch, cancellationToken).ConfigureAwait(false)).FrozenTokens : [];
+            long[] frozen = [];
+            if (freezeStaging)
+            {
+                try
+                {
+                    frozen = (await _refs.FreezeStagingAsync(branch, cancellationToken).ConfigureAwait(false)).FrozenTokens;
+                }
+                catch (BranchNotFoundException)
+                {
+                    throw await BranchNotFoundAsync(branch, cancellationToken).ConfigureAwait(false);
+                }
+            }
             for (var attempt = 1; ; attempt++)
             {
                 var record = await GetBranchRecordAsync(branch, cancellationToken).ConfigureAwait(false);

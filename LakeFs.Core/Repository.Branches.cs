@@ -82,7 +82,15 @@ public sealed partial class Repository
 
     private async ValueTask<BranchRecord> GetBranchRecordAsync(string name, CancellationToken cancellationToken) =>
         await _refs.GetBranchAsync(name, cancellationToken).ConfigureAwait(false)
-            ?? throw new BranchNotFoundException($"Branch '{name}' does not exist.");
+            ?? throw await BranchNotFoundAsync(name, cancellationToken).ConfigureAwait(false);
+
+    /// <summary>The error for a branch that is not there, which says so when the name is a tag's (tags are read-only).</summary>
+    private async ValueTask<BranchNotFoundException> BranchNotFoundAsync(string name, CancellationToken cancellationToken) =>
+        await _refs.GetTagAsync(name, cancellationToken).ConfigureAwait(false) is null
+            ? new BranchNotFoundException($"Branch '{name}' does not exist.")
+            : new BranchNotFoundException(
+                $"'{name}' is a tag, not a branch: tags are read-only, and writes, commits and uncommitted changes belong to branches. " +
+                $"To change what the tag shows, create a branch from it (BranchAsync(\"<new-branch>\", \"{name}\")) and write there.");
 
     // ------------------------------------------------------------------ tags
 

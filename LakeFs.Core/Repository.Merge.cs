@@ -203,7 +203,8 @@ public sealed partial class Repository
         }
         if (commit.Parents.Count > 1 && parentNumber is null)
         {
-            throw new InvalidParentException($"Cannot {verb} {commit.Id[..12]}: it is a merge commit with {commit.Parents.Count} parents; give a parent number.");
+            throw new InvalidParentException($"Cannot {verb} {commit.Id[..12]}: it is a merge commit with {commit.Parents.Count} parents. " +
+                $"Say which parent to diff against with RevertOptions.ParentNumber (1-based; 1, the branch merged into, is usual, like git's -m 1).");
         }
         if (commit.Parents.Count == 1 && parentNumber is not null and not 1)
         {

@@ -181,12 +181,14 @@ public sealed partial class Repository
         await ThrowIfProtectedAsync(branch, $"delete '{path}' on", cancellationToken).ConfigureAwait(false);
         if (await GetEntryAsync(branch, key, cancellationToken).ConfigureAwait(false) is null)
         {
-            throw new ObjectNotFoundException($"No object '{path}' on branch '{branch}'.");
+            throw await _refs.BranchExistsAsync(branch, cancellationToken).ConfigureAwait(false)
+                ? new ObjectNotFoundException($"No object '{path}' on branch '{branch}'.")
+                : await BranchNotFoundAsync(branch, cancellationToken).ConfigureAwait(false);
         }
         var result = await _refs.StageAsync(new StageRequest(branch, key, null), cancellationToken).ConfigureAwait(false);
         if (result == StageResult.BranchNotFound)
         {
-            throw new BranchNotFoundException($"Branch '{branch}' does not exist.");
+            throw await BranchNotFoundAsync(branch, cancellationToken).ConfigureAwait(false);
         }
     }
 
@@ -243,7 +245,7 @@ public sealed partial class Repository
         {
             if (!await _refs.BranchExistsAsync(branch, cancellationToken).ConfigureAwait(false))
             {
-                throw new BranchNotFoundException($"Branch '{branch}' does not exist.");
+                throw await BranchNotFoundAsync(branch, cancellationToken).ConfigureAwait(false);
             }
             return null;
         }
@@ -278,7 +280,7 @@ public sealed partial class Repository
                 await ObjectStore.DeleteAsync(entry.Address, CancellationToken.None).ConfigureAwait(false);
             }
             throw result == StageResult.BranchNotFound
-                ? new BranchNotFoundException($"Branch '{branch}' does not exist.")
+                ? await BranchNotFoundAsync(branch, CancellationToken.None).ConfigureAwait(false)
                 : new ObjectAlreadyExistsException($"An object '{path}' exists on branch '{branch}' already.");
         }
     }

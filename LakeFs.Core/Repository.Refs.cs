@@ -51,9 +51,10 @@ public sealed partial class Repository
         {
             commitId = tagged;
         }
-        else if (expression.Base.Length >= 4 && CommitId.IsLowerHex(expression.Base))
+        else if (expression.Base.Length >= 4 && CommitId.IsHex(expression.Base))
         {
-            var matches = await _refs.FindCommitIdsAsync(expression.Base, 2, cancellationToken).ConfigureAwait(false);
+            // Ids are lower-case hex; an id or a prefix typed (or copied) in upper case names the same commit.
+            var matches = await _refs.FindCommitIdsAsync(expression.Base.ToLowerInvariant(), 2, cancellationToken).ConfigureAwait(false);
             commitId = matches.Count switch
             {
                 1 => matches[0],

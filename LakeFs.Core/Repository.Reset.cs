@@ -29,7 +29,14 @@ public sealed partial class Repository
         Names.ValidateRefName(branch, "branch");
         var key = Names.ValidatePath(path);
         await ThrowIfProtectedAsync(branch, $"reset '{path}' on", cancellationToken).ConfigureAwait(false);
-        await _refs.DropStagedAsync(branch, key, Keys.Successor(key), cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await _refs.DropStagedAsync(branch, key, Keys.Successor(key), cancellationToken).ConfigureAwait(false);
+        }
+        catch (Errors.BranchNotFoundException)
+        {
+            throw await BranchNotFoundAsync(branch, cancellationToken).ConfigureAwait(false);
+        }
     }
 
     /// <summary>Drops the uncommitted changes under a prefix.</summary>
@@ -41,6 +48,13 @@ public sealed partial class Repository
         ArgumentException.ThrowIfNullOrEmpty(prefix);
         var key = Names.ValidatePrefix(prefix);
         await ThrowIfProtectedAsync(branch, $"reset prefix '{prefix}' on", cancellationToken).ConfigureAwait(false);
-        await _refs.DropStagedAsync(branch, key, Keys.PrefixEnd(key), cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await _refs.DropStagedAsync(branch, key, Keys.PrefixEnd(key), cancellationToken).ConfigureAwait(false);
+        }
+        catch (Errors.BranchNotFoundException)
+        {
+            throw await BranchNotFoundAsync(branch, cancellationToken).ConfigureAwait(false);
+        }
     }
 }

@@ -45,7 +45,7 @@ public sealed partial class Repository
         }
         if (!await _refs.BranchExistsAsync(branch, cancellationToken).ConfigureAwait(false))
         {
-            throw new BranchNotFoundException($"Branch '{branch}' does not exist.");
+            throw await BranchNotFoundAsync(branch, cancellationToken).ConfigureAwait(false);
         }
         await ThrowIfProtectedAsync(branch, $"upload '{root}' to", cancellationToken).ConfigureAwait(false);
 

@@ -35,6 +35,19 @@ internal static class CommitId
 
     public static bool IsFullId(string text) => text.Length == HexLength && IsLowerHex(text);
 
+    /// <summary>Hex digits in either case: what a user may type for an id or id prefix.</summary>
+    public static bool IsHex(string text)
+    {
+        foreach (var c in text)
+        {
+            if (!char.IsAsciiHexDigit(c))
+            {
+                return false;
+            }
+        }
+        return text.Length > 0;
+    }
+
     public static bool IsLowerHex(string text)
     {
         foreach (var c in text)
