@@ -405,7 +405,9 @@ public abstract class RefStoreContractTests
         {
             var length = random.Next(1, 12);
             var name = First[random.Next(First.Length)] + new string([.. Enumerable.Range(1, length).Select(_ => Rest[random.Next(Rest.Length)])]);
-            if (!name.Contains("..", StringComparison.Ordinal) && !name.Contains("//", StringComparison.Ordinal) && !name.EndsWith('/') && !name.EndsWith('.') && names.Add(name))
+            var folderConflict = names.Any(n => n.StartsWith(name + "/", StringComparison.Ordinal) || name.StartsWith(n + "/", StringComparison.Ordinal));
+            if (!name.Contains("..", StringComparison.Ordinal) && !name.Contains("//", StringComparison.Ordinal) && !name.EndsWith('/') && !name.EndsWith('.')
+                && !folderConflict && names.Add(name))
             {
                 await Store.CreateBranchAsync(name, root.Id, null, None);
             }
@@ -452,6 +454,37 @@ public abstract class RefStoreContractTests
         var again = await Store.GetStagedAsync("doomed", P("b"), None);
         Assert.That(again.Found, Is.False, "a branch created again starts with nothing staged");
         Assert.That(await Store.HasStagedAsync(again.Branch, None), Is.False);
+    }
+
+    [Test]
+    public async Task A_ref_name_is_never_also_a_folder_of_refs()
+    {
+        var root = await InitAsync();
+        await Store.CreateBranchAsync("feature/x", root.Id, null, None);
+        await Store.CreateTagAsync("release/2026/v1", root.Id, null, None);
+        var second = Second();
+
+        // A folder of an existing ref, and a name inside an existing ref, of either kind, from either instance.
+        foreach (var (store, name) in new[] { (Store, "feature"), (second, "release"), (Store, "release/2026"), (second, "main/dev"), (Store, "feature/x/y") })
+        {
+            Assert.That(async () => await store.CreateBranchAsync(name, root.Id, null, None), Throws.InstanceOf<RefNameConflictException>(), name);
+            Assert.That(async () => await store.CreateTagAsync(name, root.Id, null, None), Throws.InstanceOf<RefNameConflictException>(), name);
+        }
+        // Names that only share a beginning are no folders: "feature-x", "feature.x" and "featurex/y" sort around
+        // "feature/" and "feature0" and must not be caught by the range check.
+        foreach (var name in new[] { "feature-x", "feature.x", "featurex/y", "feature/xy", "release/2026/v10", "mainline/dev" })
+        {
+            await second.CreateBranchAsync(name, root.Id, null, None);
+        }
+        await Store.CreateTagAsync("feature/x0", root.Id, null, None);
+
+        // Deleting the ref frees its folder.
+        await Store.DeleteBranchAsync("feature/x", null, None);
+        await second.CreateBranchAsync("feature/x/y", root.Id, null, None);
+        Assert.That(await NamesAsync(Store.ListBranchesAsync(None)), Is.EqualTo(new[]
+        {
+            "feature-x", "feature.x", "feature/x/y", "feature/xy", "featurex/y", "main", "mainline/dev", "release/2026/v10",
+        }));
     }
 
     [Test]

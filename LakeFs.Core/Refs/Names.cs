@@ -38,6 +38,29 @@ internal static class Names
         }
     }
 
+    /// <summary>
+    /// The names that would make <paramref name="name"/> both a ref and a folder of refs: every folder of it
+    /// (<c>a</c> and <c>a/b</c> for <c>a/b/c</c>), and the half-open range [<c>name/</c>, <c>name0</c>) that holds every
+    /// name inside it ('0' follows '/' in ordinal order). A store checks them in the transaction that creates the ref.
+    /// </summary>
+    public static (string[] Folders, string InsideFrom, string InsideTo) FolderConflicts(string name)
+    {
+        var folders = new List<string>();
+        for (var slash = name.IndexOf('/', StringComparison.Ordinal); slash > 0; slash = name.IndexOf('/', slash + 1))
+        {
+            folders.Add(name[..slash]);
+        }
+        return ([.. folders], name + "/", name + "0");
+    }
+
+    /// <summary>The message of a <see cref="RefNameConflictException"/> for a new <paramref name="kind"/> named <paramref name="name"/>.</summary>
+    public static RefNameConflictException FolderConflict(string kind, string name, string existingKind, string existing) =>
+        new(existing.Length < name.Length
+            ? $"Cannot create {kind} '{name}': {existingKind} '{existing}' exists, and a ref name cannot also be a folder of other refs (as in git). " +
+              $"Delete or rename '{existing}', or choose another name."
+            : $"Cannot create {kind} '{name}': {existingKind} '{existing}' exists inside it, and a ref name cannot also be a folder of other refs (as in git). " +
+              $"Delete or rename '{existing}', or choose another name.");
+
     private static bool IsValidRefName(string name)
     {
         if (name.Length is 0 or > MaxNameLength || !(char.IsAsciiLetterOrDigit(name[0]) || name[0] == '_'))

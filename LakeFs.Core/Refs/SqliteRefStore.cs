@@ -533,11 +533,32 @@ internal sealed class SqliteRefStore : IRefStore
                 throw new TagAlreadyExistsException($"A tag named '{name}' exists; a branch cannot share its name (the tag would be hidden). Choose another name.");
             }
             ThrowIfExpired(tx, head, "a branch");
+            ThrowIfFolderConflict(tx, "branch", name);
             tx.Execute("INSERT INTO branches(name, head, staging_token, sealed_tokens) VALUES ($1, $2, $3, '')", name, head, NextToken(tx));
             InsertAudit(tx, audit);
             return 0;
         });
         return ValueTask.CompletedTask;
+    }
+
+    /// <summary>Refuses a ref name that is a folder of an existing ref or has one as a folder (<see cref="Names.FolderConflicts"/>).</summary>
+    private static void ThrowIfFolderConflict(SqliteSession tx, string kind, string name)
+    {
+        var (folders, insideFrom, insideTo) = Names.FolderConflicts(name);
+        foreach (var (table, existingKind) in (ReadOnlySpan<(string, string)>)[("branches", "branch"), ("tags", "tag")])
+        {
+            foreach (var folder in folders)
+            {
+                if (tx.Scalar($"SELECT 1 FROM {table} WHERE name = $1", folder) is not null)
+                {
+                    throw Names.FolderConflict(kind, name, existingKind, folder);
+                }
+            }
+            if (tx.Scalar($"SELECT name FROM {table} WHERE name >= $1 AND name < $2 LIMIT 1", insideFrom, insideTo) is string inside)
+            {
+                throw Names.FolderConflict(kind, name, existingKind, inside);
+            }
+        }
     }
 
     public ValueTask DeleteBranchAsync(string name, AuditRecord? audit, CancellationToken cancellationToken)
@@ -723,6 +744,7 @@ internal sealed class SqliteRefStore : IRefStore
                 throw new BranchAlreadyExistsException($"A branch named '{name}' exists; a tag cannot share its name (the branch would hide it). Choose another name.");
             }
             ThrowIfExpired(tx, commitId, "a tag");
+            ThrowIfFolderConflict(tx, "tag", name);
             tx.Execute("INSERT INTO tags(name, commit_id) VALUES ($1, $2)", name, commitId);
             InsertAudit(tx, audit);
             return 0;

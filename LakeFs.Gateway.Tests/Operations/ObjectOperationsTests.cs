@@ -50,6 +50,19 @@ public sealed class ObjectOperationsTests
         Assert.That(info.Checksum, Is.EqualTo(Convert.ToHexStringLower(SHA256.HashData("{\"a\":1}"u8))), "the library's checksum stays SHA-256");
     }
 
+    [Test]
+    public async Task An_object_written_by_the_library_downloads_through_the_SDK_which_checks_md5_etags()
+    {
+        await _server.Repository.PutObjectAsync("main", "library/written.txt", new MemoryStream("written by the library"u8.ToArray()));
+
+        using var get = await _client.GetObjectAsync("lake", "main/library/written.txt");
+        using var reader = new StreamReader(get.ResponseStream);
+
+        Assert.That(await reader.ReadToEndAsync(), Is.EqualTo("written by the library"), "the SDK would throw on an ETag it takes for a wrong MD5");
+        var checksum = (await _server.Repository.StatObjectAsync("main", "library/written.txt")).Checksum;
+        Assert.That(get.ETag, Is.EqualTo("\"" + checksum[..32] + "-1\""));
+    }
+
     [TestCase(2, 5, "2345")]
     [TestCase(7, 100, "789")]
     [TestCase(0, 0, "0")]

@@ -4,27 +4,39 @@ using LakeFs.Gateway.Protocol;
 
 namespace LakeFs.Gateway.Operations;
 
-/// <summary>Checks that a write goes to a branch: a tag, a commit or an expression such as main@ or main~1 is read-only.</summary>
+/// <summary>Finds the branch a write goes to: a tag, a commit or an expression such as main@ or main~1 is read-only.</summary>
 internal static class Branches
 {
-    public static async Task RequireBranchAsync(Repository repository, string @ref, CancellationToken cancellationToken)
+    /// <summary>
+    /// The split of <paramref name="key"/> whose ref is a branch (shortest first, see <see cref="ObjectKey"/>). When none
+    /// is, MethodNotAllowed if a split names a tag, commit or expression, else NoSuchKey.
+    /// </summary>
+    public static async Task<ObjectKey> ResolveAsync(Repository repository, string key, CancellationToken cancellationToken)
     {
-        try
+        var splits = ObjectKey.Splits(key, write: true).ToList();
+        foreach (var split in splits)
         {
-            await repository.GetBranchAsync(@ref, cancellationToken).ConfigureAwait(false);
-            return;
+            try
+            {
+                await repository.GetBranchAsync(split.Ref, cancellationToken).ConfigureAwait(false);
+                return split;
+            }
+            catch (Exception e) when (e is BranchNotFoundException or InvalidNameException)
+            {
+            }
         }
-        catch (Exception e) when (e is BranchNotFoundException or InvalidNameException)
+        foreach (var split in splits)
         {
+            try
+            {
+                await repository.GetCommitAsync(split.Ref, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception e) when (ObjectKey.IsMissingRef(e))
+            {
+                continue;
+            }
+            throw new S3Exception(405, "MethodNotAllowed", $"'{split.Ref}' is a tag, a commit or a ref expression, which is read-only: write to a branch.");
         }
-        try
-        {
-            await repository.GetCommitAsync(@ref, cancellationToken).ConfigureAwait(false);
-        }
-        catch (Exception e) when (e is RefNotFoundException or InvalidRefException or InvalidNameException)
-        {
-            throw S3Exception.NoSuchKey($"No branch '{@ref}' exists in this repository: write to <branch>/<path>.");
-        }
-        throw new S3Exception(405, "MethodNotAllowed", $"'{@ref}' is a tag, a commit or a ref expression, which is read-only: write to a branch.");
+        throw S3Exception.NoSuchKey($"The key '{key}' starts with no branch of this repository: write to <branch>/<path>.");
     }
 }

@@ -22,8 +22,7 @@ internal static class DeleteObjectsOperation
         {
             try
             {
-                var (branch, path) = ObjectKey.Parse(key, write: true);
-                await Branches.RequireBranchAsync(repository, branch, cancellationToken).ConfigureAwait(false);
+                var (branch, path) = await Branches.ResolveAsync(repository, key, cancellationToken).ConfigureAwait(false);
                 try
                 {
                     await repository.DeleteObjectAsync(branch, path, cancellationToken).ConfigureAwait(false);

@@ -46,9 +46,8 @@ internal sealed class MultipartOperations
     public async Task CreateAsync(HttpContext context, Repository repository, string bucket, string key)
     {
         var cancellationToken = context.RequestAborted;
-        var (branch, _) = ObjectKey.Parse(key, write: true);
         var options = ObjectHeaders.ReadOptions(context.Request);
-        await Branches.RequireBranchAsync(repository, branch, cancellationToken).ConfigureAwait(false);
+        await Branches.ResolveAsync(repository, key, cancellationToken).ConfigureAwait(false);
         var uploadId = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
         var upload = new MultipartUpload(key, options.ContentType, new Dictionary<string, string>(options.Metadata!, StringComparer.Ordinal), _time.GetUtcNow());
         using (var json = new MemoryStream(JsonSerializer.SerializeToUtf8Bytes(upload)))
@@ -114,8 +113,7 @@ internal sealed class MultipartOperations
             keys.Add(part.Key);
         }
 
-        var (branch, path) = ObjectKey.Parse(key, write: true);
-        await Branches.RequireBranchAsync(repository, branch, cancellationToken).ConfigureAwait(false);
+        var (branch, path) = await Branches.ResolveAsync(repository, key, cancellationToken).ConfigureAwait(false);
         var options = new PutObjectOptions { ContentType = upload.ContentType, Metadata = upload.Metadata };
         using var parts = new PartsStream(repository.ObjectStore, keys);
         // The ETag is known only once the parts are read, and the parts' MD5s are checked then: the writer links the

@@ -6,10 +6,11 @@ using LakeFs.Storage;
 namespace LakeFs.Gateway.Operations;
 
 /// <summary>
-/// Lists a bucket's keys (<c>&lt;ref&gt;/&lt;path&gt;</c>) in UTF-8 byte order. A prefix that names a ref lists that
-/// ref through the library; a shorter prefix walks the branches (names without '/'; a branch "a/b" could not be told
-/// from branch "a" and path "b…"), so with delimiter '/' the top level of a bucket lists one common prefix per branch.
-/// Tags and commits are readable by name but are not listed.
+/// Lists a bucket's keys (<c>&lt;ref&gt;/&lt;path&gt;</c>) in UTF-8 byte order. A prefix that reaches into a ref (the ref's
+/// name, '/', then anything) lists that ref through the library; any other prefix walks the branches whose
+/// <c>&lt;name&gt;/</c> starts with it, so with delimiter '/' the top level of a bucket lists one common prefix per
+/// branch, or per first folder of branch names such as <c>feature/x</c>. Ref names are never folders of other refs
+/// (see <see cref="ObjectKey"/>), so each key has one place. Tags and commits are readable by name but are not listed.
 /// </summary>
 internal static class ObjectListing
 {
@@ -17,20 +18,22 @@ internal static class ObjectListing
         Repository repository, string prefix, string? delimiter, string? after, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         delimiter = string.IsNullOrEmpty(delimiter) ? null : delimiter;
-        var slash = prefix.IndexOf('/', StringComparison.Ordinal);
-        if (slash >= 0)
+        for (var slash = prefix.IndexOf('/', StringComparison.Ordinal); slash > 0; slash = prefix.IndexOf('/', slash + 1))
         {
-            await foreach (var item in ListRefAsync(repository, prefix[..slash], prefix[(slash + 1)..], delimiter, after, cancellationToken).ConfigureAwait(false))
+            if (await IsRefAsync(repository, prefix[..slash], cancellationToken).ConfigureAwait(false))
             {
-                yield return item;
+                await foreach (var item in ListRefAsync(repository, prefix[..slash], prefix[(slash + 1)..], delimiter, after, cancellationToken).ConfigureAwait(false))
+                {
+                    yield return item;
+                }
+                yield break;
             }
-            yield break;
         }
 
         var branches = new List<string>();
         await foreach (var branch in repository.ListBranchesAsync(cancellationToken).ConfigureAwait(false))
         {
-            if (!branch.Name.Contains('/', StringComparison.Ordinal) && branch.Name.StartsWith(prefix, StringComparison.Ordinal))
+            if ((branch.Name + "/").StartsWith(prefix, StringComparison.Ordinal))
             {
                 branches.Add(branch.Name + "/");
             }
@@ -74,17 +77,27 @@ internal static class ObjectListing
             }
             pathAfter = after.Length == refKey.Length ? null : after[refKey.Length..];
         }
-        try
-        {
-            await repository.GetCommitAsync(refName, cancellationToken).ConfigureAwait(false);
-        }
-        catch (LakeFsException e) when (e is Core.Errors.NotFoundException or Core.Errors.InvalidRefException or Core.Errors.InvalidNameException)
+        if (!await IsRefAsync(repository, refName, cancellationToken).ConfigureAwait(false))
         {
             yield break;
         }
         await foreach (var item in repository.ListObjectsAsync(refName, pathPrefix, delimiter, pathAfter, cancellationToken).ConfigureAwait(false))
         {
             yield return new ListedItem(refKey + item.Path, item.Object);
+        }
+    }
+
+    /// <summary>Whether <paramref name="name"/> resolves to a commit: a branch, tag, commit id or ref expression.</summary>
+    private static async Task<bool> IsRefAsync(Repository repository, string name, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await repository.GetCommitAsync(name, cancellationToken).ConfigureAwait(false);
+            return true;
+        }
+        catch (Exception e) when (ObjectKey.IsMissingRef(e))
+        {
+            return false;
         }
     }
 }

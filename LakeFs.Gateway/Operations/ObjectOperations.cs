@@ -23,8 +23,7 @@ internal sealed class ObjectOperations
     public async Task GetAsync(HttpContext context, Repository repository, string key, bool head)
     {
         var cancellationToken = context.RequestAborted;
-        var (@ref, path) = ObjectKey.Parse(key, write: false);
-        var info = await repository.StatObjectAsync(@ref, path, cancellationToken).ConfigureAwait(false);
+        var info = await ObjectKey.OnRefAsync(key, split => repository.StatObjectAsync(split.Ref, split.Path, cancellationToken)).ConfigureAwait(false);
         var response = context.Response;
         ObjectHeaders.Write(response, info);
         if (!CheckConditions(context.Request, info, response))
@@ -86,7 +85,6 @@ internal sealed class ObjectOperations
     public async Task PutAsync(HttpContext context, Repository repository, string key, Stream body)
     {
         var cancellationToken = context.RequestAborted;
-        var (branch, path) = ObjectKey.Parse(key, write: true);
         var options = ObjectHeaders.ReadOptions(context.Request);
         var ifNoneMatch = context.Request.Headers.IfNoneMatch.ToString();
         if (ifNoneMatch.Length > 0)
@@ -100,7 +98,7 @@ internal sealed class ObjectOperations
             throw S3Exception.NotImplemented("If-Match on PutObject");
         }
         var md5 = ObjectHeaders.ContentMd5(context.Request);
-        await Branches.RequireBranchAsync(repository, branch, cancellationToken).ConfigureAwait(false);
+        var (branch, path) = await Branches.ResolveAsync(repository, key, cancellationToken).ConfigureAwait(false);
         var info = await _writer.WriteAsync(repository, branch, path, body, options, md5, etag: null, cancellationToken).ConfigureAwait(false);
         context.Response.Headers.ETag = ETags.Of(info);
         context.Response.StatusCode = StatusCodes.Status200OK;
@@ -109,8 +107,7 @@ internal sealed class ObjectOperations
     public async Task DeleteAsync(HttpContext context, Repository repository, string key)
     {
         var cancellationToken = context.RequestAborted;
-        var (branch, path) = ObjectKey.Parse(key, write: true);
-        await Branches.RequireBranchAsync(repository, branch, cancellationToken).ConfigureAwait(false);
+        var (branch, path) = await Branches.ResolveAsync(repository, key, cancellationToken).ConfigureAwait(false);
         try
         {
             await repository.DeleteObjectAsync(branch, path, cancellationToken).ConfigureAwait(false);
@@ -129,7 +126,7 @@ internal sealed class ObjectOperations
     public async Task CopyAsync(HttpContext context, Repository repository, string key, string copySource)
     {
         var cancellationToken = context.RequestAborted;
-        var (branch, path) = ObjectKey.Parse(key, write: true);
+        _ = ObjectKey.Splits(key, write: true); // a key with no path is refused before the source is read
         var source = AwsUri.Decode(copySource).TrimStart('/');
         var versionAt = source.IndexOf("?versionId=", StringComparison.Ordinal);
         if (versionAt >= 0)
@@ -142,8 +139,8 @@ internal sealed class ObjectOperations
             throw S3Exception.InvalidArgument($"x-amz-copy-source '{copySource}' is not <bucket>/<key>.");
         }
         var sourceRepository = _repository(source[..slash]);
-        var (sourceRef, sourcePath) = ObjectKey.Parse(source[(slash + 1)..], write: false);
-        var sourceInfo = await sourceRepository.StatObjectAsync(sourceRef, sourcePath, cancellationToken).ConfigureAwait(false);
+        var sourceInfo = await ObjectKey.OnRefAsync(
+            source[(slash + 1)..], split => sourceRepository.StatObjectAsync(split.Ref, split.Path, cancellationToken)).ConfigureAwait(false);
         if (context.Request.Headers["x-amz-copy-source-if-match"].ToString() is { Length: > 0 } ifMatch && !ETags.Matches(ifMatch, ETags.Of(sourceInfo)))
         {
             throw new S3Exception(412, "PreconditionFailed", "x-amz-copy-source-if-match did not hold.");
@@ -167,7 +164,7 @@ internal sealed class ObjectOperations
         {
             throw S3Exception.InvalidArgument($"x-amz-metadata-directive must be COPY or REPLACE, not '{directive}'.");
         }
-        await Branches.RequireBranchAsync(repository, branch, cancellationToken).ConfigureAwait(false);
+        var (branch, path) = await Branches.ResolveAsync(repository, key, cancellationToken).ConfigureAwait(false);
 
         var etag = ETags.Of(sourceInfo).Trim('"');
         ObjectInfo info;
