@@ -63,6 +63,31 @@ public sealed class ObjectOperationsTests
         Assert.That(get.ETag, Is.EqualTo("\"" + checksum[..32] + "-1\""));
     }
 
+    [Test]
+    public async Task Writes_to_a_protected_branch_are_access_denied_and_stage_nothing()
+    {
+        await _server.Repository.BranchAsync("guarded", "main");
+        await _server.Repository.PutObjectAsync("guarded", "kept.txt", new MemoryStream("kept"u8.ToArray()));
+        await _server.Repository.ProtectBranchesAsync("guarded");
+
+        var put = Assert.CatchAsync<AmazonS3Exception>(async () =>
+            await _client.PutObjectAsync(new PutObjectRequest { BucketName = "lake", Key = "guarded/new.txt", ContentBody = "x" }));
+        var delete = Assert.CatchAsync<AmazonS3Exception>(async () => await _client.DeleteObjectAsync("lake", "guarded/kept.txt"));
+        var copy = Assert.CatchAsync<AmazonS3Exception>(async () => await _client.CopyObjectAsync("lake", "guarded/kept.txt", "lake", "guarded/copy.txt"));
+
+        foreach (var error in new[] { put, delete, copy })
+        {
+            Assert.That(error!.StatusCode, Is.EqualTo(HttpStatusCode.Forbidden));
+            Assert.That(error.ErrorCode, Is.EqualTo("AccessDenied"));
+        }
+        var paths = new List<string>();
+        await foreach (var item in _server.Repository.ListObjectsAsync("guarded", ""))
+        {
+            paths.Add(item.Path);
+        }
+        Assert.That(paths, Does.Contain("kept.txt").And.Not.Contain("new.txt").And.Not.Contain("copy.txt"));
+    }
+
     [TestCase(2, 5, "2345")]
     [TestCase(7, 100, "789")]
     [TestCase(0, 0, "0")]
