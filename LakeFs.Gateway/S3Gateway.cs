@@ -41,7 +41,7 @@ internal sealed class S3Gateway
         _logger = options.Logger ?? NullLogger.Instance;
         _objects = new ObjectOperations(writer, Repository);
         _buckets = new BucketOperations(_repositories, options.TimeProvider.GetUtcNow());
-        _multipart = new MultipartOperations(writer, options.TimeProvider, options.MultipartUploadExpiry, _logger);
+        _multipart = new MultipartOperations(writer, Repository, options.TimeProvider, options.MultipartUploadExpiry, _logger);
     }
 
     public async Task HandleAsync(HttpContext context)
@@ -56,7 +56,7 @@ internal sealed class S3Gateway
         {
             var request = S3Request.Parse(context, _virtualHostDomain);
             var signing = _signatures.Verify(context.Request, request);
-            var body = Payloads.Open(context.Request, signing);
+            var body = ChecksumStream.Wrap(context.Request, Payloads.Open(context.Request, signing));
             await using (body.ConfigureAwait(false))
             {
                 await DispatchAsync(context, request, body).ConfigureAwait(false);
@@ -121,7 +121,7 @@ internal sealed class S3Gateway
             if (request.Has("uploadId"))
             {
                 return copySource.Length > 0
-                    ? throw S3Exception.NotImplemented("UploadPartCopy")
+                    ? _multipart.UploadPartCopyAsync(context, repository, key, request, copySource)
                     : _multipart.UploadPartAsync(context, repository, key, request, body);
             }
             return copySource.Length > 0
@@ -163,7 +163,11 @@ internal sealed class S3Gateway
             {
                 return S3Xml.WriteAsync(context.Response, 200, "VersioningConfiguration", _ => { });
             }
-            foreach (var subresource in new[] { "acl", "policy", "cors", "lifecycle", "tagging", "uploads", "versions", "website", "logging", "notification", "replication", "encryption", "object-lock" })
+            if (request.Has("uploads"))
+            {
+                return MultipartOperations.ListUploadsAsync(context, repository, request.Bucket!, request);
+            }
+            foreach (var subresource in new[] { "acl", "policy", "cors", "lifecycle", "tagging", "versions", "website", "logging", "notification", "replication", "encryption", "object-lock" })
             {
                 if (request.Has(subresource))
                 {

@@ -72,6 +72,90 @@ public sealed class MultipartTests
     }
 
     [Test]
+    public async Task Upload_part_copy_takes_whole_objects_and_byte_ranges_from_any_ref()
+    {
+        var first = RandomBytes(PartSize + 100, seed: 7);
+        var second = RandomBytes(300_000, seed: 8);
+        await _server.Repository.PutObjectAsync("main", "src/first.bin", new MemoryStream(first));
+        await _server.Repository.CommitAsync("main", "sources");
+        await _server.Repository.TagAsync("sources", "main");
+        await _server.Repository.PutObjectAsync("main", "src/second.bin", new MemoryStream(second));
+        var upload = await _client.InitiateMultipartUploadAsync("lake", "main/mp/copied.bin");
+
+        var whole = await _client.CopyPartAsync(new CopyPartRequest
+        {
+            SourceBucket = "lake", SourceKey = "sources/src/first.bin", DestinationBucket = "lake", DestinationKey = "main/mp/copied.bin",
+            UploadId = upload.UploadId, PartNumber = 1,
+        });
+        var ranged = await _client.CopyPartAsync(new CopyPartRequest
+        {
+            SourceBucket = "lake", SourceKey = "main/src/second.bin", DestinationBucket = "lake", DestinationKey = "main/mp/copied.bin",
+            UploadId = upload.UploadId, PartNumber = 2, FirstByte = 1000, LastByte = 200_999,
+        });
+        var pastTheEnd = Assert.CatchAsync<AmazonS3Exception>(async () => await _client.CopyPartAsync(new CopyPartRequest
+        {
+            SourceBucket = "lake", SourceKey = "main/src/second.bin", DestinationBucket = "lake", DestinationKey = "main/mp/copied.bin",
+            UploadId = upload.UploadId, PartNumber = 3, FirstByte = 0, LastByte = 300_000,
+        }));
+        await _client.CompleteMultipartUploadAsync(new CompleteMultipartUploadRequest
+        {
+            BucketName = "lake", Key = "main/mp/copied.bin", UploadId = upload.UploadId,
+            PartETags = [new PartETag(1, whole.ETag), new PartETag(2, ranged.ETag)],
+        });
+
+        Assert.That(whole.ETag, Is.EqualTo("\"" + Convert.ToHexStringLower(MD5.HashData(first)) + "\""));
+        Assert.That(ranged.ETag, Is.EqualTo("\"" + Convert.ToHexStringLower(MD5.HashData(second.AsSpan(1000, 200_000))) + "\""));
+        Assert.That(pastTheEnd!.StatusCode, Is.EqualTo(HttpStatusCode.RequestedRangeNotSatisfiable));
+        using var read = await _server.Repository.OpenReadAsync("main", "mp/copied.bin");
+        using var copy = new MemoryStream();
+        await read.CopyToAsync(copy);
+        Assert.That(copy.ToArray(), Is.EqualTo(first.Concat(second.AsSpan(1000, 200_000).ToArray()).ToArray()));
+    }
+
+    [Test]
+    public async Task Uploads_in_progress_are_listed_by_key_with_prefix_delimiter_and_pages()
+    {
+        var started = new List<(string Key, string UploadId)>();
+        foreach (var key in new[] { "main/b/2.bin", "main/a.bin", "main/b/1.bin", "main/a.bin", "dev/x.bin" })
+        {
+            if (key.StartsWith("dev/", StringComparison.Ordinal) && started.All(s => !s.Key.StartsWith("dev/", StringComparison.Ordinal)))
+            {
+                await _server.Repository.BranchAsync("dev", "main");
+            }
+            started.Add((key, (await _client.InitiateMultipartUploadAsync("lake", key)).UploadId));
+        }
+        var completed = started[0];
+        await _client.AbortMultipartUploadAsync("lake", completed.Key, completed.UploadId);
+        var expected = started.Skip(1).OrderBy(s => s.Key, StringComparer.Ordinal).ThenBy(s => s.UploadId, StringComparer.Ordinal).ToList();
+
+        var all = await _client.ListMultipartUploadsAsync(new ListMultipartUploadsRequest { BucketName = "lake" });
+        Assert.That(all.MultipartUploads.Select(u => (u.Key, u.UploadId)), Is.EqualTo(expected));
+        Assert.That(all.IsTruncated, Is.False);
+
+        var folders = await _client.ListMultipartUploadsAsync(new ListMultipartUploadsRequest { BucketName = "lake", Prefix = "main/", Delimiter = "/" });
+        Assert.That(folders.MultipartUploads.Select(u => u.Key), Is.EqualTo(new[] { "main/a.bin", "main/a.bin" }));
+        Assert.That(folders.CommonPrefixes, Is.EqualTo(new[] { "main/b/" }));
+
+        var paged = new List<(string, string)>();
+        string? keyMarker = null, uploadIdMarker = null;
+        for (var pages = 0; ; pages++)
+        {
+            Assert.That(pages, Is.LessThan(10));
+            var page = await _client.ListMultipartUploadsAsync(new ListMultipartUploadsRequest
+            {
+                BucketName = "lake", MaxUploads = 1, KeyMarker = keyMarker, UploadIdMarker = uploadIdMarker,
+            });
+            paged.AddRange(page.MultipartUploads.Select(u => (u.Key, u.UploadId)));
+            if (page.IsTruncated != true)
+            {
+                break;
+            }
+            (keyMarker, uploadIdMarker) = (page.NextKeyMarker, page.NextUploadIdMarker);
+        }
+        Assert.That(paged, Is.EqualTo(expected), "pages of one upload, resumed by key and upload id, add up to the whole listing");
+    }
+
+    [Test]
     public async Task Abort_deletes_the_parts_and_stages_nothing()
     {
         var upload = await _client.InitiateMultipartUploadAsync("lake", "main/mp/aborted.bin");

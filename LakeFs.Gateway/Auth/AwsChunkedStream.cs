@@ -32,6 +32,7 @@ internal sealed class AwsChunkedStream : PayloadStream
     private string? _chunkSignature;
     private string _previousSignature;
     private long _total;
+    private readonly Dictionary<string, string> _trailers = new(StringComparer.Ordinal);
 
     /// <param name="inner">The raw request body.</param>
     /// <param name="signing">The request's signing context for signed chunks; null for STREAMING-UNSIGNED-PAYLOAD-TRAILER.</param>
@@ -45,6 +46,9 @@ internal sealed class AwsChunkedStream : PayloadStream
         _decodedLength = decodedLength;
         _previousSignature = signing?.Signature ?? "";
     }
+
+    /// <summary>The value of the trailing header <paramref name="name"/> (lower case), once the body has been read to its end; else null.</summary>
+    public string? Trailer(string name) => _done && _trailers.TryGetValue(name, out var value) ? value : null;
 
     public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
     {
@@ -168,6 +172,7 @@ internal sealed class AwsChunkedStream : PayloadStream
                 trailerSignature = value;
                 continue;
             }
+            _trailers[name] = value;
             canonical.Append(name).Append(':').Append(value).Append('\n');
         }
         if (_signing is null)

@@ -33,11 +33,13 @@ internal sealed class MultipartOperations
     private readonly TimeProvider _time;
     private readonly TimeSpan _expiry;
     private readonly ILogger _logger;
+    private readonly Func<string, Repository> _repositories;
     private readonly Dictionary<Repository, DateTimeOffset> _lastSweep = [];
 
-    public MultipartOperations(ObjectWriter writer, TimeProvider time, TimeSpan expiry, ILogger logger)
+    public MultipartOperations(ObjectWriter writer, Func<string, Repository> repositories, TimeProvider time, TimeSpan expiry, ILogger logger)
     {
         _writer = writer;
+        _repositories = repositories;
         _time = time;
         _expiry = expiry;
         _logger = logger;
@@ -69,18 +71,76 @@ internal sealed class MultipartOperations
         var uploadId = request.Get("uploadId")!;
         var partNumber = PartNumber(request.Get("partNumber"));
         await ReadUploadAsync(repository, uploadId, key, cancellationToken).ConfigureAwait(false);
-        var md5 = ObjectHeaders.ContentMd5(context.Request);
-        using var hashing = new ObjectHashingStream(body);
+        var md5 = await StorePartAsync(repository, uploadId, partNumber, body, ObjectHeaders.ContentMd5(context.Request), cancellationToken).ConfigureAwait(false);
+        context.Response.Headers.ETag = "\"" + SignatureV4.Hex(md5) + "\"";
+        context.Response.StatusCode = StatusCodes.Status200OK;
+    }
+
+    /// <summary>
+    /// UploadPartCopy: the part's bytes come from an existing object (any ref of any served repository), all of it or
+    /// the byte range <c>x-amz-copy-source-range: bytes=first-last</c>. The bytes are copied into the part, since
+    /// Complete joins parts into one new object anyway.
+    /// </summary>
+    public async Task UploadPartCopyAsync(HttpContext context, Repository repository, string key, S3Request request, string copySource)
+    {
+        var cancellationToken = context.RequestAborted;
+        var uploadId = request.Get("uploadId")!;
+        var partNumber = PartNumber(request.Get("partNumber"));
+        await ReadUploadAsync(repository, uploadId, key, cancellationToken).ConfigureAwait(false);
+        var (sourceRepository, source) = await CopySource.ResolveAsync(context, copySource, _repositories, cancellationToken).ConfigureAwait(false);
+        var range = CopySourceRange(context.Request.Headers["x-amz-copy-source-range"].ToString(), source.Size);
+        byte[] md5;
+        var stream = await sourceRepository.ObjectStore.OpenReadAsync(source.PhysicalAddress, range, cancellationToken).ConfigureAwait(false);
+        await using (stream.ConfigureAwait(false))
+        {
+            md5 = await StorePartAsync(repository, uploadId, partNumber, stream, null, cancellationToken).ConfigureAwait(false);
+        }
+        await S3Xml.WriteAsync(context.Response, 200, "CopyPartResult", w =>
+        {
+            w.WriteElementString("LastModified", S3Xml.Timestamp(_time.GetUtcNow()));
+            w.WriteElementString("ETag", "\"" + SignatureV4.Hex(md5) + "\"");
+        }).ConfigureAwait(false);
+    }
+
+    /// <summary>Stores part <paramref name="partNumber"/> (replacing an earlier one of that number); returns its MD5, refused when it differs from <paramref name="expectedMd5"/>.</summary>
+    private static async Task<byte[]> StorePartAsync(
+        Repository repository, string uploadId, int partNumber, Stream bytes, byte[]? expectedMd5, CancellationToken cancellationToken)
+    {
+        using var hashing = new ObjectHashingStream(bytes);
         var partKey = PartKey(uploadId, partNumber);
         await repository.ObjectStore.PutAsync(partKey, hashing, PutOptions.Default, cancellationToken).ConfigureAwait(false);
         var actual = hashing.Md5();
-        if (md5 is not null && !actual.AsSpan().SequenceEqual(md5))
+        if (expectedMd5 is not null && !actual.AsSpan().SequenceEqual(expectedMd5))
         {
             await repository.ObjectStore.DeleteAsync(partKey, CancellationToken.None).ConfigureAwait(false);
             throw new S3Exception(400, "BadDigest", "The Content-MD5 you specified did not match what we received.");
         }
-        context.Response.Headers.ETag = "\"" + SignatureV4.Hex(actual) + "\"";
-        context.Response.StatusCode = StatusCodes.Status200OK;
+        return actual;
+    }
+
+    /// <summary>
+    /// The byte range of <c>x-amz-copy-source-range</c>, which S3 accepts only as <c>bytes=first-last</c> inside the
+    /// source; null (the whole source) when absent.
+    /// </summary>
+    private static ByteRange? CopySourceRange(string header, long size)
+    {
+        if (header.Length == 0)
+        {
+            return null;
+        }
+        var dash = header.IndexOf('-', StringComparison.Ordinal);
+        if (!header.StartsWith("bytes=", StringComparison.Ordinal) || dash < 0
+            || !long.TryParse(header.AsSpan(6, dash - 6), NumberStyles.None, CultureInfo.InvariantCulture, out var first)
+            || !long.TryParse(header.AsSpan(dash + 1), NumberStyles.None, CultureInfo.InvariantCulture, out var last)
+            || last < first)
+        {
+            throw S3Exception.InvalidArgument($"x-amz-copy-source-range must be bytes=first-last, not '{header}'.");
+        }
+        if (last >= size)
+        {
+            throw new S3Exception(416, "InvalidRange", $"The range {header} reaches past the source's {size} bytes.");
+        }
+        return new ByteRange(first, last - first + 1);
     }
 
     public async Task CompleteAsync(HttpContext context, Repository repository, string bucket, string key, S3Request request, Stream body)
@@ -198,6 +258,117 @@ internal sealed class MultipartOperations
         }).ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// ListMultipartUploads (GET ?uploads): the uploads neither completed nor aborted, by key (UTF-8 order) then upload
+    /// id, with prefix, delimiter, key-marker, upload-id-marker, max-uploads and url encoding as S3 has them. Each
+    /// upload's manifest is read, so a listing costs one read per upload in progress.
+    /// </summary>
+    public static async Task ListUploadsAsync(HttpContext context, Repository repository, string bucket, S3Request request)
+    {
+        var cancellationToken = context.RequestAborted;
+        var prefix = request.Get("prefix") ?? "";
+        var delimiter = request.Get("delimiter") is { Length: > 0 } d ? d : null;
+        var keyMarker = request.Get("key-marker") ?? "";
+        var uploadIdMarker = keyMarker.Length > 0 ? request.Get("upload-id-marker") ?? "" : "";
+        var maxUploads = 1000;
+        if (request.Get("max-uploads") is { } maxText && (!int.TryParse(maxText, NumberStyles.None, CultureInfo.InvariantCulture, out maxUploads) || maxUploads < 1))
+        {
+            throw S3Exception.InvalidArgument($"max-uploads must be a positive number, not '{maxText}'.");
+        }
+        maxUploads = Math.Min(maxUploads, 1000);
+        var encodingType = request.Get("encoding-type");
+        if (encodingType is not null && encodingType != "url")
+        {
+            throw S3Exception.InvalidArgument("encoding-type must be 'url'.");
+        }
+        string Encode(string value) => encodingType is null ? value : AwsUri.Encode(value, keepSlash: true);
+
+        var uploads = new List<(string Key, string UploadId, DateTimeOffset Initiated)>();
+        await foreach (var stat in repository.ObjectStore.ListAsync(Prefix, null, cancellationToken).ConfigureAwait(false))
+        {
+            if (stat.Key.EndsWith("/upload.json", StringComparison.Ordinal)
+                && await ReadManifestAsync(repository, stat.Key[Prefix.Length..^"/upload.json".Length], cancellationToken).ConfigureAwait(false) is { } upload
+                && upload.Manifest.Key.StartsWith(prefix, StringComparison.Ordinal))
+            {
+                uploads.Add((upload.Manifest.Key, upload.UploadId, upload.Manifest.Initiated));
+            }
+        }
+        uploads.Sort((a, b) => StorageKeys.Compare(a.Key, b.Key) is var byKey && byKey != 0 ? byKey : string.CompareOrdinal(a.UploadId, b.UploadId));
+
+        var listed = new List<(string Key, string UploadId, DateTimeOffset Initiated)>();
+        var commonPrefixes = new List<string>();
+        var truncated = false;
+        string? nextKey = null, nextUploadId = null;
+        foreach (var upload in uploads)
+        {
+            var comparison = StorageKeys.Compare(upload.Key, keyMarker);
+            if (keyMarker.Length > 0 && (comparison < 0 || comparison == 0 && string.CompareOrdinal(upload.UploadId, uploadIdMarker) <= 0
+                || delimiter is not null && keyMarker.EndsWith(delimiter, StringComparison.Ordinal) && upload.Key.StartsWith(keyMarker, StringComparison.Ordinal)))
+            {
+                continue;
+            }
+            var cut = delimiter is null ? -1 : upload.Key.IndexOf(delimiter, prefix.Length, StringComparison.Ordinal);
+            var commonPrefix = cut >= 0 ? upload.Key[..(cut + delimiter!.Length)] : null;
+            if (commonPrefix is not null && commonPrefixes.Count > 0 && commonPrefixes[^1] == commonPrefix)
+            {
+                continue;
+            }
+            if (listed.Count + commonPrefixes.Count == maxUploads)
+            {
+                truncated = true;
+                break;
+            }
+            if (commonPrefix is not null)
+            {
+                commonPrefixes.Add(commonPrefix);
+                (nextKey, nextUploadId) = (commonPrefix, null);
+            }
+            else
+            {
+                listed.Add(upload);
+                (nextKey, nextUploadId) = (upload.Key, upload.UploadId);
+            }
+        }
+
+        await S3Xml.WriteAsync(context.Response, 200, "ListMultipartUploadsResult", w =>
+        {
+            w.WriteElementString("Bucket", bucket);
+            w.WriteElementString("KeyMarker", Encode(keyMarker));
+            w.WriteElementString("UploadIdMarker", uploadIdMarker);
+            if (truncated)
+            {
+                w.WriteElementString("NextKeyMarker", Encode(nextKey!));
+                w.WriteElementString("NextUploadIdMarker", nextUploadId ?? "");
+            }
+            if (encodingType is not null)
+            {
+                w.WriteElementString("EncodingType", encodingType);
+            }
+            w.WriteElementString("Prefix", Encode(prefix));
+            if (delimiter is not null)
+            {
+                w.WriteElementString("Delimiter", Encode(delimiter));
+            }
+            w.WriteElementString("MaxUploads", S3Xml.Number(maxUploads));
+            w.WriteElementString("IsTruncated", truncated ? "true" : "false");
+            foreach (var upload in listed)
+            {
+                w.WriteStartElement("Upload");
+                w.WriteElementString("Key", Encode(upload.Key));
+                w.WriteElementString("UploadId", upload.UploadId);
+                w.WriteElementString("StorageClass", "STANDARD");
+                w.WriteElementString("Initiated", S3Xml.Timestamp(upload.Initiated));
+                w.WriteEndElement();
+            }
+            foreach (var commonPrefix in commonPrefixes)
+            {
+                w.WriteStartElement("CommonPrefixes");
+                w.WriteElementString("Prefix", Encode(commonPrefix));
+                w.WriteEndElement();
+            }
+        }).ConfigureAwait(false);
+    }
+
     /// <summary>Deletes every upload of <paramref name="repository"/> created before <paramref name="before"/>; returns how many.</summary>
     public static async Task<int> DeleteUploadsOlderThanAsync(Repository repository, DateTimeOffset before, CancellationToken cancellationToken)
     {
@@ -250,24 +421,27 @@ internal sealed class MultipartOperations
         {
             throw NoSuchUpload(uploadId);
         }
-        MultipartUpload? upload;
+        var upload = await ReadManifestAsync(repository, uploadId, cancellationToken).ConfigureAwait(false);
+        return upload is { Manifest: var manifest } && manifest.Key == key ? manifest : throw NoSuchUpload(uploadId);
+    }
+
+    /// <summary>The upload's manifest, or null when the upload is gone (completed, aborted or swept).</summary>
+    private static async Task<(string UploadId, MultipartUpload Manifest)?> ReadManifestAsync(Repository repository, string uploadId, CancellationToken cancellationToken)
+    {
         try
         {
             var stream = await repository.ObjectStore.OpenReadAsync(ManifestKey(uploadId), null, cancellationToken).ConfigureAwait(false);
             await using (stream.ConfigureAwait(false))
             {
-                upload = await JsonSerializer.DeserializeAsync<MultipartUpload>(stream, cancellationToken: cancellationToken).ConfigureAwait(false);
+                var manifest = await JsonSerializer.DeserializeAsync<MultipartUpload>(stream, cancellationToken: cancellationToken).ConfigureAwait(false);
+                return manifest is null ? null : (uploadId, manifest);
             }
         }
-        catch (StorageKeyNotFoundException)
+        catch (Exception e) when (e is StorageKeyNotFoundException or JsonException)
         {
-            throw NoSuchUpload(uploadId);
+            // Gone, or a manifest cut short by a crash: no upload a client can continue.
+            return null;
         }
-        if (upload is null || upload.Key != key)
-        {
-            throw NoSuchUpload(uploadId);
-        }
-        return upload;
     }
 
     private static async Task<Dictionary<int, (int Number, string Key, long Size, DateTimeOffset LastModified)>> ListPartsAsync(

@@ -127,28 +127,7 @@ internal sealed class ObjectOperations
     {
         var cancellationToken = context.RequestAborted;
         _ = ObjectKey.Splits(key, write: true); // a key with no path is refused before the source is read
-        var source = AwsUri.Decode(copySource).TrimStart('/');
-        var versionAt = source.IndexOf("?versionId=", StringComparison.Ordinal);
-        if (versionAt >= 0)
-        {
-            throw S3Exception.NotImplemented("Copying a version (versionId)");
-        }
-        var slash = source.IndexOf('/', StringComparison.Ordinal);
-        if (slash <= 0)
-        {
-            throw S3Exception.InvalidArgument($"x-amz-copy-source '{copySource}' is not <bucket>/<key>.");
-        }
-        var sourceRepository = _repository(source[..slash]);
-        var sourceInfo = await ObjectKey.OnRefAsync(
-            source[(slash + 1)..], split => sourceRepository.StatObjectAsync(split.Ref, split.Path, cancellationToken)).ConfigureAwait(false);
-        if (context.Request.Headers["x-amz-copy-source-if-match"].ToString() is { Length: > 0 } ifMatch && !ETags.Matches(ifMatch, ETags.Of(sourceInfo)))
-        {
-            throw new S3Exception(412, "PreconditionFailed", "x-amz-copy-source-if-match did not hold.");
-        }
-        if (context.Request.Headers["x-amz-copy-source-if-none-match"].ToString() is { Length: > 0 } ifNoneMatch && ETags.Matches(ifNoneMatch, ETags.Of(sourceInfo)))
-        {
-            throw new S3Exception(412, "PreconditionFailed", "x-amz-copy-source-if-none-match did not hold.");
-        }
+        var (sourceRepository, sourceInfo) = await CopySource.ResolveAsync(context, copySource, _repository, cancellationToken).ConfigureAwait(false);
 
         var directive = context.Request.Headers["x-amz-metadata-directive"].ToString();
         PutObjectOptions options;
