@@ -89,7 +89,7 @@ public sealed class ChecksumTests
     [Test]
     public async Task An_unknown_algorithm_or_two_checksums_are_invalid_requests()
     {
-        var (unknown, unknownBody) = await PutWithHeaderAsync("x.txt", "md7", [1, 2, 3, 4]);
+        var (unknown, unknownBody) = await PutWithHeaderAsync("x.txt", "crc32", Checksum("crc32", Content), new() { ["x-amz-sdk-checksum-algorithm"] = "MD7" });
         var extra = new Dictionary<string, string> { ["x-amz-checksum-sha1"] = Convert.ToBase64String(SHA1.HashData(Content)) };
         var (two, twoBody) = await PutWithHeaderAsync("y.txt", "crc32", Checksum("crc32", Content), extra);
 

@@ -15,6 +15,7 @@ namespace LakeFs.Gateway.Auth;
 internal sealed class ChecksumStream : PayloadStream
 {
     private const string HeaderPrefix = "x-amz-checksum-";
+    private static readonly string[] Algorithms = ["crc32", "crc32c", "crc64nvme", "sha1", "sha256"];
 
     private readonly Stream _inner;
     private readonly string _algorithm;
@@ -41,7 +42,8 @@ internal sealed class ChecksumStream : PayloadStream
 
     /// <summary>
     /// <paramref name="body"/> wrapped to check the checksum the request carries, or <paramref name="body"/> itself when it
-    /// carries none. A request naming an unknown algorithm, two checksums, or a trailer the body cannot have is refused.
+    /// carries none. A request naming an unknown algorithm, two checksums, or a trailer the body cannot have is refused;
+    /// other <c>x-amz-checksum-*</c> headers (<c>-algorithm</c> on CreateMultipartUpload, <c>-type</c>, <c>-mode</c>) are not checksums.
     /// </summary>
     /// <param name="http">The request, for its headers.</param>
     /// <param name="body">The decoded body (an <see cref="AwsChunkedStream"/> when trailers can follow).</param>
@@ -49,19 +51,20 @@ internal sealed class ChecksumStream : PayloadStream
     {
         string? algorithm = null;
         string? value = null;
-        foreach (var header in http.Headers)
+        foreach (var name in Algorithms)
         {
-            if (header.Key.StartsWith(HeaderPrefix, StringComparison.OrdinalIgnoreCase)
-                && !header.Key.Equals("x-amz-checksum-type", StringComparison.OrdinalIgnoreCase)
-                && !header.Key.Equals("x-amz-checksum-mode", StringComparison.OrdinalIgnoreCase))
+            if (http.Headers[HeaderPrefix + name].ToString() is { Length: > 0 } given)
             {
                 if (algorithm is not null)
                 {
                     throw new S3Exception(400, "InvalidRequest", "Expecting a single x-amz-checksum- header. Multiple checksum Types are not allowed.");
                 }
-                algorithm = header.Key[HeaderPrefix.Length..].ToLowerInvariant();
-                value = header.Value.ToString();
+                (algorithm, value) = (name, given);
             }
+        }
+        if (http.Headers["x-amz-sdk-checksum-algorithm"].ToString() is { Length: > 0 } declared && !Algorithms.Contains(declared.ToLowerInvariant()))
+        {
+            throw Invalid("x-amz-sdk-checksum-algorithm", declared);
         }
         var trailer = http.Headers["x-amz-trailer"].ToString().Trim().ToLowerInvariant();
         if (trailer.StartsWith(HeaderPrefix, StringComparison.Ordinal))
@@ -74,7 +77,10 @@ internal sealed class ChecksumStream : PayloadStream
             {
                 throw new S3Exception(400, "InvalidRequest", $"x-amz-trailer names {trailer}, but the body is not an aws-chunked payload with trailers.");
             }
-            return new ChecksumStream(body, trailer[HeaderPrefix.Length..], () => chunked.Trailer(trailer));
+            var named = trailer[HeaderPrefix.Length..];
+            return Algorithms.Contains(named)
+                ? new ChecksumStream(body, named, () => chunked.Trailer(trailer))
+                : throw Invalid("x-amz-trailer", trailer);
         }
         if (algorithm is null)
         {
