@@ -687,6 +687,8 @@ public sealed class RepositoryBadInputTests
             ["UnprotectBranchesAsync(String, CancellationToken)"] = t => _repo.UnprotectBranchesAsync("main", t),
             ["ListBranchProtectionAsync(CancellationToken)"] = t => _repo.ListBranchProtectionAsync(t).ToListAsync(),
             ["GetAuditLogAsync(AuditFilter, CancellationToken)"] = t => _repo.GetAuditLogAsync(null, t).ToListAsync(),
+            ["SetRetentionAsync(RetentionRules, CancellationToken)"] = t => _repo.SetRetentionAsync(new RetentionRules(7), t),
+            ["GetRetentionAsync(CancellationToken)"] = t => _repo.GetRetentionAsync(t),
         };
 
         // A public method added later without an entry here fails this test until it gets one.

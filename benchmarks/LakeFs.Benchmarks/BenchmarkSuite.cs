@@ -23,6 +23,7 @@ public static class BenchmarkSuite
         new MergeScenario(),
         new LogScenario(),
         new VerifyScenario(),
+        new GatewayScenario(),
         new SideBySideScenario(),
     ];
 
