@@ -689,6 +689,7 @@ public sealed class RepositoryBadInputTests
             ["GetAuditLogAsync(AuditFilter, CancellationToken)"] = t => _repo.GetAuditLogAsync(null, t).ToListAsync(),
             ["SetRetentionAsync(RetentionRules, CancellationToken)"] = t => _repo.SetRetentionAsync(new RetentionRules(7), t),
             ["GetRetentionAsync(CancellationToken)"] = t => _repo.GetRetentionAsync(t),
+            ["ImportAsync(String, ImportSource, String, ImportOptions, IProgress`1, CancellationToken)"] = t => _repo.ImportAsync("main", ImportSource.OwnStore("incoming/"), "imported/", null, null, t),
         };
 
         // A public method added later without an entry here fails this test until it gets one.

@@ -220,18 +220,41 @@ public sealed partial class Repository
         var key = Names.ValidatePath(path);
         var entry = await GetEntryAsync(@ref, key, cancellationToken).ConfigureAwait(false)
             ?? throw new ObjectNotFoundException($"No object '{path}' on '{@ref}'.");
+        var store = StoreOf(entry, path, @ref);
         try
         {
-            var stream = await ObjectStore.OpenReadAsync(entry.Address, range, cancellationToken).ConfigureAwait(false);
+            var stream = await store.OpenReadAsync(entry.Address, range, cancellationToken).ConfigureAwait(false);
             return range is null && _options.VerifyContentChecksums
-                ? new VerifyingReadStream(stream, path, entry.Address, entry.Size, entry.Checksum)
+                ? new VerifyingReadStream(stream, path, ShowAddress(entry), entry.Size, entry.Checksum)
                 : stream;
+        }
+        catch (StorageKeyNotFoundException e) when (entry.Source is not null)
+        {
+            throw new ImportedObjectMissingException(
+                $"The bytes of '{path}' on '{@ref}' were imported from {ShowAddress(entry)}, which no longer has them (deleted or moved since the import). " +
+                "Import the source again to bring the branch up to date.", e);
         }
         catch (StorageKeyNotFoundException e)
         {
             throw new CorruptDataException($"The bytes of '{path}' on '{@ref}' are missing from the object store (address '{entry.Address}').", e);
         }
     }
+
+    /// <summary>The store that holds an entry's bytes: the repository's own, or the import source it names.</summary>
+    private IObjectStore StoreOf(Entry entry, string path, string @ref) =>
+        string.IsNullOrEmpty(entry.Source) ? ObjectStore
+        : _options.ImportSources.TryGetValue(entry.Source, out var store) ? store
+        : throw new ImportSourceNotFoundException(
+            $"'{path}' on '{@ref}' was imported from import source '{entry.Source}', which this repository was opened without. " +
+            $"Register the same store as RepositoryOptions.ImportSources[\"{entry.Source}\"].");
+
+    /// <summary>An entry's address as messages show it: for an imported object, with its source.</summary>
+    private static string ShowAddress(Entry entry) => entry.Source switch
+    {
+        null => entry.Address,
+        "" => $"'{entry.Address}' in the repository's own store",
+        var source => $"'{entry.Address}' in import source '{source}'",
+    };
 
     private Entry NewEntry(string address, long size, string checksum, PutObjectOptions options) =>
         new(address, size, checksum, options.ContentType ?? Entry.DefaultContentType,

@@ -212,6 +212,12 @@ public sealed partial class Repository : IAsyncDisposable
         ArgumentException.ThrowIfNullOrEmpty(options.Committer, nameof(options.Committer));
         MetadataLimits.ValidateCommit(null, options.Committer, null);
         ArgumentOutOfRangeException.ThrowIfNegative(options.CacheSizeBytes, nameof(options.CacheSizeBytes));
+        ArgumentNullException.ThrowIfNull(options.ImportSources, nameof(options.ImportSources));
+        foreach (var (name, store) in options.ImportSources)
+        {
+            ImportSource.ValidateName(name);
+            ArgumentNullException.ThrowIfNull(store, $"{nameof(options.ImportSources)}[{name}]");
+        }
     }
 
     /// <summary>The options with <see cref="RepositoryOptions.FileCache"/> applied: the object store wrapped in a cache of the tree files.</summary>

@@ -55,5 +55,12 @@ public sealed record RepositoryOptions
     /// </summary>
     public bool VerifyContentChecksums { get; init; } = true;
 
+    /// <summary>
+    /// Object stores <see cref="Repository.ImportAsync"/> may import from without copying, by name (letters, digits,
+    /// '-', '_', '.'). Imported entries record the name, so reads of them need the same name registered for the same
+    /// store whenever the repository is opened. Garbage collection never deletes from these stores.
+    /// </summary>
+    public IReadOnlyDictionary<string, IObjectStore> ImportSources { get; init; } = new Dictionary<string, IObjectStore>(StringComparer.Ordinal);
+
     internal TreeOptions Tree { get; init; } = TreeOptions.Default;
 }

@@ -69,6 +69,21 @@ public sealed class EntryCodecTests
         Assert.Throws<CorruptDataException>(() => EntryCodec.Decode(shortUuid));
     }
 
+    [TestCase("landing", Generated)]
+    [TestCase("landing", "raw/2026/part-0.csv")]
+    [TestCase("", Generated)]
+    public void An_imported_entry_keeps_its_source_and_its_address_as_text(string source, string address)
+    {
+        var entry = WithAddress(address) with { Source = source };
+        var encoded = EntryCodec.Encode(entry);
+
+        var decoded = EntryCodec.Decode(encoded);
+        Assert.That(decoded, Is.EqualTo(entry).Using<Entry>(Same));
+        Assert.That(decoded.Source, Is.EqualTo(source));
+        Assert.That(encoded[0], Is.EqualTo(3), "version 3: a library from before imports refuses it");
+        Assert.That(EntryCodec.Decode(EntryCodec.Encode(WithAddress(address))).Source, Is.Null, "a put or linked entry has no source");
+    }
+
     private static bool Same(Entry a, Entry b) =>
         a.Address == b.Address && a.Size == b.Size && a.Checksum == b.Checksum && a.ContentType == b.ContentType
         && a.LastModified == b.LastModified && a.Metadata.SequenceEqual(b.Metadata);

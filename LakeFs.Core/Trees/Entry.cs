@@ -11,12 +11,19 @@ internal sealed record Entry(
     IReadOnlyDictionary<string, string> Metadata,
     DateTimeOffset LastModified)
 {
+    /// <summary>
+    /// For an imported object, the import source (<see cref="RepositoryOptions.ImportSources"/>) whose store holds the
+    /// bytes at <see cref="Address"/>, or empty when imported from the repository's own store; null for an object put or
+    /// linked. Not part of the identity.
+    /// </summary>
+    public string? Source { get; init; }
+
     public const string DefaultContentType = "application/octet-stream";
 
     public static IReadOnlyDictionary<string, string> NoMetadata { get; } = new SortedDictionary<string, string>(StringComparer.Ordinal);
 
     /// <summary>The entry as a reader of <paramref name="path"/> sees it.</summary>
-    public ObjectInfo ToObjectInfo(string path) => new(path, Address, Size, Checksum, ContentType, Metadata, LastModified);
+    public ObjectInfo ToObjectInfo(string path) => new(path, Address, Size, Checksum, ContentType, Metadata, LastModified) { ImportSource = Source };
 
     /// <summary>Two entries with the same identity are the same version, whatever their address or time.</summary>
     public bool SameIdentity(Entry other) =>

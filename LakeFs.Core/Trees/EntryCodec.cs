@@ -16,11 +16,18 @@ namespace LakeFs.Core.Trees;
 /// commit of 100 random changes on 1,000,000 objects writes about 10 MB of range files). Version 1 (the address
 /// as text, no kind byte) is still read.
 /// </para>
+/// <para>
+/// Version 3 (written only for entries of <see cref="Repository.ImportAsync"/> from a named import source) has the
+/// source's name, then the object's key in that source, in place of version 2's kind byte and address; the rest is
+/// version 2's. A library from before imports reads such an entry as damaged (unknown version) instead of reading the
+/// key in its own store. An import from the repository's own store writes version 2 with the key as a text address.
+/// </para>
 /// </summary>
 internal static class EntryCodec
 {
     private const byte VersionTextAddress = 1;
     private const byte Version = 2;
+    private const byte VersionImported = 3;
     private const byte AddressText = 0;
     private const byte AddressGenerated = 1;
     private const byte ChecksumText = 0;
@@ -37,16 +44,23 @@ internal static class EntryCodec
 
     public static void Encode(Entry entry, IBufferWriter<byte> writer)
     {
-        writer.WriteByte(Version);
         Span<byte> uuid = stackalloc byte[16];
-        if (TryParseGenerated(entry.Address, out var hour, uuid))
+        if (entry.Source is { } source)
         {
+            writer.WriteByte(VersionImported);
+            writer.WriteString(source);
+            writer.WriteString(entry.Address);
+        }
+        else if (TryParseGenerated(entry.Address, out var hour, uuid))
+        {
+            writer.WriteByte(Version);
             writer.WriteByte(AddressGenerated);
             writer.WriteVarUInt64(hour);
             writer.WriteBytes(uuid);
         }
         else
         {
+            writer.WriteByte(Version);
             writer.WriteByte(AddressText);
             writer.WriteString(entry.Address);
         }
@@ -74,17 +88,28 @@ internal static class EntryCodec
     public static Entry Decode(ReadOnlySpan<byte> bytes)
     {
         var reader = new SpanReader(bytes);
-        var address = reader.ReadByte() switch
+        string? source = null;
+        string address;
+        switch (reader.ReadByte())
         {
-            VersionTextAddress => reader.ReadString(),
-            Version => reader.ReadByte() switch
-            {
-                AddressText => reader.ReadString(),
-                AddressGenerated => FormatGenerated(reader.ReadVarUInt64(), reader.ReadBytes()),
-                _ => throw new CorruptDataException("An entry has an unknown address kind."),
-            },
-            _ => throw new CorruptDataException("An entry has an unknown encoding version."),
-        };
+            case VersionTextAddress:
+                address = reader.ReadString();
+                break;
+            case Version:
+                address = reader.ReadByte() switch
+                {
+                    AddressText => reader.ReadString(),
+                    AddressGenerated => FormatGenerated(reader.ReadVarUInt64(), reader.ReadBytes()),
+                    _ => throw new CorruptDataException("An entry has an unknown address kind."),
+                };
+                break;
+            case VersionImported:
+                source = reader.ReadString();
+                address = reader.ReadString();
+                break;
+            default:
+                throw new CorruptDataException("An entry has an unknown encoding version.");
+        }
         var size = reader.ReadVarInt64();
         var checksum = reader.ReadByte() switch
         {
@@ -115,7 +140,10 @@ internal static class EntryCodec
             checksum,
             contentType.Length == 0 ? Entry.DefaultContentType : contentType,
             metadata,
-            new DateTimeOffset(ticks, TimeSpan.Zero));
+            new DateTimeOffset(ticks, TimeSpan.Zero))
+        {
+            Source = source,
+        };
     }
 
     /// <summary>Whether <paramref name="address"/> is <c>data/</c> + 10 digits + <c>/</c> + 32 lowercase hex digits, and its parts.</summary>

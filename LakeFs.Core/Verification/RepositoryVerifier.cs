@@ -317,7 +317,9 @@ internal sealed class RepositoryVerifier(IRefStore refs, IObjectStore store, Ver
 
     private bool ShouldCheck(Entry entry)
     {
-        if (!options.CheckObjects)
+        // Objects of named import sources live in stores the verifier is not given; imports from the repository's own
+        // store (an empty source) are checked there like linked objects.
+        if (!options.CheckObjects || entry.Source is { Length: > 0 })
         {
             return false;
         }

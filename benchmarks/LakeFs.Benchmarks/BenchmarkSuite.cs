@@ -13,6 +13,7 @@ public static class BenchmarkSuite
     [
         new PutScenario(),
         new UploadScenario(),
+        new ImportScenario(),
         new CommitLargeScenario(),
         new CommitSmallScenario(),
         new BranchScenario(),
