@@ -31,6 +31,7 @@ public sealed partial class ReadmeTests
             public static string secretKey => throw null!;
             public static string connectionString => throw null!;
             public static Microsoft.AspNetCore.Builder.WebApplication app => throw null!;
+            public static string[] args => throw null!;
         }
         """;
 
@@ -97,13 +98,13 @@ public sealed partial class ReadmeTests
             .Select(d => $"line {d.Location.GetMappedLineSpan().StartLinePosition.Line + 1}: {d.Id} {d.GetMessage(System.Globalization.CultureInfo.InvariantCulture)}")];
     }
 
-    private static string ReadmePath()
+    private static string RepositoryFile(string relativePath)
     {
         for (var folder = new DirectoryInfo(AppContext.BaseDirectory); folder is not null; folder = folder.Parent)
         {
             if (File.Exists(Path.Combine(folder.FullName, "LakeFs.Core.sln")))
             {
-                return Path.Combine(folder.FullName, "README.md");
+                return Path.Combine(folder.FullName, relativePath);
             }
         }
         throw new InvalidOperationException("No LakeFs.Core.sln above " + AppContext.BaseDirectory);
@@ -112,20 +113,39 @@ public sealed partial class ReadmeTests
     [Test]
     public async Task Every_csharp_block_of_the_readme_compiles()
     {
-        var blocks = CSharpBlocks(await File.ReadAllTextAsync(ReadmePath()));
-        Assert.That(blocks, Has.Count.GreaterThanOrEqualTo(10), "the README's C# blocks were found");
+        var (blocks, failures) = await CompileBlocksAsync("README.md");
+        Assert.That(blocks, Is.GreaterThanOrEqualTo(10), "the README's C# blocks were found");
+        Assert.That(failures, Is.Empty);
+    }
 
+    /// <summary>Each package's README (packed as the package's page) compiles on its own.</summary>
+    [TestCase("LakeFs.Core/README.md")]
+    [TestCase("LakeFs.Storage/README.md")]
+    [TestCase("LakeFs.Storage.S3/README.md")]
+    [TestCase("LakeFs.Storage.Azure/README.md")]
+    [TestCase("LakeFs.Storage.Gcs/README.md")]
+    [TestCase("LakeFs.Gateway/README.md")]
+    public async Task Every_csharp_block_of_a_package_readme_compiles(string path)
+    {
+        var (blocks, failures) = await CompileBlocksAsync(path);
+        Assert.That(blocks, Is.GreaterThanOrEqualTo(1), "the README has an example");
+        Assert.That(failures, Is.Empty);
+    }
+
+    private static async Task<(int Blocks, List<string> Failures)> CompileBlocksAsync(string path)
+    {
+        var blocks = CSharpBlocks(await File.ReadAllTextAsync(RepositoryFile(path)));
         var usings = new List<string>(ImplicitUsings);
         var failures = new List<string>();
         foreach (var (line, code) in blocks)
         {
             foreach (var error in Compile(code, usings))
             {
-                failures.Add($"README.md block starting at line {line}, {error}");
+                failures.Add($"{path} block starting at line {line}, {error}");
             }
             usings.AddRange(code.Split('\n').Where(l => UsingDirective().IsMatch(l)).Select(l => l.Trim()[6..^1]).Except(usings));
         }
-        Assert.That(failures, Is.Empty);
+        return (blocks.Count, failures);
     }
 
     [Test]
