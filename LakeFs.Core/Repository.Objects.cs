@@ -220,40 +220,70 @@ public sealed partial class Repository
         var key = Names.ValidatePath(path);
         var entry = await GetEntryAsync(@ref, key, cancellationToken).ConfigureAwait(false)
             ?? throw new ObjectNotFoundException($"No object '{path}' on '{@ref}'.");
-        var store = StoreOf(entry, path, @ref);
+        return await OpenBytesAsync(entry.Address, entry.Source, entry.Size, entry.Checksum, path, $"'{path}' on '{@ref}'", range, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Opens the bytes of exactly the version <paramref name="info"/> describes (from <see cref="StatObjectAsync"/> or a
+    /// listing), even if its path has been written or deleted since: what a server needs to answer a request with the
+    /// version whose ETag and size it already sent. Verified like <see cref="OpenReadAsync(string, string, ByteRange?, CancellationToken)"/>.
+    /// The bytes must still be there: garbage collection may remove a version no kept commit or staged change refers to
+    /// once its grace period is over.
+    /// </summary>
+    /// <exception cref="ImportSourceNotFoundException">The object was imported from a source this repository was opened without.</exception>
+    /// <exception cref="ImportedObjectMissingException">The imported object is gone from its source.</exception>
+    /// <exception cref="CorruptDataException">The bytes are missing from the repository's store.</exception>
+    public async Task<Stream> OpenReadAsync(ObjectInfo info, ByteRange? range = null, CancellationToken cancellationToken = default)
+    {
+        ThrowIfDisposedOrCanceled(cancellationToken);
+        ArgumentNullException.ThrowIfNull(info);
+        return await OpenBytesAsync(info.PhysicalAddress, info.ImportSource, info.Size, info.Checksum, info.Path, $"'{info.Path}' (version at '{info.PhysicalAddress}')", range, cancellationToken)
+            .ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Opens the bytes at <paramref name="address"/> of the store <paramref name="source"/> names, verified against
+    /// <paramref name="size"/> and <paramref name="checksum"/> when read whole; <paramref name="what"/> names the object in
+    /// messages ("'a.csv' on 'main'").
+    /// </summary>
+    private async Task<Stream> OpenBytesAsync(
+        string address, string? source, long size, string checksum, string path, string what, ByteRange? range, CancellationToken cancellationToken)
+    {
+        var store = StoreOf(source, what);
+        var shown = ShowAddress(address, source);
         try
         {
-            var stream = await store.OpenReadAsync(entry.Address, range, cancellationToken).ConfigureAwait(false);
+            var stream = await store.OpenReadAsync(address, range, cancellationToken).ConfigureAwait(false);
             return range is null && _options.VerifyContentChecksums
-                ? new VerifyingReadStream(stream, path, ShowAddress(entry), entry.Size, entry.Checksum)
+                ? new VerifyingReadStream(stream, path, shown, size, checksum)
                 : stream;
         }
-        catch (StorageKeyNotFoundException e) when (entry.Source is not null)
+        catch (StorageKeyNotFoundException e) when (source is not null)
         {
             throw new ImportedObjectMissingException(
-                $"The bytes of '{path}' on '{@ref}' were imported from {ShowAddress(entry)}, which no longer has them (deleted or moved since the import). " +
+                $"The bytes of {what} were imported from {shown}, which no longer has them (deleted or moved since the import). " +
                 "Import the source again to bring the branch up to date.", e);
         }
         catch (StorageKeyNotFoundException e)
         {
-            throw new CorruptDataException($"The bytes of '{path}' on '{@ref}' are missing from the object store (address '{entry.Address}').", e);
+            throw new CorruptDataException($"The bytes of {what} are missing from the object store (address '{address}').", e);
         }
     }
 
     /// <summary>The store that holds an entry's bytes: the repository's own, or the import source it names.</summary>
-    private IObjectStore StoreOf(Entry entry, string path, string @ref) =>
-        string.IsNullOrEmpty(entry.Source) ? ObjectStore
-        : _options.ImportSources.TryGetValue(entry.Source, out var store) ? store
+    private IObjectStore StoreOf(string? source, string what) =>
+        string.IsNullOrEmpty(source) ? ObjectStore
+        : _options.ImportSources.TryGetValue(source, out var store) ? store
         : throw new ImportSourceNotFoundException(
-            $"'{path}' on '{@ref}' was imported from import source '{entry.Source}', which this repository was opened without. " +
-            $"Register the same store as RepositoryOptions.ImportSources[\"{entry.Source}\"].");
+            $"{what} was imported from import source '{source}', which this repository was opened without. " +
+            $"Register the same store as RepositoryOptions.ImportSources[\"{source}\"].");
 
-    /// <summary>An entry's address as messages show it: for an imported object, with its source.</summary>
-    private static string ShowAddress(Entry entry) => entry.Source switch
+    /// <summary>An address as messages show it: for an imported object, with its source.</summary>
+    private static string ShowAddress(string address, string? source) => source switch
     {
-        null => entry.Address,
-        "" => $"'{entry.Address}' in the repository's own store",
-        var source => $"'{entry.Address}' in import source '{source}'",
+        null => address,
+        "" => $"'{address}' in the repository's own store",
+        _ => $"'{address}' in import source '{source}'",
     };
 
     private Entry NewEntry(string address, long size, string checksum, PutObjectOptions options) =>

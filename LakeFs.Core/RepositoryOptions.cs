@@ -49,7 +49,7 @@ public sealed record RepositoryOptions
     public int CommitCacheSize { get; init; } = 100_000;
 
     /// <summary>
-    /// Verify whole-object reads (default on): <see cref="Repository.OpenReadAsync"/> without a range compares the
+    /// Verify whole-object reads (default on): <see cref="Repository.OpenReadAsync(string, string, ByteRange?, CancellationToken)"/> without a range compares the
     /// size and SHA-256 of what it streamed with those recorded at put when the reader reaches the end, and throws
     /// <see cref="Errors.CorruptDataException"/> on a mismatch. Costs one SHA-256 pass over the bytes read.
     /// </summary>

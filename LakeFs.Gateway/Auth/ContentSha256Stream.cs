@@ -5,7 +5,7 @@ namespace LakeFs.Gateway.Auth;
 
 /// <summary>
 /// Passes bytes through and, at their end, checks them against an expected SHA-256: a request body against the
-/// x-amz-content-sha256 the client signed, or an object's bytes against its entry's checksum on a GET.
+/// x-amz-content-sha256 the client signed.
 /// </summary>
 internal sealed class ContentSha256Stream : PayloadStream
 {

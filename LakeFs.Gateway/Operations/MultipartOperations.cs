@@ -90,7 +90,7 @@ internal sealed class MultipartOperations
         var (sourceRepository, source) = await CopySource.ResolveAsync(context, copySource, _repositories, cancellationToken).ConfigureAwait(false);
         var range = CopySourceRange(context.Request.Headers["x-amz-copy-source-range"].ToString(), source.Size);
         byte[] md5;
-        var stream = await sourceRepository.ObjectStore.OpenReadAsync(source.PhysicalAddress, range, cancellationToken).ConfigureAwait(false);
+        var stream = await sourceRepository.OpenReadAsync(source, range, cancellationToken).ConfigureAwait(false);
         await using (stream.ConfigureAwait(false))
         {
             md5 = await StorePartAsync(repository, uploadId, partNumber, stream, null, cancellationToken).ConfigureAwait(false);

@@ -46,18 +46,14 @@ internal sealed class ObjectOperations
         {
             return;
         }
-        // Read by physical address: the bytes of exactly the version stat saw, even if the path is rewritten meanwhile.
-        var stream = await repository.ObjectStore.OpenReadAsync(
-            info.PhysicalAddress, range is { } b ? new ByteRange(b.Offset, b.Length) : null, cancellationToken).ConfigureAwait(false);
+        // The bytes of exactly the version stat saw, even if the path is rewritten meanwhile; a whole object is checked
+        // against its size and SHA-256 as it streams, and a mismatch at the end aborts the response.
+        var stream = await repository.OpenReadAsync(info, range is { } b ? new ByteRange(b.Offset, b.Length) : null, cancellationToken).ConfigureAwait(false);
         await using (stream.ConfigureAwait(false))
         {
-            // A whole object is checked against its SHA-256 as it streams; a mismatch at the end aborts the response.
-            var body = range is null && IsSha256(info.Checksum) ? new ContentSha256Stream(stream, info.Checksum) : stream;
-            await body.CopyToAsync(response.Body, 81920, cancellationToken).ConfigureAwait(false);
+            await stream.CopyToAsync(response.Body, 81920, cancellationToken).ConfigureAwait(false);
         }
     }
-
-    private static bool IsSha256(string checksum) => checksum.Length == 64 && checksum.All(char.IsAsciiHexDigit);
 
     /// <summary>Applies If-Match, If-Unmodified-Since, If-None-Match, If-Modified-Since (in RFC 9110's order); false when answered.</summary>
     private static bool CheckConditions(HttpRequest request, ObjectInfo info, HttpResponse response)
@@ -121,7 +117,8 @@ internal sealed class ObjectOperations
 
     /// <summary>
     /// Copies within a repository by linking the destination to the source's physical address: no byte is copied.
-    /// Across repositories (different object stores) the bytes are streamed.
+    /// Across repositories (different object stores), and from an object imported from a named import source, the
+    /// bytes are streamed.
     /// </summary>
     public async Task CopyAsync(HttpContext context, Repository repository, string key, string copySource)
     {
@@ -147,7 +144,8 @@ internal sealed class ObjectOperations
 
         var etag = ETags.Of(sourceInfo).Trim('"');
         ObjectInfo info;
-        if (ReferenceEquals(sourceRepository, repository))
+        // An object imported from a named source has its bytes in that store, which a link into this one cannot name.
+        if (ReferenceEquals(sourceRepository, repository) && string.IsNullOrEmpty(sourceInfo.ImportSource))
         {
             var metadata = new Dictionary<string, string>(options.Metadata ?? new Dictionary<string, string>(), StringComparer.Ordinal)
             {
@@ -159,7 +157,7 @@ internal sealed class ObjectOperations
         }
         else
         {
-            var stream = await sourceRepository.ObjectStore.OpenReadAsync(sourceInfo.PhysicalAddress, null, cancellationToken).ConfigureAwait(false);
+            var stream = await sourceRepository.OpenReadAsync(sourceInfo, null, cancellationToken).ConfigureAwait(false);
             await using (stream.ConfigureAwait(false))
             {
                 info = await _writer.WriteAsync(repository, branch, path, stream, options, null, () => etag, cancellationToken).ConfigureAwait(false);
