@@ -1,0 +1,1018 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using System.Runtime.CompilerServices;
+using System.Text.Json;
+using LakeFs.Core.Errors;
+using LakeFs.Core.Model;
+using LakeFs.Core.Refs;
+using LakeFs.Core.Trees;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace LakeFs.RefStore.PostgreSql;
+
+/// <summary>
+/// Branches, tags, commits and staged entries in one schema of a PostgreSQL database, through one pooled
+/// <see cref="NpgsqlDataSource"/>. Every logical change is one transaction at READ COMMITTED; a head moves by
+/// <c>UPDATE … WHERE head = expected</c>; staging writes hold a share lock on their branch rows, so a freeze or a head
+/// move waits for them and never misses one. Reads hold nothing between pages.
+/// </summary>
+internal sealed class PostgreSqlRefStore : IRefStore
+{
+    private const int ListPageSize = 1000;
+    private const int StagedPageSize = 2048;
+    private const int MaxHistoryPage = 1024;
+    private const int AuditPageSize = 1000;
+    private const int MaxSeenBranches = 10_000;
+    private const int MaxAttempts = 20;
+
+    private const string CommitColumns = "id, parents, metarange, message, committer, created, metadata, generation";
+    private const string BranchColumns = "name, head, staging_token, frozen_tokens";
+
+    private readonly NpgsqlDataSource _source;
+    private readonly string _schema;
+    private readonly IReadOnlyList<string> _migrations;
+    private readonly ClockCache<string, Commit> _commits;
+    private readonly ConcurrentDictionary<string, byte> _seenBranches = new(StringComparer.Ordinal);
+    private readonly PostgreSqlStagingWriter _stager;
+
+    /// <param name="options">Connection string and schema.</param>
+    /// <param name="durability">
+    /// <see cref="Durability.ProcessCrash"/>: <c>synchronous_commit=off</c> (an acknowledged write survives this process being
+    /// killed; a crash of the database server may lose the last fraction of a second). <see cref="Durability.PowerLoss"/>:
+    /// <c>synchronous_commit=on</c>, the server's WAL is flushed before a write is acknowledged.
+    /// </param>
+    /// <param name="commitCacheSize">Commits kept in memory (they never change).</param>
+    /// <param name="migrations">The schema's migrations (tests pass others); <see cref="PostgreSqlSchema.Migrations"/> by default.</param>
+    public PostgreSqlRefStore(PostgreSqlRefStoreOptions options, Durability durability, int commitCacheSize = 100_000, IReadOnlyList<string>? migrations = null)
+    {
+        var builder = new NpgsqlConnectionStringBuilder(options.ConnectionString) { SearchPath = options.Schema };
+        var setting = durability == Durability.PowerLoss ? "-c synchronous_commit=on" : "-c synchronous_commit=off";
+        builder.Options = string.IsNullOrWhiteSpace(builder.Options) ? setting : builder.Options + " " + setting;
+        _source = NpgsqlDataSource.Create(builder);
+        _schema = options.Schema;
+        _migrations = migrations ?? PostgreSqlSchema.Migrations;
+        Description = options.Description;
+        _commits = new ClockCache<string, Commit>(Math.Max(1, commitCacheSize), _ => 1);
+        _stager = new PostgreSqlStagingWriter(this);
+    }
+
+    public string Description { get; }
+
+    /// <summary>Host, port and database of a connection string, for messages (never the password).</summary>
+    public static string Where(string connectionString)
+    {
+        var b = new NpgsqlConnectionStringBuilder(connectionString);
+        return $"{b.Host ?? "localhost"}:{b.Port}/{b.Database ?? b.Username ?? "postgres"}";
+    }
+
+    // ---- plumbing ----
+
+    internal static NpgsqlCommand Command(NpgsqlConnection connection, string sql, params object?[] args)
+    {
+        var command = new NpgsqlCommand(sql, connection);
+        foreach (var arg in args)
+        {
+            command.Parameters.Add(arg switch
+            {
+                null => new NpgsqlParameter { Value = DBNull.Value },
+                NpgsqlParameter p => p,
+                _ => new NpgsqlParameter { Value = arg },
+            });
+        }
+        return command;
+    }
+
+    private static async ValueTask<object?> ScalarAsync(NpgsqlConnection connection, string sql, CancellationToken cancellationToken, params object?[] args)
+    {
+        using var command = Command(connection, sql, args);
+        var value = await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false);
+        return value is DBNull ? null : value;
+    }
+
+    private static async ValueTask<int> ExecuteAsync(NpgsqlConnection connection, string sql, CancellationToken cancellationToken, params object?[] args)
+    {
+        using var command = Command(connection, sql, args);
+        return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Runs <paramref name="read"/> on a pooled connection, outside any explicit transaction.</summary>
+    internal async ValueTask<T> ReadAsync<T>(Func<NpgsqlConnection, ValueTask<T>> read, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var connection = await _source.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+            await using (connection.ConfigureAwait(false))
+            {
+                return await read(connection).ConfigureAwait(false);
+            }
+        }
+        catch (NpgsqlException e) when (PostgreSqlErrors.Translates(e))
+        {
+            throw PostgreSqlErrors.Translate(e, Description);
+        }
+    }
+
+    /// <summary>
+    /// Runs <paramref name="write"/> in one transaction and commits it; runs it again (from scratch, after a rollback)
+    /// when PostgreSQL reports a deadlock or a serialization failure. The token cancels only before the commit is sent,
+    /// so a cancelled call never leaves a write whose outcome is unknown.
+    /// </summary>
+    internal async ValueTask<T> WriteAsync<T>(Func<NpgsqlConnection, ValueTask<T>> write, CancellationToken cancellationToken)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                var connection = await _source.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+                await using (connection.ConfigureAwait(false))
+                {
+                    var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+                    await using (transaction.ConfigureAwait(false))
+                    {
+                        var result = await write(connection).ConfigureAwait(false);
+                        await transaction.CommitAsync(CancellationToken.None).ConfigureAwait(false);
+                        return result;
+                    }
+                }
+            }
+            catch (PostgresException e) when (e.SqlState is PostgresErrorCodes.DeadlockDetected or PostgresErrorCodes.SerializationFailure && attempt < MaxAttempts)
+            {
+                // Rolled back whole; run it again.
+            }
+            catch (NpgsqlException e) when (PostgreSqlErrors.Translates(e))
+            {
+                throw PostgreSqlErrors.Translate(e, Description);
+            }
+        }
+    }
+
+    // ---- repository and schema ----
+
+    /// <summary>The repository id in the schema, or null when the schema (or its settings table) is missing.</summary>
+    /// <exception cref="UnsupportedFormatVersionException">A newer version of the library made the schema.</exception>
+    /// <exception cref="CorruptDataException">The settings lack the repository id or the schema version.</exception>
+    public ValueTask<string?> ReadRepositoryIdAsync(CancellationToken cancellationToken) => ReadAsync<string?>(async c =>
+    {
+        if (await ScalarAsync(c, "SELECT to_regclass('settings')::text", cancellationToken).ConfigureAwait(false) is null)
+        {
+            return null;
+        }
+        var settings = await ReadSettingsAsync(c, cancellationToken).ConfigureAwait(false);
+        foreach (var key in (string[])["repository_id", "default_branch", "schema_version"])
+        {
+            if (!settings.ContainsKey(key))
+            {
+                throw new CorruptDataException($"{Capitalized} is damaged: it has no '{key}' setting. Restore it from a refs dump or a backup.");
+            }
+        }
+        CheckVersion(settings["schema_version"]);
+        return settings["repository_id"];
+    }, cancellationToken);
+
+    private string Capitalized => char.ToUpperInvariant(Description[0]) + Description[1..];
+
+    private static async ValueTask<Dictionary<string, string>> ReadSettingsAsync(NpgsqlConnection c, CancellationToken cancellationToken)
+    {
+        var settings = new Dictionary<string, string>(StringComparer.Ordinal);
+        using var command = Command(c, "SELECT key, value FROM settings");
+        var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        await using (reader.ConfigureAwait(false))
+        {
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                settings[reader.GetString(0)] = reader.GetString(1);
+            }
+        }
+        return settings;
+    }
+
+    /// <summary>The schema's version; refuses one newer than <see cref="_migrations"/> knows.</summary>
+    private int CheckVersion(string text)
+    {
+        if (!int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var version) || version < 1)
+        {
+            throw new CorruptDataException($"{Capitalized} is damaged: its schema version is '{text}', not a version number.");
+        }
+        if (version > _migrations.Count)
+        {
+            throw new UnsupportedFormatVersionException(
+                $"{Capitalized} has schema version {version}, written by a newer version of LakeFs; this version reads schema version {_migrations.Count} and earlier. Upgrade the LakeFs library (and LakeFs.RefStore.PostgreSql) to open it.");
+        }
+        return version;
+    }
+
+    /// <summary>Takes a lock on the schema for the transaction, so that two creates or two migrations of one schema run one after the other.</summary>
+    private static ValueTask<object?> LockSchemaAsync(NpgsqlConnection c, string schema, CancellationToken cancellationToken) =>
+        ScalarAsync(c, "SELECT pg_advisory_xact_lock(hashtext('lakefs'), hashtext($1))", cancellationToken, schema);
+
+    public ValueTask InitializeAsync(string repositoryId, string defaultBranch, Commit initial, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        var commit = Normalized(initial);
+        return new ValueTask(WriteAsync(async c =>
+        {
+            await ExecuteAsync(c, $"CREATE SCHEMA IF NOT EXISTS \"{_schema}\"", cancellationToken).ConfigureAwait(false);
+            await LockSchemaAsync(c, _schema, cancellationToken).ConfigureAwait(false);
+            if (await ScalarAsync(c, "SELECT to_regclass('settings')::text", cancellationToken).ConfigureAwait(false) is not null)
+            {
+                throw new RepositoryAlreadyExistsException($"{Capitalized} holds a repository already.");
+            }
+            foreach (var migration in _migrations)
+            {
+                await ExecuteAsync(c, migration, cancellationToken).ConfigureAwait(false);
+            }
+            await ExecuteAsync(c, "INSERT INTO settings(key, value) VALUES ('repository_id', $1), ('default_branch', $2), ('schema_version', $3)",
+                cancellationToken, repositoryId, defaultBranch, _migrations.Count.ToString(CultureInfo.InvariantCulture)).ConfigureAwait(false);
+            await InsertCommitAsync(c, commit, cancellationToken).ConfigureAwait(false);
+            await ExecuteAsync(c, "INSERT INTO branches(name, head, staging_token, frozen_tokens) VALUES ($1, $2, nextval('staging_tokens'), '{}')",
+                cancellationToken, defaultBranch, commit.Id).ConfigureAwait(false);
+            return 0;
+        }, cancellationToken).AsTask());
+    }
+
+    /// <summary>
+    /// Brings a schema made by an earlier version of the library up to this one's (each missing migration, in one
+    /// transaction under the schema lock); writes nothing when it is current.
+    /// </summary>
+    /// <exception cref="UnsupportedFormatVersionException">A newer version of the library made the schema.</exception>
+    public async ValueTask MigrateAsync(CancellationToken cancellationToken)
+    {
+        var version = await ReadAsync(async c => CheckVersion(await ReadVersionAsync(c, cancellationToken).ConfigureAwait(false)), cancellationToken).ConfigureAwait(false);
+        if (version == _migrations.Count)
+        {
+            return;
+        }
+        await WriteAsync(async c =>
+        {
+            await LockSchemaAsync(c, _schema, cancellationToken).ConfigureAwait(false);
+            var current = CheckVersion(await ReadVersionAsync(c, cancellationToken).ConfigureAwait(false));
+            for (var i = current; i < _migrations.Count; i++)
+            {
+                await ExecuteAsync(c, _migrations[i], cancellationToken).ConfigureAwait(false);
+            }
+            await ExecuteAsync(c, "UPDATE settings SET value = $1 WHERE key = 'schema_version'", cancellationToken,
+                _migrations.Count.ToString(CultureInfo.InvariantCulture)).ConfigureAwait(false);
+            return 0;
+        }, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async ValueTask<string> ReadVersionAsync(NpgsqlConnection c, CancellationToken cancellationToken) =>
+        await ScalarAsync(c, "SELECT value FROM settings WHERE key = 'schema_version'", cancellationToken).ConfigureAwait(false) as string
+            ?? throw new CorruptDataException($"{Capitalized} is damaged: it has no 'schema_version' setting. Restore it from a refs dump or a backup.");
+
+    public ValueTask<string> GetDefaultBranchAsync(CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        return ReadAsync(async c => await ScalarAsync(c, "SELECT value FROM settings WHERE key = 'default_branch'", cancellationToken).ConfigureAwait(false) as string
+            ?? throw new CorruptDataException($"{Capitalized} has no 'default_branch' setting. Restore it from a refs dump or a backup."), cancellationToken);
+    }
+
+    // ---- commits ----
+
+    /// <summary>The commit as a store reads it back: no statistics, the creation time at offset zero (the same instant).</summary>
+    private static Commit Normalized(Commit commit) =>
+        commit with { Statistics = null, PostHookFailures = [], CreationDate = commit.CreationDate.ToUniversalTime() };
+
+    public async ValueTask<Commit?> GetCommitAsync(string id, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        if (_commits.TryGet(id, out var cached))
+        {
+            return cached;
+        }
+        var commit = await ReadAsync(async c =>
+        {
+            using var command = Command(c, $"SELECT {CommitColumns} FROM commits WHERE id = $1", id);
+            var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            await using (reader.ConfigureAwait(false))
+            {
+                return await reader.ReadAsync(cancellationToken).ConfigureAwait(false) ? ReadCommit(reader) : null;
+            }
+        }, cancellationToken).ConfigureAwait(false);
+        if (commit is not null)
+        {
+            _commits.Add(id, commit);
+        }
+        return commit;
+    }
+
+    private async ValueTask<Commit> GetExistingCommitAsync(string id, CancellationToken cancellationToken) =>
+        await GetCommitAsync(id, cancellationToken).ConfigureAwait(false)
+            ?? throw new CorruptDataException($"Commit {id} is referenced but missing from {Description}.");
+
+    public async ValueTask InsertCommitAsync(Commit commit, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        commit = Normalized(commit);
+        var inserted = await WriteAsync(c => InsertCommitAsync(c, commit, cancellationToken), cancellationToken).ConfigureAwait(false);
+        // A row that was there already stays as it was; the cache must hold that row, not the caller's object.
+        if (inserted)
+        {
+            _commits.Add(commit.Id, commit);
+        }
+    }
+
+    private static async ValueTask<bool> InsertCommitAsync(NpgsqlConnection c, Commit commit, CancellationToken cancellationToken) =>
+        await ExecuteAsync(c, $"INSERT INTO commits({CommitColumns}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (id) DO NOTHING", cancellationToken,
+            commit.Id, commit.Parents.ToArray(), commit.MetaRangeId, commit.Message, commit.Committer, commit.CreationDate.UtcTicks,
+            JsonSerializer.Serialize(commit.Metadata), commit.Generation).ConfigureAwait(false) == 1;
+
+    private Commit ReadCommit(NpgsqlDataReader r)
+    {
+        var id = r.GetString(0);
+        Dictionary<string, string>? metadata;
+        try
+        {
+            metadata = JsonSerializer.Deserialize<Dictionary<string, string>>(r.GetString(6));
+        }
+        catch (JsonException e)
+        {
+            throw new CorruptDataException($"{Capitalized} is damaged: the metadata of commit {id} is not a JSON object of strings ({e.Message}).", e);
+        }
+        var ticks = r.GetInt64(5);
+        if (metadata is null || ticks < DateTimeOffset.MinValue.UtcTicks || ticks > DateTimeOffset.MaxValue.UtcTicks)
+        {
+            throw new CorruptDataException($"{Capitalized} is damaged: commit {id} has {(metadata is null ? "null metadata" : $"a creation time out of range ({ticks} ticks)")}.");
+        }
+        return new Commit(
+            id,
+            r.GetFieldValue<string[]>(1),
+            r.GetString(2),
+            r.GetString(3),
+            r.GetString(4),
+            new DateTimeOffset(ticks, TimeSpan.Zero),
+            new SortedDictionary<string, string>(metadata, StringComparer.Ordinal),
+            r.GetInt64(7));
+    }
+
+    public ValueTask<IReadOnlyList<string>> FindCommitIdsAsync(string prefix, int limit, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        return ReadAsync<IReadOnlyList<string>>(async c =>
+        {
+            var ids = new List<string>();
+            using var command = Command(c, "SELECT id FROM commits WHERE id >= $1 AND id < $2 ORDER BY id LIMIT $3", prefix, prefix + "\uffff", (long)limit);
+            var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            await using (reader.ConfigureAwait(false))
+            {
+                while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+                {
+                    ids.Add(reader.GetString(0));
+                }
+            }
+            return ids;
+        }, cancellationToken);
+    }
+
+    /// <summary>
+    /// Commit <paramref name="id"/> and its first-parent ancestors, newest first, at most <paramref name="limit"/> in
+    /// all, in one recursive query; empty when <paramref name="id"/> is missing.
+    /// </summary>
+    private ValueTask<List<Commit>> GetFirstParentLineAsync(string id, int limit, CancellationToken cancellationToken) => ReadAsync(async c =>
+    {
+        using var command = Command(c, $"""
+            WITH RECURSIVE line({CommitColumns}, depth) AS (
+                SELECT {CommitColumns}, 1 FROM commits WHERE id = $1
+                UNION ALL
+                SELECT c.id, c.parents, c.metarange, c.message, c.committer, c.created, c.metadata, c.generation, line.depth + 1
+                FROM line JOIN commits c ON c.id = line.parents[1]
+                WHERE line.depth < $2)
+            SELECT {CommitColumns} FROM line ORDER BY depth
+            """, id, limit);
+        var commits = new List<Commit>();
+        var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        await using (reader.ConfigureAwait(false))
+        {
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                commits.Add(ReadCommit(reader));
+            }
+        }
+        return commits;
+    }, cancellationToken);
+
+    /// <summary>
+    /// The walk of the SQLite store (a priority queue by time, then generation), with commits missing from the cache
+    /// read a page of their first-parent line at a time by a recursive query; pages double from 16 up to
+    /// <see cref="MaxHistoryPage"/>. No connection is held while the caller enumerates.
+    /// </summary>
+    public async IAsyncEnumerable<Commit> WalkHistoryAsync(string from, bool firstParent, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        var read = new Dictionary<string, Commit>(StringComparer.Ordinal);
+        var page = 16;
+        async ValueTask<Commit> GetAsync(string id)
+        {
+            if (read.Remove(id, out var commit) || _commits.TryGet(id, out commit))
+            {
+                return commit;
+            }
+            var line = await GetFirstParentLineAsync(id, page, cancellationToken).ConfigureAwait(false);
+            page = Math.Min(2 * page, MaxHistoryPage);
+            if (line.Count == 0)
+            {
+                throw new CorruptDataException($"Commit {id} is referenced but missing from {Description}.");
+            }
+            foreach (var c in line)
+            {
+                _commits.Add(c.Id, c);
+                read[c.Id] = c;
+            }
+            read.Remove(id);
+            return line[0];
+        }
+
+        var start = await GetExistingCommitAsync(from, cancellationToken).ConfigureAwait(false);
+        var queue = new PriorityQueue<Commit, (long Ticks, long Generation)>(Comparer<(long, long)>.Create((a, b) => b.CompareTo(a)));
+        var seen = new HashSet<string>(StringComparer.Ordinal) { start.Id };
+        queue.Enqueue(start, (start.CreationDate.UtcTicks, start.Generation));
+        while (queue.TryDequeue(out var commit, out _))
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            foreach (var parentId in firstParent ? commit.Parents.Take(1) : commit.Parents)
+            {
+                if (seen.Add(parentId))
+                {
+                    var parent = await GetAsync(parentId).ConfigureAwait(false);
+                    queue.Enqueue(parent, (parent.CreationDate.UtcTicks, parent.Generation));
+                }
+            }
+            yield return commit;
+        }
+    }
+
+    /// <summary>The walk of <see cref="MergeBase.FindAllAsync"/>, reading commits through the commit cache.</summary>
+    public async ValueTask<IReadOnlyList<Commit>> FindMergeBasesAsync(IReadOnlyList<string> left, string right, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        var lefts = new List<Commit>(left.Count);
+        foreach (var id in left)
+        {
+            lefts.Add(await GetExistingCommitAsync(id, cancellationToken).ConfigureAwait(false));
+        }
+        var rightCommit = await GetExistingCommitAsync(right, cancellationToken).ConfigureAwait(false);
+        return await MergeBase.FindAllAsync(lefts, rightCommit, GetExistingCommitAsync, cancellationToken).ConfigureAwait(false);
+    }
+
+    // ---- branches ----
+
+    private static BranchRecord ReadBranch(NpgsqlDataReader r) =>
+        new(r.GetString(0), r.GetString(1), r.GetInt64(2), r.GetFieldValue<long[]>(3));
+
+    internal static async ValueTask<BranchRecord?> GetBranchAsync(NpgsqlConnection c, string name, string lockClause, CancellationToken cancellationToken)
+    {
+        using var command = Command(c, $"SELECT {BranchColumns} FROM branches WHERE name = $1 {lockClause}", name);
+        var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        await using (reader.ConfigureAwait(false))
+        {
+            return await reader.ReadAsync(cancellationToken).ConfigureAwait(false) ? ReadBranch(reader) : null;
+        }
+    }
+
+    public ValueTask<BranchRecord?> GetBranchAsync(string name, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        return ReadAsync(c => GetBranchAsync(c, name, "", cancellationToken), cancellationToken);
+    }
+
+    /// <summary>
+    /// Answered from memory once this instance has seen the branch (as on SQLite): a pre-check for puts, which would
+    /// otherwise pay a round trip each. The staging write checks the branch again in its own transaction.
+    /// </summary>
+    public async ValueTask<bool> BranchExistsAsync(string name, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        if (_seenBranches.ContainsKey(name))
+        {
+            return true;
+        }
+        var exists = await ReadAsync(async c => await ScalarAsync(c, "SELECT 1 FROM branches WHERE name = $1", cancellationToken, name).ConfigureAwait(false) is not null,
+            cancellationToken).ConfigureAwait(false);
+        if (exists)
+        {
+            if (_seenBranches.Count >= MaxSeenBranches)
+            {
+                _seenBranches.Clear();
+            }
+            _seenBranches.TryAdd(name, 0);
+        }
+        return exists;
+    }
+
+    public async IAsyncEnumerable<BranchRecord> ListBranchesAsync([EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var after = string.Empty;
+        while (true)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var page = await ReadAsync(async c =>
+            {
+                var list = new List<BranchRecord>();
+                using var command = Command(c, $"SELECT {BranchColumns} FROM branches WHERE name > $1 ORDER BY name LIMIT $2", after, (long)ListPageSize);
+                var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+                await using (reader.ConfigureAwait(false))
+                {
+                    while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+                    {
+                        list.Add(ReadBranch(reader));
+                    }
+                }
+                return list;
+            }, cancellationToken).ConfigureAwait(false);
+            foreach (var branch in page)
+            {
+                yield return branch;
+            }
+            if (page.Count < ListPageSize)
+            {
+                yield break;
+            }
+            after = page[^1].Name;
+        }
+    }
+
+    /// <summary>Serialises creates of one ref name (branch or tag) for the transaction, so a branch and a tag of one name cannot both be made.</summary>
+    private ValueTask<object?> LockRefNameAsync(NpgsqlConnection c, string name, CancellationToken cancellationToken) =>
+        ScalarAsync(c, "SELECT pg_advisory_xact_lock(hashtext($1), hashtext($2))", cancellationToken, "lakefs-ref:" + _schema, name);
+
+    public ValueTask CreateBranchAsync(string name, string head, AuditRecord? audit, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        return new ValueTask(WriteAsync(async c =>
+        {
+            await LockRefNameAsync(c, name, cancellationToken).ConfigureAwait(false);
+            if (await ScalarAsync(c, "SELECT 1 FROM branches WHERE name = $1", cancellationToken, name).ConfigureAwait(false) is not null)
+            {
+                throw new BranchAlreadyExistsException($"Branch '{name}' already exists.");
+            }
+            if (await ScalarAsync(c, "SELECT 1 FROM tags WHERE name = $1", cancellationToken, name).ConfigureAwait(false) is not null)
+            {
+                throw new TagAlreadyExistsException($"A tag named '{name}' exists; a branch cannot share its name (the tag would be hidden). Choose another name.");
+            }
+            await ExecuteAsync(c, "INSERT INTO branches(name, head, staging_token, frozen_tokens) VALUES ($1, $2, nextval('staging_tokens'), '{}')",
+                cancellationToken, name, head).ConfigureAwait(false);
+            await InsertAuditAsync(c, audit, cancellationToken).ConfigureAwait(false);
+            return 0;
+        }, cancellationToken).AsTask());
+    }
+
+    public async ValueTask DeleteBranchAsync(string name, AuditRecord? audit, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        var branch = await WriteAsync(async c =>
+        {
+            BranchRecord? deleted;
+            using (var command = Command(c, $"DELETE FROM branches WHERE name = $1 RETURNING {BranchColumns}", name))
+            {
+                var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+                await using (reader.ConfigureAwait(false))
+                {
+                    deleted = await reader.ReadAsync(cancellationToken).ConfigureAwait(false) ? ReadBranch(reader) : null;
+                }
+            }
+            if (deleted is null)
+            {
+                throw new BranchNotFoundException($"Branch '{name}' does not exist.");
+            }
+            await InsertAuditAsync(c, audit is null ? null : audit with { Before = deleted.Head }, cancellationToken).ConfigureAwait(false);
+            return deleted;
+        }, cancellationToken).ConfigureAwait(false);
+        _seenBranches.TryRemove(name, out _);
+        await DropTokensAsync(branch.Tokens).ConfigureAwait(false);
+    }
+
+    public ValueTask<BranchRecord> FreezeStagingAsync(string name, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        return WriteAsync(async c =>
+        {
+            // The right-hand sides see the row as it was: the current area joins the frozen ones, newest first.
+            using var command = Command(c, $"""
+                UPDATE branches SET staging_token = nextval('staging_tokens'), frozen_tokens = staging_token || frozen_tokens
+                WHERE name = $1 RETURNING {BranchColumns}
+                """, name);
+            var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            await using (reader.ConfigureAwait(false))
+            {
+                return await reader.ReadAsync(cancellationToken).ConfigureAwait(false)
+                    ? ReadBranch(reader)
+                    : throw new BranchNotFoundException($"Branch '{name}' does not exist.");
+            }
+        }, cancellationToken);
+    }
+
+    public async ValueTask<bool> TryUpdateBranchAsync(BranchUpdate update, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        var commit = update.NewCommit is { } n ? Normalized(n) : null;
+        long[] retire = [.. update.Retire];
+        var (done, inserted) = await WriteAsync(async c =>
+        {
+            var moved = await ExecuteAsync(c, """
+                UPDATE branches SET head = $3,
+                    frozen_tokens = ARRAY(SELECT t FROM unnest(frozen_tokens) WITH ORDINALITY AS f(t, i) WHERE t <> ALL($4) ORDER BY i)
+                WHERE name = $1 AND head = $2 AND frozen_tokens @> $4
+                """, cancellationToken, update.Branch, update.ExpectedHead, update.NewHead, retire).ConfigureAwait(false);
+            if (moved == 0)
+            {
+                return await ScalarAsync(c, "SELECT 1 FROM branches WHERE name = $1", cancellationToken, update.Branch).ConfigureAwait(false) is null
+                    ? throw new BranchNotFoundException($"Branch '{update.Branch}' does not exist.")
+                    : (false, false);
+            }
+            var added = commit is not null && await InsertCommitAsync(c, commit, cancellationToken).ConfigureAwait(false);
+            await InsertAuditAsync(c, update.Audit, cancellationToken).ConfigureAwait(false);
+            return (true, added);
+        }, cancellationToken).ConfigureAwait(false);
+        if (!done)
+        {
+            return false;
+        }
+        if (inserted)
+        {
+            _commits.Add(commit!.Id, commit);
+        }
+        await DropTokensAsync(retire).ConfigureAwait(false);
+        return true;
+    }
+
+    /// <summary>Deletes the staged rows of retired tokens (no branch refers to them any more; a crash here leaves orphans that the next open drops).</summary>
+    private async ValueTask DropTokensAsync(long[] tokens)
+    {
+        if (tokens.Length > 0)
+        {
+            await WriteAsync(c => ExecuteAsync(c, "DELETE FROM staged WHERE token = ANY($1)", CancellationToken.None, tokens), CancellationToken.None).ConfigureAwait(false);
+        }
+    }
+
+    public async ValueTask DropOrphanStagingAsync(CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        // One statement, so one snapshot: a token with rows that no branch names then was retired or deleted, never
+        // handed out again. The distinct tokens are found by a skip scan of the primary key, not a full scan.
+        var orphans = await ReadAsync(async c =>
+        {
+            using var command = Command(c, """
+                WITH RECURSIVE t(token) AS (
+                    SELECT min(token) FROM staged
+                    UNION ALL
+                    SELECT (SELECT min(token) FROM staged WHERE token > t.token) FROM t WHERE t.token IS NOT NULL)
+                SELECT token FROM t WHERE token IS NOT NULL
+                    AND token NOT IN (SELECT staging_token FROM branches UNION ALL SELECT unnest(frozen_tokens) FROM branches)
+                """);
+            var list = new List<long>();
+            var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            await using (reader.ConfigureAwait(false))
+            {
+                while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+                {
+                    list.Add(reader.GetInt64(0));
+                }
+            }
+            return list;
+        }, cancellationToken).ConfigureAwait(false);
+        await DropTokensAsync([.. orphans]).ConfigureAwait(false);
+    }
+
+    // ---- tags ----
+
+    public ValueTask<string?> GetTagAsync(string name, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        return ReadAsync(async c => await ScalarAsync(c, "SELECT commit_id FROM tags WHERE name = $1", cancellationToken, name).ConfigureAwait(false) as string, cancellationToken);
+    }
+
+    public ValueTask CreateTagAsync(string name, string commitId, AuditRecord? audit, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        return new ValueTask(WriteAsync(async c =>
+        {
+            await LockRefNameAsync(c, name, cancellationToken).ConfigureAwait(false);
+            if (await ScalarAsync(c, "SELECT 1 FROM tags WHERE name = $1", cancellationToken, name).ConfigureAwait(false) is not null)
+            {
+                throw new TagAlreadyExistsException($"Tag '{name}' already exists; tags are immutable.");
+            }
+            if (await ScalarAsync(c, "SELECT 1 FROM branches WHERE name = $1", cancellationToken, name).ConfigureAwait(false) is not null)
+            {
+                throw new BranchAlreadyExistsException($"A branch named '{name}' exists; a tag cannot share its name (the branch would hide it). Choose another name.");
+            }
+            await ExecuteAsync(c, "INSERT INTO tags(name, commit_id) VALUES ($1, $2)", cancellationToken, name, commitId).ConfigureAwait(false);
+            await InsertAuditAsync(c, audit, cancellationToken).ConfigureAwait(false);
+            return 0;
+        }, cancellationToken).AsTask());
+    }
+
+    public ValueTask<bool> DeleteTagAsync(string name, AuditRecord? audit, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        return WriteAsync(async c =>
+        {
+            if (await ScalarAsync(c, "DELETE FROM tags WHERE name = $1 RETURNING commit_id", cancellationToken, name).ConfigureAwait(false) is not string before)
+            {
+                return false;
+            }
+            await InsertAuditAsync(c, audit is null ? null : audit with { Before = before }, cancellationToken).ConfigureAwait(false);
+            return true;
+        }, cancellationToken);
+    }
+
+    public async IAsyncEnumerable<TagInfo> ListTagsAsync([EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var after = string.Empty;
+        while (true)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var page = await ReadAsync(async c =>
+            {
+                var list = new List<TagInfo>();
+                using var command = Command(c, "SELECT name, commit_id FROM tags WHERE name > $1 ORDER BY name LIMIT $2", after, (long)ListPageSize);
+                var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+                await using (reader.ConfigureAwait(false))
+                {
+                    while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+                    {
+                        list.Add(new TagInfo(reader.GetString(0), reader.GetString(1)));
+                    }
+                }
+                return list;
+            }, cancellationToken).ConfigureAwait(false);
+            foreach (var tag in page)
+            {
+                yield return tag;
+            }
+            if (page.Count < ListPageSize)
+            {
+                yield break;
+            }
+            after = page[^1].Name;
+        }
+    }
+
+    // ---- staged entries ----
+
+    public Task<StageResult> StageAsync(StageRequest request, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        return _stager.StageAsync(request);
+    }
+
+    /// <summary>The newest row at <paramref name="path"/> among <paramref name="tokens"/> (newest first), in one query.</summary>
+    internal static async ValueTask<(bool Found, byte[]? Entry)> GetStagedAsync(NpgsqlConnection c, long[] tokens, byte[] path, CancellationToken cancellationToken)
+    {
+        using var command = Command(c, """
+            SELECT s.entry FROM unnest($1::bigint[]) WITH ORDINALITY AS t(token, i) JOIN staged s ON s.token = t.token AND s.path = $2
+            ORDER BY t.i LIMIT 1
+            """, tokens, path);
+        var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        await using (reader.ConfigureAwait(false))
+        {
+            if (!await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                return (false, null);
+            }
+            return (true, reader.IsDBNull(0) ? null : reader.GetFieldValue<byte[]>(0));
+        }
+    }
+
+    /// <summary>The branch and the newest row at the path in one round trip (a lateral probe per staging area, newest first).</summary>
+    public ValueTask<StagedLookup> GetStagedAsync(string branch, byte[] path, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        return ReadAsync(async c =>
+        {
+            using var command = Command(c, """
+                SELECT b.name, b.head, b.staging_token, b.frozen_tokens, s.found, s.entry
+                FROM branches b LEFT JOIN LATERAL (
+                    SELECT true AS found, st.entry FROM unnest(b.staging_token || b.frozen_tokens) WITH ORDINALITY AS t(token, i)
+                    JOIN staged st ON st.token = t.token AND st.path = $2
+                    ORDER BY t.i LIMIT 1) s ON true
+                WHERE b.name = $1
+                """, branch, path);
+            var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            await using (reader.ConfigureAwait(false))
+            {
+                if (!await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+                {
+                    throw new BranchNotFoundException($"Branch '{branch}' does not exist.");
+                }
+                var record = ReadBranch(reader);
+                var found = !reader.IsDBNull(4);
+                return new StagedLookup(record, found, found && !reader.IsDBNull(5) ? reader.GetFieldValue<byte[]>(5) : null);
+            }
+        }, cancellationToken);
+    }
+
+    public ValueTask<bool> HasStagedAsync(BranchRecord branch, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        return ReadAsync(async c => await ScalarAsync(c, "SELECT EXISTS (SELECT 1 FROM staged WHERE token = ANY($1))", cancellationToken, branch.Tokens).ConfigureAwait(false) is true,
+            cancellationToken);
+    }
+
+    public async IAsyncEnumerable<StagedRow> ScanStagedAsync(long token, byte[] from, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var start = from;
+        while (true)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var page = await ReadAsync(async c =>
+            {
+                var list = new List<StagedRow>(StagedPageSize);
+                using var command = Command(c, "SELECT path, entry FROM staged WHERE token = $1 AND path >= $2 ORDER BY path LIMIT $3", token, start, (long)StagedPageSize);
+                var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+                await using (reader.ConfigureAwait(false))
+                {
+                    while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+                    {
+                        list.Add(new StagedRow(reader.GetFieldValue<byte[]>(0), reader.IsDBNull(1) ? null : reader.GetFieldValue<byte[]>(1)));
+                    }
+                }
+                return list;
+            }, cancellationToken).ConfigureAwait(false);
+            foreach (var row in page)
+            {
+                yield return row;
+            }
+            if (page.Count < StagedPageSize)
+            {
+                yield break;
+            }
+            start = Keys.Successor(page[^1].Path);
+        }
+    }
+
+    public ValueTask<int> DropStagedAsync(string branch, byte[] from, byte[] to, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        return WriteAsync(async c =>
+        {
+            // A share lock on the row: a freeze waits, so no area is missed.
+            var b = await GetBranchAsync(c, branch, "FOR SHARE", cancellationToken).ConfigureAwait(false)
+                ?? throw new BranchNotFoundException($"Branch '{branch}' does not exist.");
+            return await ExecuteAsync(c, "DELETE FROM staged WHERE token = ANY($1) AND path >= $2 AND path < $3", cancellationToken, b.Tokens, from, to).ConfigureAwait(false);
+        }, cancellationToken);
+    }
+
+    // ---- branch protection ----
+
+    public ValueTask<bool> AddBranchProtectionAsync(string pattern, DateTimeOffset created, AuditRecord? audit, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        return WriteAsync(async c =>
+        {
+            if (await ExecuteAsync(c, "INSERT INTO branch_protection(pattern, created) VALUES ($1, $2) ON CONFLICT (pattern) DO NOTHING",
+                cancellationToken, pattern, created.UtcTicks).ConfigureAwait(false) == 0)
+            {
+                return false;
+            }
+            await InsertAuditAsync(c, audit, cancellationToken).ConfigureAwait(false);
+            return true;
+        }, cancellationToken);
+    }
+
+    public ValueTask<bool> RemoveBranchProtectionAsync(string pattern, AuditRecord? audit, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        return WriteAsync(async c =>
+        {
+            if (await ExecuteAsync(c, "DELETE FROM branch_protection WHERE pattern = $1", cancellationToken, pattern).ConfigureAwait(false) == 0)
+            {
+                return false;
+            }
+            await InsertAuditAsync(c, audit, cancellationToken).ConfigureAwait(false);
+            return true;
+        }, cancellationToken);
+    }
+
+    /// <summary>
+    /// One query of a small table, every time: a cache would need a round trip to check it is current, which costs
+    /// what the query costs.
+    /// </summary>
+    public ValueTask<IReadOnlyList<BranchProtectionRule>> GetBranchProtectionAsync(CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        return ReadAsync<IReadOnlyList<BranchProtectionRule>>(async c =>
+        {
+            var rules = new List<BranchProtectionRule>();
+            using var command = Command(c, "SELECT pattern, created FROM branch_protection ORDER BY pattern");
+            var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            await using (reader.ConfigureAwait(false))
+            {
+                while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+                {
+                    var ticks = reader.GetInt64(1);
+                    if (ticks < DateTimeOffset.MinValue.UtcTicks || ticks > DateTimeOffset.MaxValue.UtcTicks)
+                    {
+                        throw new CorruptDataException($"{Capitalized} is damaged: branch-protection rule '{reader.GetString(0)}' has a creation time out of range ({ticks} ticks).");
+                    }
+                    rules.Add(new BranchProtectionRule(reader.GetString(0), new DateTimeOffset(ticks, TimeSpan.Zero)));
+                }
+            }
+            return rules.Count == 0 ? [] : rules;
+        }, cancellationToken);
+    }
+
+    // ---- audit log ----
+
+    /// <summary>
+    /// Appends one record with the next sequence. The counter row stays locked until the transaction commits, so a
+    /// later sequence never commits first; callers append last in their transaction to keep that lock short.
+    /// </summary>
+    private static async ValueTask InsertAuditAsync(NpgsqlConnection c, AuditRecord? record, CancellationToken cancellationToken)
+    {
+        if (record is null)
+        {
+            return;
+        }
+        var hook = record.Hook;
+        await ExecuteAsync(c, """
+            WITH next AS (UPDATE counters SET value = value + 1 WHERE name = 'audit' RETURNING value)
+            INSERT INTO audit_log(seq, time, actor, action, ref, before, after, detail, hook, hook_event, hook_succeeded, hook_duration)
+            SELECT next.value, $1, $2, $3, $4, $5::text, $6::text, $7::text, $8::text, $9::text, $10::boolean, $11::bigint FROM next
+            """, cancellationToken,
+            record.Time.UtcTicks, record.Actor, record.Action.ToString(), record.Ref, record.Before, record.After, hook?.Reason ?? record.Detail,
+            hook?.Hook, hook?.Event.ToString(), hook?.Succeeded, hook?.Duration.Ticks).ConfigureAwait(false);
+    }
+
+    public async ValueTask AppendAuditAsync(IReadOnlyList<AuditRecord> records, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        if (records.Count == 0)
+        {
+            return;
+        }
+        await WriteAsync(async c =>
+        {
+            foreach (var record in records)
+            {
+                await InsertAuditAsync(c, record, cancellationToken).ConfigureAwait(false);
+            }
+            return 0;
+        }, cancellationToken).ConfigureAwait(false);
+    }
+
+    public async IAsyncEnumerable<AuditRecord> ListAuditAsync(AuditFilter filter, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var after = filter.AfterSequence ?? 0;
+        while (true)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var page = await ReadAsync(async c =>
+            {
+                var list = new List<AuditRecord>();
+                using var command = Command(c, """
+                    SELECT seq, time, actor, action, ref, before, after, detail, hook, hook_event, hook_succeeded, hook_duration FROM audit_log
+                    WHERE seq > $1 AND ($2::text IS NULL OR ref = $2::text) AND ($3::bigint IS NULL OR time >= $3::bigint)
+                        AND ($4::bigint IS NULL OR time < $4::bigint) AND ($5::text IS NULL OR action = $5::text)
+                    ORDER BY seq LIMIT $6
+                    """,
+                    after, filter.Ref, filter.Since?.UtcTicks, filter.Until?.UtcTicks, filter.Action?.ToString(), (long)AuditPageSize);
+                var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+                await using (reader.ConfigureAwait(false))
+                {
+                    while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+                    {
+                        list.Add(ReadAudit(reader));
+                    }
+                }
+                return list;
+            }, cancellationToken).ConfigureAwait(false);
+            foreach (var record in page)
+            {
+                yield return record;
+            }
+            if (page.Count < AuditPageSize)
+            {
+                yield break;
+            }
+            after = page[^1].Sequence;
+        }
+    }
+
+    private AuditRecord ReadAudit(NpgsqlDataReader r)
+    {
+        var seq = r.GetInt64(0);
+        var ticks = r.GetInt64(1);
+        if (ticks < DateTimeOffset.MinValue.UtcTicks || ticks > DateTimeOffset.MaxValue.UtcTicks
+            || !Enum.TryParse<AuditAction>(r.GetString(3), out var action))
+        {
+            throw new CorruptDataException($"{Capitalized} is damaged: audit record {seq} has a time or action out of range.");
+        }
+        string? Text(int i) => r.IsDBNull(i) ? null : r.GetString(i);
+        var refName = r.GetString(4);
+        var detail = Text(7);
+        HookRun? hook = null;
+        if (Text(8) is { } name)
+        {
+            if (!Enum.TryParse<LakeFs.Core.Hooks.HookEvent>(Text(9), out var hookEvent) || r.IsDBNull(10) || r.IsDBNull(11))
+            {
+                throw new CorruptDataException($"{Capitalized} is damaged: audit record {seq} names no hook event or result.");
+            }
+            var succeeded = r.GetBoolean(10);
+            hook = new HookRun(name, hookEvent, refName, succeeded, succeeded ? null : detail, TimeSpan.FromTicks(r.GetInt64(11)));
+        }
+        return new AuditRecord(seq, new DateTimeOffset(ticks, TimeSpan.Zero), r.GetString(2), action, refName, Text(5), Text(6), hook is null ? detail : null, hook);
+    }
+
+    public void Dispose() => _source.Dispose();
+}
