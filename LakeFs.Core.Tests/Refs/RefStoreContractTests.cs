@@ -137,6 +137,52 @@ public abstract class RefStoreContractTests
     }
 
     [Test]
+    public async Task Storing_a_commit_whose_id_is_stored_keeps_the_stored_row_in_every_instance()
+    {
+        // Ids hash everything but the generation, so a second object with a stored id differs in it at most; the
+        // stored row wins and a cache must not hand out the object that was not stored.
+        var root = await InitAsync();
+        var commit = await InsertAsync(root);
+        var other = commit with { Generation = commit.Generation + 7 };
+        var next = MakeCommit([root]);
+        var otherNext = next with { Generation = next.Generation + 7 };
+        await Store.InsertCommitAsync(next, None);
+
+        await Store.InsertCommitAsync(other, None);
+        Assert.That(await Store.TryUpdateBranchAsync(new BranchUpdate("main", root.Id, next.Id, otherNext, []), None), Is.True);
+
+        foreach (var store in (IRefStore[])[Store, Second()])
+        {
+            AssertSameCommit((await store.GetCommitAsync(commit.Id, None))!, commit);
+            AssertSameCommit((await store.GetCommitAsync(next.Id, None))!, next);
+            Assert.That((await ToListAsync(store.WalkHistoryAsync(next.Id, false, None))).Select(c => c.Generation), Is.EqualTo(new[] { next.Generation, root.Generation }));
+        }
+    }
+
+    [Test]
+    public async Task A_creation_time_with_an_offset_reads_back_as_the_same_instant_at_offset_zero_in_every_instance()
+    {
+        var root = await InitAsync();
+        var local = new DateTimeOffset(2026, 3, 1, 12, 0, 0, TimeSpan.FromHours(2)).AddTicks(4_321);
+        var commit = MakeCommit([root], at: local);
+        var moved = MakeCommit([commit], at: local.ToOffset(TimeSpan.FromHours(-5)).AddSeconds(1));
+
+        await Store.InsertCommitAsync(commit, None);
+        Assert.That(await Store.TryUpdateBranchAsync(new BranchUpdate("main", root.Id, moved.Id, moved, []), None), Is.True);
+
+        foreach (var store in (IRefStore[])[Store, Second()])
+        {
+            foreach (var expected in (Commit[])[commit, moved])
+            {
+                var read = (await store.GetCommitAsync(expected.Id, None))!;
+                AssertSameCommit(read, expected);
+                Assert.That(read.CreationDate.Offset, Is.EqualTo(TimeSpan.Zero), "every store answers in UTC");
+                Assert.That(read.CreationDate.UtcTicks, Is.EqualTo(expected.CreationDate.UtcTicks));
+            }
+        }
+    }
+
+    [Test]
     public async Task FindCommitIds_returns_the_ids_with_a_prefix_in_id_order_up_to_the_limit()
     {
         var root = await InitAsync();

@@ -272,10 +272,17 @@ internal sealed class SqliteRefStore : IRefStore
     public ValueTask InsertCommitAsync(Commit commit, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
-        commit = commit with { Statistics = null };
-        using var s = Open();
-        s.Write(tx => InsertCommit(tx, commit));
-        _commits.Add(commit.Id, commit);
+        commit = Normalized(commit);
+        int inserted;
+        using (var s = Open())
+        {
+            inserted = s.Write(tx => InsertCommit(tx, commit));
+        }
+        // A row that was there already stays as it was; the cache must hold that row, not the caller's object.
+        if (inserted == 1)
+        {
+            _commits.Add(commit.Id, commit);
+        }
         return ValueTask.CompletedTask;
     }
 
@@ -379,6 +386,10 @@ internal sealed class SqliteRefStore : IRefStore
         var rightCommit = await GetExistingCommitAsync(right, cancellationToken).ConfigureAwait(false);
         return await MergeBase.FindAllAsync(lefts, rightCommit, GetExistingCommitAsync, cancellationToken).ConfigureAwait(false);
     }
+
+    /// <summary>The commit as the store reads it back: no statistics, the creation time at offset zero (the same instant).</summary>
+    private static Commit Normalized(Commit commit) =>
+        commit with { Statistics = null, PostHookFailures = [], CreationDate = commit.CreationDate.ToUniversalTime() };
 
     private static int InsertCommit(SqliteSession s, Commit c) =>
         s.Execute("INSERT OR IGNORE INTO commits(id, parents, metarange, message, committer, created, metadata, generation) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
@@ -597,7 +608,8 @@ internal sealed class SqliteRefStore : IRefStore
     public ValueTask<bool> TryUpdateBranchAsync(BranchUpdate update, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
-        var commit = update.NewCommit is { } c ? c with { Statistics = null } : null;
+        var commit = update.NewCommit is { } c ? Normalized(c) : null;
+        var inserted = false;
         bool done;
         using (var s = Open())
         {
@@ -613,10 +625,7 @@ internal sealed class SqliteRefStore : IRefStore
                 {
                     ThrowIfExpired(tx, update.NewHead, "a branch");
                 }
-                if (commit is not null)
-                {
-                    InsertCommit(tx, commit);
-                }
+                inserted = commit is not null && InsertCommit(tx, commit) == 1;
                 var emptied = update.Trim is { } trim ? TrimStaged(tx, trim) : [];
                 if (emptied.Count > 0)
                 {
@@ -640,9 +649,9 @@ internal sealed class SqliteRefStore : IRefStore
         {
             return ValueTask.FromResult(false);
         }
-        if (commit is not null)
+        if (inserted)
         {
-            _commits.Add(commit.Id, commit);
+            _commits.Add(commit!.Id, commit);
         }
         DropTokens(update.Retire);
         return ValueTask.FromResult(true);
