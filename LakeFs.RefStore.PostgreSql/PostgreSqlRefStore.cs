@@ -607,18 +607,23 @@ internal sealed class PostgreSqlRefStore : IRefStore
         cancellationToken.ThrowIfCancellationRequested();
         var commit = update.NewCommit is { } n ? Normalized(n) : null;
         long[] retire = [.. update.Retire];
+        long[] trimmed = update.Trim is { } selection ? [.. selection.Tokens] : [];
         var (done, inserted) = await WriteAsync(async c =>
         {
             var moved = await ExecuteAsync(c, """
                 UPDATE branches SET head = $3,
                     frozen_tokens = ARRAY(SELECT t FROM unnest(frozen_tokens) WITH ORDINALITY AS f(t, i) WHERE t <> ALL($4) ORDER BY i)
-                WHERE name = $1 AND head = $2 AND frozen_tokens @> $4
-                """, cancellationToken, update.Branch, update.ExpectedHead, update.NewHead, retire).ConfigureAwait(false);
+                WHERE name = $1 AND head = $2 AND frozen_tokens @> $4 AND frozen_tokens @> $5
+                """, cancellationToken, update.Branch, update.ExpectedHead, update.NewHead, retire, trimmed).ConfigureAwait(false);
             if (moved == 0)
             {
                 return await ScalarAsync(c, "SELECT 1 FROM branches WHERE name = $1", cancellationToken, update.Branch).ConfigureAwait(false) is null
                     ? throw new BranchNotFoundException($"Branch '{update.Branch}' does not exist.")
                     : (false, false);
+            }
+            if (update.Trim is { } trim)
+            {
+                await TrimStagedAsync(c, update.Branch, trimmed, trim.Ranges, cancellationToken).ConfigureAwait(false);
             }
             var added = commit is not null && await InsertCommitAsync(c, commit, cancellationToken).ConfigureAwait(false);
             await InsertAuditAsync(c, update.Audit, cancellationToken).ConfigureAwait(false);
@@ -634,6 +639,26 @@ internal sealed class PostgreSqlRefStore : IRefStore
         }
         await DropTokensAsync(retire).ConfigureAwait(false);
         return true;
+    }
+
+    /// <summary>
+    /// Deletes a partial commit's rows from their frozen areas (the branch row is locked by the head move, and no write
+    /// goes to a frozen area), then retires the areas left without rows.
+    /// </summary>
+    private static async ValueTask TrimStagedAsync(NpgsqlConnection c, string branch, long[] tokens, IReadOnlyList<KeyRange> ranges, CancellationToken cancellationToken)
+    {
+        await ExecuteAsync(c, """
+            DELETE FROM staged s USING unnest($2::bytea[], $3::bytea[]) AS r(f, t)
+            WHERE s.token = ANY($1) AND s.path >= r.f AND s.path < r.t
+            """, cancellationToken, tokens,
+            new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Bytea, Value = ranges.Select(r => r.From).ToArray() },
+            new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Bytea, Value = ranges.Select(r => r.To).ToArray() }).ConfigureAwait(false);
+        await ExecuteAsync(c, """
+            UPDATE branches SET frozen_tokens = ARRAY(
+                SELECT t FROM unnest(frozen_tokens) WITH ORDINALITY AS f(t, i)
+                WHERE t <> ALL($2) OR EXISTS (SELECT 1 FROM staged WHERE token = f.t) ORDER BY i)
+            WHERE name = $1
+            """, cancellationToken, branch, tokens).ConfigureAwait(false);
     }
 
     /// <summary>Deletes the staged rows of retired tokens (no branch refers to them any more; a crash here leaves orphans that the next open drops).</summary>
@@ -987,6 +1012,27 @@ internal sealed class PostgreSqlRefStore : IRefStore
             }
             after = page[^1].Sequence;
         }
+    }
+
+    private static readonly string[] HeadMoveActions = [.. HeadMoves.Actions.Select(a => a.ToString())];
+
+    /// <summary>One seek in audit_log_by_ref_time (ref, time, seq), walked backwards past the ref's other records at those times.</summary>
+    public ValueTask<AuditRecord?> FindHeadMoveAsync(string branch, DateTimeOffset time, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        return ReadAsync(async c =>
+        {
+            using var command = Command(c, """
+                SELECT seq, time, actor, action, ref, before, after, detail, hook, hook_event, hook_succeeded, hook_duration FROM audit_log
+                WHERE ref = $1 AND time <= $2 AND action = ANY($3)
+                ORDER BY time DESC, seq DESC LIMIT 1
+                """, branch, time.UtcTicks, HeadMoveActions);
+            var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            await using (reader.ConfigureAwait(false))
+            {
+                return await reader.ReadAsync(cancellationToken).ConfigureAwait(false) ? ReadAudit(reader) : null;
+            }
+        }, cancellationToken);
     }
 
     private AuditRecord ReadAudit(NpgsqlDataReader r)

@@ -29,6 +29,7 @@ internal static class PostgreSqlSchema
             before text, after text, detail text, hook text, hook_event text, hook_succeeded boolean, hook_duration bigint);
         CREATE INDEX audit_log_by_ref ON audit_log(ref, seq);
         CREATE INDEX audit_log_by_time ON audit_log(time);
+        CREATE INDEX audit_log_by_ref_time ON audit_log(ref, time, seq);
         """;
 
     /// <summary>Every migration of this version of the library, oldest first.</summary>
