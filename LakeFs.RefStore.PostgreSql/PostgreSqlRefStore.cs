@@ -34,6 +34,7 @@ internal sealed class PostgreSqlRefStore : IRefStore
     private readonly IReadOnlyList<string> _migrations;
     private readonly ClockCache<string, Commit> _commits;
     private readonly ConcurrentDictionary<string, byte> _seenBranches = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, byte> _expired = new(StringComparer.Ordinal);
     private readonly PostgreSqlStagingWriter _stager;
 
     /// <param name="options">Connection string and schema.</param>
@@ -550,6 +551,7 @@ internal sealed class PostgreSqlRefStore : IRefStore
             {
                 throw new TagAlreadyExistsException($"A tag named '{name}' exists; a branch cannot share its name (the tag would be hidden). Choose another name.");
             }
+            await ThrowIfExpiredAsync(c, head, "a branch", cancellationToken).ConfigureAwait(false);
             await ExecuteAsync(c, "INSERT INTO branches(name, head, staging_token, frozen_tokens) VALUES ($1, $2, nextval('staging_tokens'), '{}')",
                 cancellationToken, name, head).ConfigureAwait(false);
             await InsertAuditAsync(c, audit, cancellationToken).ConfigureAwait(false);
@@ -610,6 +612,10 @@ internal sealed class PostgreSqlRefStore : IRefStore
         long[] trimmed = update.Trim is { } selection ? [.. selection.Tokens] : [];
         var (done, inserted) = await WriteAsync(async c =>
         {
+            if (update.NewHead != update.ExpectedHead)
+            {
+                await ThrowIfExpiredAsync(c, update.NewHead, "a branch", cancellationToken).ConfigureAwait(false);
+            }
             var moved = await ExecuteAsync(c, """
                 UPDATE branches SET head = $3,
                     frozen_tokens = ARRAY(SELECT t FROM unnest(frozen_tokens) WITH ORDINALITY AS f(t, i) WHERE t <> ALL($4) ORDER BY i)
@@ -721,6 +727,7 @@ internal sealed class PostgreSqlRefStore : IRefStore
             {
                 throw new BranchAlreadyExistsException($"A branch named '{name}' exists; a tag cannot share its name (the branch would hide it). Choose another name.");
             }
+            await ThrowIfExpiredAsync(c, commitId, "a tag", cancellationToken).ConfigureAwait(false);
             await ExecuteAsync(c, "INSERT INTO tags(name, commit_id) VALUES ($1, $2)", cancellationToken, name, commitId).ConfigureAwait(false);
             await InsertAuditAsync(c, audit, cancellationToken).ConfigureAwait(false);
             return 0;
@@ -1058,6 +1065,207 @@ internal sealed class PostgreSqlRefStore : IRefStore
             hook = new HookRun(name, hookEvent, refName, succeeded, succeeded ? null : detail, TimeSpan.FromTicks(r.GetInt64(11)));
         }
         return new AuditRecord(seq, new DateTimeOffset(ticks, TimeSpan.Zero), r.GetString(2), action, refName, Text(5), Text(6), hook is null ? detail : null, hook);
+    }
+
+    // ---- retention and garbage collection ----
+
+    /// <summary>
+    /// Refuses <paramref name="commitId"/> when it is marked expired. Takes the expiry lock shared first (head moves and
+    /// creates do not wait for each other), so a mark, which takes it exclusively, either commits before this check
+    /// reads, or waits and then sees the ref this transaction makes.
+    /// </summary>
+    private async ValueTask ThrowIfExpiredAsync(NpgsqlConnection c, string commitId, string what, CancellationToken cancellationToken)
+    {
+        await ScalarAsync(c, "SELECT pg_advisory_xact_lock_shared(hashtext('lakefs-expiry'), hashtext($1))", cancellationToken, _schema).ConfigureAwait(false);
+        if (await ScalarAsync(c, "SELECT 1 FROM expired_commits WHERE id = $1", cancellationToken, commitId).ConfigureAwait(false) is not null)
+        {
+            throw new CommitExpiredException(
+                $"Commit {commitId} has expired: garbage collection removed its content, so {what} cannot point at it. Choose a later commit.", commitId);
+        }
+    }
+
+    public ValueTask<RetentionRules?> GetRetentionAsync(CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        return ReadAsync(async c =>
+        {
+            int? defaultDays = null;
+            var branches = new Dictionary<string, int>(StringComparer.Ordinal);
+            using var command = Command(c, "SELECT branch, days FROM retention");
+            var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            await using (reader.ConfigureAwait(false))
+            {
+                while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+                {
+                    var days = reader.GetInt64(1);
+                    if (days is < 0 or > int.MaxValue)
+                    {
+                        throw new CorruptDataException($"{Capitalized} is damaged: the retention of '{reader.GetString(0)}' is {days} days.");
+                    }
+                    if (reader.GetString(0).Length == 0)
+                    {
+                        defaultDays = (int)days;
+                    }
+                    else
+                    {
+                        branches[reader.GetString(0)] = (int)days;
+                    }
+                }
+            }
+            if (defaultDays is null && branches.Count > 0)
+            {
+                throw new CorruptDataException($"{Capitalized} is damaged: it has retention overrides for branches but no default. Set the retention rules again.");
+            }
+            return defaultDays is { } d ? new RetentionRules(d) { BranchDays = branches } : null;
+        }, cancellationToken);
+    }
+
+    public async ValueTask SetRetentionAsync(RetentionRules? rules, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        await WriteAsync(async c =>
+        {
+            await ExecuteAsync(c, "DELETE FROM retention", cancellationToken).ConfigureAwait(false);
+            if (rules is not null)
+            {
+                string[] names = ["", .. rules.BranchDays.Keys];
+                long[] days = [rules.DefaultDays, .. rules.BranchDays.Values.Select(d => (long)d)];
+                await ExecuteAsync(c, "INSERT INTO retention(branch, days) SELECT * FROM unnest($1::text[], $2::bigint[])", cancellationToken, names, days).ConfigureAwait(false);
+            }
+            return 0;
+        }, cancellationToken).ConfigureAwait(false);
+    }
+
+    public async IAsyncEnumerable<string> ListCommitIdsAsync([EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var after = string.Empty;
+        while (true)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var page = await ReadAsync(async c =>
+            {
+                var list = new List<string>(ListPageSize);
+                using var command = Command(c,
+                    "SELECT id FROM commits c WHERE id > $1 AND NOT EXISTS (SELECT 1 FROM expired_commits e WHERE e.id = c.id) ORDER BY id LIMIT $2",
+                    after, (long)ListPageSize);
+                var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+                await using (reader.ConfigureAwait(false))
+                {
+                    while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+                    {
+                        list.Add(reader.GetString(0));
+                    }
+                }
+                return list;
+            }, cancellationToken).ConfigureAwait(false);
+            foreach (var id in page)
+            {
+                yield return id;
+            }
+            if (page.Count < ListPageSize)
+            {
+                yield break;
+            }
+            after = page[^1];
+        }
+    }
+
+    /// <summary>
+    /// Takes the expiry lock exclusively, then reads the refs and marks in one statement: a create or head move that
+    /// checked before waits for no one and has committed its ref by then (see <see cref="ThrowIfExpiredAsync"/>).
+    /// </summary>
+    public async ValueTask<IReadOnlyList<string>> MarkCommitsExpiredAsync(IReadOnlyList<string> ids, DateTimeOffset time, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        if (ids.Count == 0)
+        {
+            return [];
+        }
+        var marked = await WriteAsync(async c =>
+        {
+            await ScalarAsync(c, "SELECT pg_advisory_xact_lock(hashtext('lakefs-expiry'), hashtext($1))", cancellationToken, _schema).ConfigureAwait(false);
+            using var command = Command(c, """
+                INSERT INTO expired_commits(id, expired)
+                SELECT DISTINCT c.id, $2::bigint FROM unnest($1::text[]) AS u(id) JOIN commits c ON c.id = u.id
+                WHERE NOT EXISTS (SELECT 1 FROM branches WHERE head = c.id) AND NOT EXISTS (SELECT 1 FROM tags WHERE commit_id = c.id)
+                ON CONFLICT (id) DO NOTHING RETURNING id
+                """, ids.ToArray(), time.UtcTicks);
+            var done = new HashSet<string>(StringComparer.Ordinal);
+            var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            await using (reader.ConfigureAwait(false))
+            {
+                while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+                {
+                    done.Add(reader.GetString(0));
+                }
+            }
+            return done;
+        }, cancellationToken).ConfigureAwait(false);
+        var result = new List<string>(marked.Count);
+        foreach (var id in ids)
+        {
+            if (marked.Remove(id))
+            {
+                result.Add(id);
+                _expired.TryAdd(id, 0);
+            }
+        }
+        return result;
+    }
+
+    /// <summary>From memory once found expired (marks are permanent); otherwise one indexed query.</summary>
+    public async ValueTask<bool> IsCommitExpiredAsync(string id, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        if (_expired.ContainsKey(id))
+        {
+            return true;
+        }
+        var expired = await ReadAsync(async c => await ScalarAsync(c, "SELECT 1 FROM expired_commits WHERE id = $1", cancellationToken, id).ConfigureAwait(false) is not null,
+            cancellationToken).ConfigureAwait(false);
+        if (expired)
+        {
+            if (_expired.Count >= MaxSeenBranches)
+            {
+                _expired.Clear();
+            }
+            _expired.TryAdd(id, 0);
+        }
+        return expired;
+    }
+
+    public ValueTask<IReadOnlyList<string>> GetCleanPartitionsAsync(CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        return ReadAsync<IReadOnlyList<string>>(async c =>
+        {
+            var hours = new List<string>();
+            using var command = Command(c, "SELECT hour FROM gc_partitions ORDER BY hour");
+            var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            await using (reader.ConfigureAwait(false))
+            {
+                while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+                {
+                    hours.Add(reader.GetString(0));
+                }
+            }
+            return hours;
+        }, cancellationToken);
+    }
+
+    public async ValueTask UpdatePartitionsAsync(IReadOnlyCollection<string> clean, IReadOnlyCollection<string> dirty, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        if (clean.Count == 0 && dirty.Count == 0)
+        {
+            return;
+        }
+        await WriteAsync(async c =>
+        {
+            await ExecuteAsync(c, "INSERT INTO gc_partitions(hour) SELECT * FROM unnest($1::text[]) ON CONFLICT (hour) DO NOTHING", cancellationToken, (object)clean.ToArray()).ConfigureAwait(false);
+            await ExecuteAsync(c, "DELETE FROM gc_partitions WHERE hour = ANY($1)", cancellationToken, (object)dirty.ToArray()).ConfigureAwait(false);
+            return 0;
+        }, cancellationToken).ConfigureAwait(false);
     }
 
     public void Dispose() => _source.Dispose();

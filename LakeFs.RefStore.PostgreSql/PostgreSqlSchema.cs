@@ -30,6 +30,9 @@ internal static class PostgreSqlSchema
         CREATE INDEX audit_log_by_ref ON audit_log(ref, seq);
         CREATE INDEX audit_log_by_time ON audit_log(time);
         CREATE INDEX audit_log_by_ref_time ON audit_log(ref, time, seq);
+        CREATE TABLE retention(branch text COLLATE "C" PRIMARY KEY, days bigint NOT NULL);
+        CREATE TABLE expired_commits(id text COLLATE "C" PRIMARY KEY, expired bigint NOT NULL);
+        CREATE TABLE gc_partitions(hour text COLLATE "C" PRIMARY KEY);
         """;
 
     /// <summary>Every migration of this version of the library, oldest first.</summary>
