@@ -10,23 +10,35 @@ namespace LakeFs.Core.Tests;
 /// repository instances (as two processes would: each its own caches and gates, one ref store) never give up,
 /// never lose an update, and never let one update undo another.
 /// </summary>
-public sealed class RepositoryBranchUpdateTests
+[TestFixture(RefStoreKind.Sqlite)]
+[TestFixture(RefStoreKind.PostgreSql)]
+public sealed class RepositoryBranchUpdateTests(RefStoreKind kind)
 {
     private TempDirectory _temp = null!;
+    private TestRefStore? _refs;
 
     [SetUp]
-    public void SetUp() => _temp = new TempDirectory();
+    public void SetUp()
+    {
+        _temp = new TempDirectory();
+        _refs = new TestRefStore(kind);
+    }
 
     [TearDown]
-    public void TearDown() => _temp.Dispose();
+    public void TearDown()
+    {
+        _refs?.Dispose();
+        _temp.Dispose();
+    }
 
-    private Task<Repository> OpenSecondAsync() =>
-        Repository.OpenAsync(Repository.LocalOptions(_temp.Path) with { Tree = TestRepositories.SmallTree });
+    private Task<Repository> CreateFirstAsync() => Repository.CreateAsync(_refs!.Local(_temp.Path));
+
+    private Task<Repository> OpenSecondAsync() => Repository.OpenAsync(_refs!.Local(_temp.Path));
 
     [Test]
     public async Task Eight_tasks_committing_and_merging_into_one_branch_for_ten_seconds_all_succeed_and_nothing_is_lost()
     {
-        await using var first = await TestRepositories.CreateLocalAsync(_temp.Path);
+        await using var first = await CreateFirstAsync();
         await using var second = await OpenSecondAsync();
         var onMain = new ConcurrentBag<string>();
         var merged = new ConcurrentBag<(string FeatureCommit, string Path)>();
@@ -86,7 +98,7 @@ public sealed class RepositoryBranchUpdateTests
     [Test]
     public async Task Resets_racing_commits_and_writes_lose_only_what_they_reset()
     {
-        await using var first = await TestRepositories.CreateLocalAsync(_temp.Path);
+        await using var first = await CreateFirstAsync();
         await using var second = await OpenSecondAsync();
         var committed = new ConcurrentBag<string>();
         var failures = new ConcurrentQueue<Exception>();

@@ -6,23 +6,33 @@ using LakeFs.Core.Tests.TestSupport;
 
 namespace LakeFs.Core.Tests;
 
-/// <summary>Concurrent writers and commits: nothing acknowledged is lost, history stays linear.</summary>
-public sealed class RepositoryConcurrencyTests
+/// <summary>Concurrent writers and commits: nothing acknowledged is lost, history stays linear. On SQLite and on PostgreSQL refs.</summary>
+[TestFixture(RefStoreKind.Sqlite)]
+[TestFixture(RefStoreKind.PostgreSql)]
+public sealed class RepositoryConcurrencyTests(RefStoreKind kind)
 {
     private TempDirectory _temp = null!;
-    private Repository _repo = null!;
+    private TestRefStore? _refs;
+    private Repository? _repository;
+
+    private Repository Repo => _repository!;
 
     [SetUp]
     public async Task SetUpAsync()
     {
         _temp = new TempDirectory();
-        _repo = await TestRepositories.CreateLocalAsync(_temp.Path);
+        _refs = new TestRefStore(kind);
+        _repository = await Repository.CreateAsync(_refs.Local(_temp.Path));
     }
 
     [TearDown]
     public async Task TearDownAsync()
     {
-        await _repo.DisposeAsync();
+        if (_repository is not null)
+        {
+            await _repository.DisposeAsync();
+        }
+        _refs?.Dispose();
         _temp.Dispose();
     }
 
@@ -59,18 +69,18 @@ public sealed class RepositoryConcurrencyTests
                     await firstCommit.Task.WaitAsync(TimeSpan.FromSeconds(60));
                 }
                 var path = string.Create(CultureInfo.InvariantCulture, $"w{w}/{i:D4}");
-                await _repo.PutTextAsync("main", path, Text(w, i));
+                await Repo.PutTextAsync("main", path, Text(w, i));
                 acknowledged[path] = Text(w, i);
                 if (i % 10 != 4)
                 {
                     neverDeleted.Enqueue(path);
                 }
                 // One path per writer keeps being overwritten: the last acknowledged value must win.
-                await _repo.PutTextAsync("main", $"last/{w}", Text(w, i));
+                await Repo.PutTextAsync("main", $"last/{w}", Text(w, i));
                 acknowledged[$"last/{w}"] = Text(w, i);
                 if (i % 10 == 9)
                 {
-                    await _repo.DeleteObjectAsync("main", string.Create(CultureInfo.InvariantCulture, $"w{w}/{i - 5:D4}"));
+                    await Repo.DeleteObjectAsync("main", string.Create(CultureInfo.InvariantCulture, $"w{w}/{i - 5:D4}"));
                     acknowledged.TryRemove(string.Create(CultureInfo.InvariantCulture, $"w{w}/{i - 5:D4}"), out _);
                 }
             }
@@ -84,7 +94,7 @@ public sealed class RepositoryConcurrencyTests
             {
                 try
                 {
-                    await _repo.CommitAsync("main", $"commit {commits}");
+                    await Repo.CommitAsync("main", $"commit {commits}");
                     commits++;
                     firstCommit.TrySetResult();
                 }
@@ -95,7 +105,7 @@ public sealed class RepositoryConcurrencyTests
                 // Every acknowledged write is visible on the branch at every moment, committed or not.
                 foreach (var path in neverDeleted.ToArray().TakeLast(20))
                 {
-                    Assert.That((await _repo.StatObjectAsync("main", path)).Path, Is.EqualTo(path));
+                    Assert.That((await Repo.StatObjectAsync("main", path)).Path, Is.EqualTo(path));
                 }
             }
         });
@@ -105,22 +115,22 @@ public sealed class RepositoryConcurrencyTests
         await AssertBranchShowsAsync("main", acknowledged);
         try
         {
-            await _repo.CommitAsync("main", "final");
+            await Repo.CommitAsync("main", "final");
         }
         catch (NoChangesException)
         {
         }
         await AssertBranchShowsAsync("main@", acknowledged);
         await AssertBranchShowsAsync("main", acknowledged);
-        var log = await AssertLinearAsync(_repo, "main");
+        var log = await AssertLinearAsync(Repo, "main");
         Assert.That(log, Has.Count.GreaterThan(1));
         Assert.That(commits, Is.GreaterThan(0), "the committer never committed while writers wrote");
-        Assert.ThrowsAsync<NoChangesException>(async () => await _repo.CommitAsync("main", "nothing left"));
+        Assert.ThrowsAsync<NoChangesException>(async () => await Repo.CommitAsync("main", "nothing left"));
     }
 
     private async Task AssertBranchShowsAsync(string @ref, IReadOnlyDictionary<string, string> expected)
     {
-        var listed = await _repo.ListObjectsAsync(@ref).ToListAsync();
+        var listed = await Repo.ListObjectsAsync(@ref).ToListAsync();
         Assert.That(listed.Select(i => i.Path), Is.EqualTo(expected.Keys.Order(StringComparer.Ordinal)), $"listing of {@ref}");
         foreach (var item in listed)
         {
@@ -129,7 +139,7 @@ public sealed class RepositoryConcurrencyTests
         }
         foreach (var path in expected.Keys.Where(p => p.StartsWith("last/", StringComparison.Ordinal)))
         {
-            Assert.That(await _repo.ReadTextAsync(@ref, path), Is.EqualTo(expected[path]));
+            Assert.That(await Repo.ReadTextAsync(@ref, path), Is.EqualTo(expected[path]));
         }
     }
 
@@ -140,15 +150,15 @@ public sealed class RepositoryConcurrencyTests
         var bothSucceeded = 0;
         for (var round = 0; round < 15; round++)
         {
-            var before = (await _repo.GetBranchAsync("main")).Head;
+            var before = (await Repo.GetBranchAsync("main")).Head;
             for (var i = 0; i < 10; i++)
             {
                 var path = string.Create(CultureInfo.InvariantCulture, $"r{round}/{i}");
-                await _repo.PutTextAsync("main", path, path);
+                await Repo.PutTextAsync("main", path, path);
                 expected[path] = path;
             }
-            var first = Task.Run(() => _repo.CommitAsync("main", $"round {round} a"));
-            var second = Task.Run(() => _repo.CommitAsync("main", $"round {round} b"));
+            var first = Task.Run(() => Repo.CommitAsync("main", $"round {round} a"));
+            var second = Task.Run(() => Repo.CommitAsync("main", $"round {round} b"));
             var results = new List<Commit>();
             foreach (var task in new[] { first, second })
             {
@@ -168,20 +178,20 @@ public sealed class RepositoryConcurrencyTests
                 bothSucceeded++;
                 Assert.That(ordered[1].Parents, Is.EqualTo(new[] { ordered[0].Id }), $"round {round}: the second commit does not follow the first");
             }
-            Assert.That((await _repo.GetBranchAsync("main")).Head, Is.EqualTo(ordered[^1].Id));
-            Assert.That(await _repo.ListPathsAsync("main@"), Is.EqualTo(expected.Keys.Order(StringComparer.Ordinal)), $"round {round}");
+            Assert.That((await Repo.GetBranchAsync("main")).Head, Is.EqualTo(ordered[^1].Id));
+            Assert.That(await Repo.ListPathsAsync("main@"), Is.EqualTo(expected.Keys.Order(StringComparer.Ordinal)), $"round {round}");
             Assert.That(results.Sum(c => c.Statistics!.Changes), Is.EqualTo(10), $"round {round}: the changes were counted twice or lost");
         }
-        await AssertLinearAsync(_repo, "main");
+        await AssertLinearAsync(Repo, "main");
         TestContext.Out.WriteLine($"both commits succeeded in {bothSucceeded} of 15 rounds");
     }
 
     [Test]
     public async Task Commits_from_two_repository_instances_on_one_folder_serialize()
     {
-        await using var other = await Repository.OpenAsync(_temp.Path);
+        await using var other = await Repository.OpenAsync(_refs!.Local(_temp.Path));
         var expected = new ConcurrentDictionary<string, bool>(StringComparer.Ordinal);
-        var tasks = new[] { _repo, other }.Select((repo, r) => Task.Run(async () =>
+        var tasks = new[] { Repo, other }.Select((repo, r) => Task.Run(async () =>
         {
             for (var round = 0; round < 10; round++)
             {
@@ -203,14 +213,14 @@ public sealed class RepositoryConcurrencyTests
         await Task.WhenAll(tasks);
         try
         {
-            await _repo.CommitAsync("main", "final");
+            await Repo.CommitAsync("main", "final");
         }
         catch (NoChangesException)
         {
         }
-        Assert.That(await _repo.ListPathsAsync("main@"), Is.EqualTo(expected.Keys.Order(StringComparer.Ordinal)));
+        Assert.That(await Repo.ListPathsAsync("main@"), Is.EqualTo(expected.Keys.Order(StringComparer.Ordinal)));
         Assert.That(await other.ListPathsAsync("main@"), Is.EqualTo(expected.Keys.Order(StringComparer.Ordinal)));
-        await AssertLinearAsync(_repo, "main");
+        await AssertLinearAsync(Repo, "main");
         await AssertLinearAsync(other, "main");
     }
 
@@ -223,23 +233,23 @@ public sealed class RepositoryConcurrencyTests
         {
             for (var i = 0; i < PerWriter; i++)
             {
-                await _repo.PutTextAsync("main", string.Create(CultureInfo.InvariantCulture, $"p/{w}/{i:D4}"), Text(w, i));
+                await Repo.PutTextAsync("main", string.Create(CultureInfo.InvariantCulture, $"p/{w}/{i:D4}"), Text(w, i));
             }
         })));
 
-        var listed = await _repo.ListObjectsAsync("main", prefix: "p/").ToListAsync();
+        var listed = await Repo.ListObjectsAsync("main", prefix: "p/").ToListAsync();
         Assert.That(listed, Has.Count.EqualTo(Writers * PerWriter));
-        var commit = await _repo.CommitAsync("main", "all");
+        var commit = await Repo.CommitAsync("main", "all");
         Assert.That(commit.Statistics!.Changes, Is.EqualTo(Writers * PerWriter));
         Assert.That(commit.Statistics.RangesWritten, Is.GreaterThan(1), "small ranges should split 2,000 entries");
         for (var w = 0; w < Writers; w++)
         {
             for (var i = 0; i < PerWriter; i += 37)
             {
-                Assert.That(await _repo.ReadTextAsync("main@", string.Create(CultureInfo.InvariantCulture, $"p/{w}/{i:D4}")), Is.EqualTo(Text(w, i)));
+                Assert.That(await Repo.ReadTextAsync("main@", string.Create(CultureInfo.InvariantCulture, $"p/{w}/{i:D4}")), Is.EqualTo(Text(w, i)));
             }
         }
-        var committed = await _repo.ListObjectsAsync("main@").ToListAsync();
+        var committed = await Repo.ListObjectsAsync("main@").ToListAsync();
         Assert.That(committed.Select(i => i.Path), Is.EqualTo(listed.Select(i => i.Path)));
         Assert.That(committed.Select(i => i.Object!.Checksum), Is.EqualTo(listed.Select(i => i.Object!.Checksum)));
     }

@@ -124,20 +124,39 @@ public class RepositoryGitOracleTests
         }
     }
 
-    private static Task<Coverage> RunAsync(int seed)
+    /// <summary>The scripted histories with refs in PostgreSQL (merge bases and history walks are the store's queries there).</summary>
+    [TestCaseSource(nameof(Scripts))]
+    public async Task LakeFs_on_PostgreSql_refs_agrees_with_git_on_a_scripted_history(string name, string[] script, bool baseDependent)
     {
-        var random = new Random(seed);
-        return RunAsync($"seed {seed}", random, (oracle, step) => oracle.RandomStepAsync(step), Steps);
+        var coverage = await RunAsync(script, RefStoreKind.PostgreSql);
+        if (baseDependent)
+        {
+            Assert.That(coverage.BaseDependentMerges, Is.GreaterThan(0), name + ": the last merge should depend on the base");
+        }
     }
 
-    private static Task<Coverage> RunAsync(string[] script) =>
-        RunAsync("script", new Random(0), (oracle, step) => oracle.ScriptStepAsync(script[step], step), script.Length);
+    [FsCheck.NUnit.Property(MaxTest = 1)]
+    public Property LakeFs_on_PostgreSql_refs_agrees_with_git_on_a_random_sequence() =>
+        Prop.ForAll(Gen.Choose(0, int.MaxValue).ToArbitrary(), seed =>
+        {
+            RunAsync(seed, RefStoreKind.PostgreSql).GetAwaiter().GetResult();
+        });
 
-    private static async Task<Coverage> RunAsync(string name, Random random, Func<Oracle, int, Task> step, int steps)
+    private static Task<Coverage> RunAsync(int seed, RefStoreKind refs = RefStoreKind.Sqlite)
+    {
+        var random = new Random(seed);
+        return RunAsync($"seed {seed}", random, (oracle, step) => oracle.RandomStepAsync(step), Steps, refs);
+    }
+
+    private static Task<Coverage> RunAsync(string[] script, RefStoreKind refs = RefStoreKind.Sqlite) =>
+        RunAsync("script", new Random(0), (oracle, step) => oracle.ScriptStepAsync(script[step], step), script.Length, refs);
+
+    private static async Task<Coverage> RunAsync(string name, Random random, Func<Oracle, int, Task> step, int steps, RefStoreKind refs)
     {
         using var dir = new TempDirectory();
+        using var refStore = new TestRefStore(refs);
         var git = await GitRepository.InitAsync(dir.Combine("git"), "main");
-        var options = Repository.LocalOptions(dir.Combine("lakefs")) with
+        var options = refStore.Local(dir.Combine("lakefs")) with
         {
             Tree = new TreeOptions { BlockSize = 256, MinRangeBytes = 512, BoundaryBits = 2, MaxRangeBytes = 4096 },
         };

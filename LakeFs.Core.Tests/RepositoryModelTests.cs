@@ -42,22 +42,33 @@ public sealed class RepositoryModelTests
         RunAsync(scenario, memory: true).GetAwaiter().GetResult();
     }
 
+    // Fewer runs on PostgreSQL: every call is a round trip to the server, and the suite's time is shared.
+    [FsCheck.NUnit.Property(MaxTest = 6, Arbitrary = [typeof(Scenarios)])]
+    public void PostgreSql_ref_store_repository_agrees_with_the_model(Scenario scenario)
+    {
+        RunAsync(scenario, memory: true, refs: RefStoreKind.PostgreSql).GetAwaiter().GetResult();
+    }
+
     [Test]
     public async Task Fixed_long_scenario_agrees_with_the_model()
     {
         await RunAsync(new Scenario(20261125, 60), memory: false);
     }
 
-    /// <summary>Runs a scenario on a local folder, a memory store, or (when given) <paramref name="store"/>.</summary>
-    internal static async Task RunAsync(Scenario scenario, bool memory, LakeFs.Storage.IObjectStore? store = null)
+    /// <summary>
+    /// Runs a scenario on a local folder, a memory store, or (when given) <paramref name="store"/>, with refs in SQLite
+    /// or in a fresh PostgreSQL schema.
+    /// </summary>
+    internal static async Task RunAsync(Scenario scenario, bool memory, LakeFs.Storage.IObjectStore? store = null, RefStoreKind refs = RefStoreKind.Sqlite)
     {
         using var temp = new TempDirectory();
+        using var refStore = new TestRefStore(refs);
         var time = new FakeTimeProvider(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
         var options = store is not null
-            ? new RepositoryOptions { ObjectStore = store, RefStore = new SqliteRefStoreOptions(temp.Combine("refs.db")) }
+            ? new RepositoryOptions { ObjectStore = store, RefStore = refStore.Options(temp.Path) }
             : memory
-            ? new RepositoryOptions { ObjectStore = new MemoryObjectStore(), RefStore = new SqliteRefStoreOptions(temp.Combine("refs.db")) }
-            : Repository.LocalOptions(temp.Path);
+            ? new RepositoryOptions { ObjectStore = new MemoryObjectStore(), RefStore = refStore.Options(temp.Path) }
+            : refStore.Local(temp.Path);
         var repo = await Repository.CreateAsync(options with { Tree = TestRepositories.SmallTree, TimeProvider = time });
         await using (repo)
         {

@@ -97,6 +97,11 @@ public sealed partial class Repository : IAsyncDisposable
     {
         ArgumentException.ThrowIfNullOrEmpty(folder);
         var refStore = new SqliteRefStoreOptions(Path.Combine(folder, LocalRefStoreFileName));
+        if (!File.Exists(refStore.Path) && Directory.Exists(Path.Combine(folder, LocalObjectsFolderName)))
+        {
+            // Objects without refs: the open below says whether they belong to a repository, and how to restore its refs.
+            return await OpenAsync(LocalOptions(folder), cancellationToken).ConfigureAwait(false);
+        }
         if (!File.Exists(refStore.Path))
         {
             throw new RepositoryNotFoundException($"'{folder}' holds no LakeFs repository (no {LocalRefStoreFileName}).");
@@ -177,9 +182,15 @@ public sealed partial class Repository : IAsyncDisposable
         options = WithFileCache(options);
         cancellationToken.ThrowIfCancellationRequested();
         var description = options.RefStore.Description;
-        var id = await options.RefStore.ReadRepositoryIdAsync(cancellationToken).ConfigureAwait(false)
-            ?? throw new RepositoryNotFoundException($"{Capitalize(description)} holds no LakeFs repository.");
+        var id = await options.RefStore.ReadRepositoryIdAsync(cancellationToken).ConfigureAwait(false);
         var markerId = await ReadMarkerAsync(options.ObjectStore, cancellationToken).ConfigureAwait(false);
+        if (id is null)
+        {
+            throw new RepositoryNotFoundException(markerId is null
+                ? $"{Capitalize(description)} holds no LakeFs repository."
+                : $"{Capitalize(description)} holds no refs, but the object store holds repository {markerId}: its branches, tags and commits are lost from the ref store. "
+                    + $"Rebuild them from a refs dump with Repository.RestoreRefsAsync(options, dumpId) (dumps are under {RefsDumpPrefix} in the object store), then open it.");
+        }
         if (markerId != id)
         {
             throw new RepositoryNotFoundException(markerId is null

@@ -87,6 +87,13 @@ public sealed partial record PostgreSqlRefStoreOptions : RefStoreOptions
         }
     }
 
+    /// <summary>Prints the schema and where the connection string points, never the connection string (it may hold a password).</summary>
+    protected override bool PrintMembers(System.Text.StringBuilder builder)
+    {
+        builder.Append("Schema = ").Append(Schema).Append(", Server = ").Append(PostgreSqlRefStore.Where(ConnectionString));
+        return true;
+    }
+
     [GeneratedRegex("^[a-z_][a-z0-9_]{0,62}$", RegexOptions.CultureInvariant)]
     private static partial Regex SchemaName();
 }

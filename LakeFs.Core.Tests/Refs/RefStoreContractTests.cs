@@ -1555,6 +1555,57 @@ public abstract class RefStoreContractTests
     }
 
     [Test]
+    public async Task A_reader_that_continues_after_the_last_sequence_it_saw_misses_no_record_appended_concurrently()
+    {
+        // Sequences must increase in commit order: a record whose sequence is lower than one already read, committed
+        // later, would be skipped by every reader that continues with AfterSequence (as refs by time and tail readers do).
+        await InitAsync();
+        var second = Second();
+        using var start = new Barrier(7);
+        var writing = 6;
+        var writers = Enumerable.Range(0, 6).Select(w => Task.Factory.StartNew(() =>
+        {
+            start.SignalAndWait();
+            try
+            {
+                var store = w % 2 == 0 ? Store : second;
+                for (var i = 0; i < 60; i++)
+                {
+                    store.AppendAuditAsync([AuditOf(AuditAction.HookRun, "w" + w.ToString(CultureInfo.InvariantCulture), i % 60)], None).AsTask().GetAwaiter().GetResult();
+                }
+            }
+            finally
+            {
+                Interlocked.Decrement(ref writing);
+            }
+        }, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default)).ToArray();
+        var seen = new List<long>();
+        var reader = Task.Factory.StartNew(() =>
+        {
+            start.SignalAndWait();
+            var last = 0L;
+            while (true)
+            {
+                var done = Volatile.Read(ref writing) == 0;
+                foreach (var record in ToListAsync(second.ListAuditAsync(new AuditFilter { AfterSequence = last }, None)).GetAwaiter().GetResult())
+                {
+                    seen.Add(record.Sequence);
+                    last = record.Sequence;
+                }
+                if (done)
+                {
+                    return;
+                }
+            }
+        }, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+        await Task.WhenAll([.. writers, reader]);
+
+        var all = (await ToListAsync(Store.ListAuditAsync(new AuditFilter(), None))).Select(r => r.Sequence).ToList();
+        Assert.That(all, Has.Count.EqualTo(360));
+        Assert.That(seen, Is.EqualTo(all), "the reader saw every record, each once, in sequence order");
+    }
+
+    [Test]
     public async Task The_head_move_at_a_time_is_the_latest_at_or_before_it_skipping_hook_runs_and_tags()
     {
         var store = Store;
