@@ -690,6 +690,8 @@ public sealed class RepositoryBadInputTests
             ["SetRetentionAsync(RetentionRules, CancellationToken)"] = t => _repo.SetRetentionAsync(new RetentionRules(7), t),
             ["GetRetentionAsync(CancellationToken)"] = t => _repo.GetRetentionAsync(t),
             ["ImportAsync(String, ImportSource, String, ImportOptions, IProgress`1, CancellationToken)"] = t => _repo.ImportAsync("main", ImportSource.OwnStore("incoming/"), "imported/", null, null, t),
+            ["DumpRefsAsync(CancellationToken)"] = t => _repo.DumpRefsAsync(t),
+            ["RestoreRefsAsync(RepositoryOptions, String, CancellationToken)"] = t => Repository.RestoreRefsAsync(Repository.LocalOptions(_temp.Combine("restored")), "id", t),
         };
 
         // A public method added later without an entry here fails this test until it gets one.

@@ -533,16 +533,38 @@ internal sealed class PostgreSqlRefStore : IRefStore
         }
     }
 
-    /// <summary>Serialises creates of one ref name (branch or tag) for the transaction, so a branch and a tag of one name cannot both be made.</summary>
-    private ValueTask<object?> LockRefNameAsync(NpgsqlConnection c, string name, CancellationToken cancellationToken) =>
-        ScalarAsync(c, "SELECT pg_advisory_xact_lock(hashtext($1), hashtext($2))", cancellationToken, "lakefs-ref:" + _schema, name);
+    /// <summary>
+    /// Serialises creates of refs under one top-level name (branch or tag) for the transaction, so neither a branch and
+    /// a tag of one name nor a ref and a ref inside it as a folder ('a' and 'a/b') can both be made.
+    /// </summary>
+    private async ValueTask LockRefNameAsync(NpgsqlConnection c, string kind, string name, CancellationToken cancellationToken)
+    {
+        var top = name.Split('/')[0];
+        await ScalarAsync(c, "SELECT pg_advisory_xact_lock(hashtext($1), hashtext($2))", cancellationToken, "lakefs-ref:" + _schema, top).ConfigureAwait(false);
+        var (folders, insideFrom, insideTo) = Names.FolderConflicts(name);
+        using var command = Command(c, """
+            SELECT kind, name FROM (
+                SELECT 'branch' AS kind, name FROM branches WHERE name = ANY($1) OR (name >= $2 AND name < $3)
+                UNION ALL
+                SELECT 'tag', name FROM tags WHERE name = ANY($1) OR (name >= $2 AND name < $3)) AS x
+            ORDER BY kind, name LIMIT 1
+            """, folders, insideFrom, insideTo);
+        var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        await using (reader.ConfigureAwait(false))
+        {
+            if (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                throw Names.FolderConflict(kind, name, reader.GetString(0), reader.GetString(1));
+            }
+        }
+    }
 
     public ValueTask CreateBranchAsync(string name, string head, AuditRecord? audit, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
         return new ValueTask(WriteAsync(async c =>
         {
-            await LockRefNameAsync(c, name, cancellationToken).ConfigureAwait(false);
+            await LockRefNameAsync(c, "branch", name, cancellationToken).ConfigureAwait(false);
             if (await ScalarAsync(c, "SELECT 1 FROM branches WHERE name = $1", cancellationToken, name).ConfigureAwait(false) is not null)
             {
                 throw new BranchAlreadyExistsException($"Branch '{name}' already exists.");
@@ -718,7 +740,7 @@ internal sealed class PostgreSqlRefStore : IRefStore
         cancellationToken.ThrowIfCancellationRequested();
         return new ValueTask(WriteAsync(async c =>
         {
-            await LockRefNameAsync(c, name, cancellationToken).ConfigureAwait(false);
+            await LockRefNameAsync(c, "tag", name, cancellationToken).ConfigureAwait(false);
             if (await ScalarAsync(c, "SELECT 1 FROM tags WHERE name = $1", cancellationToken, name).ConfigureAwait(false) is not null)
             {
                 throw new TagAlreadyExistsException($"Tag '{name}' already exists; tags are immutable.");
