@@ -655,6 +655,8 @@ public sealed class RepositoryBadInputTests
             ["DeleteObjectAsync(String, String, CancellationToken)"] = t => _repo.DeleteObjectAsync("main", "a/two.txt", t),
             ["StatObjectAsync(String, String, CancellationToken)"] = t => _repo.StatObjectAsync("main", "a/two.txt", t),
             ["OpenReadAsync(String, String, Nullable`1, CancellationToken)"] = t => _repo.OpenReadAsync("main", "a/two.txt", null, t),
+            ["OpenReadAsync(ObjectInfo, Nullable`1, CancellationToken)"] = t => _repo.OpenReadAsync(
+                new ObjectInfo("a/two.txt", "data/2026120200/00000000000000000000000000000000", 1, "", "", new Dictionary<string, string>(), default), null, t),
             ["ListObjectsAsync(String, String, String, String, CancellationToken)"] = t => _repo.ListObjectsAsync("main", null, null, null, t).ToListAsync(),
             ["BranchAsync(String, String, CancellationToken)"] = t => _repo.BranchAsync("new-branch", "main", t),
             ["GetBranchAsync(String, CancellationToken)"] = t => _repo.GetBranchAsync("main", t),
