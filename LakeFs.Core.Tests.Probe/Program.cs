@@ -12,6 +12,8 @@
 //   try <command> [arguments]       run the command; print "ok", or "error <exception type> <rule>" for a LakeFsException
 // Or, for the crash trials (runs until killed, see CrashMix.cs):
 //   crash-mix <folder> <seed> <journal file> <ProcessCrash|PowerLoss>
+// Or, for the garbage-collection crash trials (runs until killed, see RepositoryGcCrashTests):
+//   gc-loop <folder>                collect garbage over and over with no grace period
 // Or, for the ref database's log tests (no repository, a bare SQLite file and the library's write path):
 //   wal-writer <db file> <transactions> <cycle pages> <ceiling bytes>
 //                                   write one row per transaction; print the largest size of <db file>-wal seen
@@ -36,6 +38,17 @@ if (args.Length == 5 && args[0] == "wal-writer")
 if (args.Length == 5 && args[0] == "crash-mix")
 {
     return await LakeFs.Core.Tests.Probe.CrashMix.RunAsync(args[1], int.Parse(args[2], CultureInfo.InvariantCulture), args[3], Enum.Parse<Durability>(args[4]));
+}
+
+if (args.Length == 2 && args[0] == "gc-loop")
+{
+    // Collects garbage over and over with no grace period and marks spilled after 64, until killed (RepositoryGcCrashTests).
+    await using var collected = await Repository.OpenAsync(args[1]);
+    Console.WriteLine("ready");
+    while (true)
+    {
+        await collected.CollectGarbageAsync(new GcOptions { GracePeriod = TimeSpan.Zero, MaxMarksInMemory = 64 });
+    }
 }
 
 if (args.Length < 2)

@@ -40,6 +40,10 @@ public sealed class CloudRepositoryTests(string cloud)
     };
 
     [Test]
+    public Task Garbage_collection_deletes_exactly_the_garbage_and_a_second_run_skips_clean_partitions() =>
+        GcScenario.RunAsync(time => Options("cache-gc") with { TimeProvider = time, Tree = TestRepositories.SmallTree });
+
+    [Test]
     public async Task Branch_commit_merge_and_tag_work_end_to_end_and_survive_a_reopen()
     {
         var expected = new Dictionary<string, string>();

@@ -1,4 +1,5 @@
 using LakeFs.Core.Errors;
+using LakeFs.Core.Gc;
 using LakeFs.Core.Model;
 using LakeFs.Core.Refs;
 using Microsoft.Extensions.Logging;
@@ -40,6 +41,45 @@ public sealed partial class Repository
     {
         ThrowIfDisposedOrCanceled(cancellationToken);
         return await _refs.GetRetentionAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Collects garbage in-process, safe while the repository is in use: marks the commits retention no longer keeps
+    /// expired (see <see cref="SetRetentionAsync"/>; tags keep their commits, and without rules only commits no branch
+    /// or tag reaches expire), then deletes the data objects that no kept commit and no staged or frozen entry uses —
+    /// including objects overwritten, deleted or reset before any commit and the entries of deleted branches — and the
+    /// range and metarange files no kept commit uses. Nothing younger than <see cref="GcOptions.GracePeriod"/> is deleted
+    /// or expired. Only generated data addresses under <c>data/</c> and files under <c>_lakefs/ranges/</c> and
+    /// <c>_lakefs/metaranges/</c> are ever deleted: imported or linked objects elsewhere, refs dumps, the repository
+    /// marker and anything else in the store are never touched.
+    /// </summary>
+    /// <remarks>
+    /// Incremental: each run records in the ref store the hour partitions of <c>data/</c> it swept clean (closed,
+    /// nothing too young, nothing staged in them). The next run lists only partitions not recorded clean, younger than
+    /// the grace period, or holding objects that ranges about to be deleted name (recorded dirty before anything is
+    /// deleted, so a run killed at any point is finished by the next). Memory stays bounded (see
+    /// <see cref="GcOptions.MaxMarksInMemory"/>); every range in use is read once when any partition is swept.
+    /// Puts, commits, merges and other runs may go on meanwhile: writes within the grace period are left alone, and a
+    /// commit that retires staged rows after they were read is found by re-reading the branches until they stop moving.
+    /// Known limits: an object linked (<see cref="LinkObjectAsync"/>) more than the grace period after its address was
+    /// made may be deleted if the run sweeps its partition first, and a commit that reuses, byte for byte, a range file
+    /// an earlier commit left unused may lose it if it writes it within the few milliseconds between the run's last stat
+    /// of that file and its delete.
+    /// </remarks>
+    /// <param name="options">Dry run, grace period, parallelism, memory (default: a real run with a 24-hour grace period).</param>
+    /// <param name="progress">Receives counts as the run goes.</param>
+    /// <param name="cancellationToken">Stops the run; what was deleted stays deleted, and the next run goes on from there.</param>
+    /// <exception cref="CorruptDataException">A kept commit is missing from the ref store, or the tree of one cannot be read; nothing was deleted.</exception>
+    /// <exception cref="ConflictException">Branches kept moving faster than the run could follow; run it again.</exception>
+    public async Task<GcReport> CollectGarbageAsync(GcOptions? options = null, IProgress<GcProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        ThrowIfDisposedOrCanceled(cancellationToken);
+        options ??= new GcOptions();
+        ArgumentOutOfRangeException.ThrowIfLessThan(options.GracePeriod, TimeSpan.Zero, nameof(options.GracePeriod));
+        ArgumentOutOfRangeException.ThrowIfLessThan(options.MaxParallelism, 1, nameof(options.MaxParallelism));
+        ArgumentOutOfRangeException.ThrowIfLessThan(options.MaxMarksInMemory, 1, nameof(options.MaxMarksInMemory));
+        var collector = new GarbageCollector(_refs, _trees, ObjectStore, _options.TimeProvider, options, progress, _logger);
+        return await collector.RunAsync(cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Throws <see cref="CommitExpiredException"/> when garbage collection expired the commit.</summary>

@@ -1,7 +1,7 @@
 namespace LakeFs.Core.Errors;
 
 /// <summary>
-/// The commit was expired by garbage collection (<c>Repository.CollectGarbageAsync</c>): it fell outside every
+/// The commit was expired by garbage collection (<see cref="Repository.CollectGarbageAsync"/>): it fell outside every
 /// retention window and no branch or tag kept it, so its tree and the objects only it used may be deleted. Its id,
 /// parents and message stay in the ref store (the history of later commits still names it), but its content cannot be
 /// read, and no branch or tag can be made to point at it. Read a later commit, or keep commits longer with

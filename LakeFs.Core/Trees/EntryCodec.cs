@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Buffers.Binary;
 using System.Globalization;
 using LakeFs.Core.Errors;
 
@@ -144,6 +145,50 @@ internal static class EntryCodec
         {
             Source = source,
         };
+    }
+
+    /// <summary>
+    /// Whether <paramref name="address"/> has the generated form, with its hour number and its 16 bytes as one number
+    /// (big-endian, so numbers order as the hex digits do).
+    /// </summary>
+    public static bool TryParseGeneratedAddress(string address, out ulong hour, out UInt128 id)
+    {
+        Span<byte> uuid = stackalloc byte[16];
+        if (!TryParseGenerated(address, out hour, uuid))
+        {
+            id = default;
+            return false;
+        }
+        id = BinaryPrimitives.ReadUInt128BigEndian(uuid);
+        return true;
+    }
+
+    /// <summary>
+    /// The generated address of an encoded entry as <see cref="TryParseGeneratedAddress"/> gives it, without decoding the
+    /// rest of the entry; false when the entry has any other address.
+    /// </summary>
+    /// <exception cref="CorruptDataException">The entry's encoding is unknown or its address malformed.</exception>
+    public static bool TryReadGeneratedAddress(ReadOnlySpan<byte> bytes, out ulong hour, out UInt128 id)
+    {
+        var reader = new SpanReader(bytes);
+        var version = reader.ReadByte();
+        var kind = version == Version ? reader.ReadByte() : AddressText;
+        if (version is not (Version or VersionTextAddress) || kind is not (AddressText or AddressGenerated))
+        {
+            throw new CorruptDataException("An entry has an unknown encoding version or address kind.");
+        }
+        if (kind == AddressText)
+        {
+            return TryParseGeneratedAddress(reader.ReadString(), out hour, out id);
+        }
+        hour = reader.ReadVarUInt64();
+        var uuid = reader.ReadBytes();
+        if (hour > 9_999_999_999 || uuid.Length != 16)
+        {
+            throw new CorruptDataException("An entry has a malformed generated address.");
+        }
+        id = BinaryPrimitives.ReadUInt128BigEndian(uuid);
+        return true;
     }
 
     /// <summary>Whether <paramref name="address"/> is <c>data/</c> + 10 digits + <c>/</c> + 32 lowercase hex digits, and its parts.</summary>

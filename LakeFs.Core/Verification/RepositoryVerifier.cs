@@ -120,6 +120,11 @@ internal sealed class RepositoryVerifier(IRefStore refs, IObjectStore store, Ver
                     { Ref = next.Ref, CommitId = next.Id, File = refs.Description });
                 continue;
             }
+            if (await refs.IsCommitExpiredAsync(commit.Id, cancellationToken).ConfigureAwait(false))
+            {
+                // Garbage collection may have deleted its tree: not damage. Its ancestors are reached through kept commits or not at all.
+                continue;
+            }
             _commits++;
             var computed = CommitId.Compute(commit.Parents, commit.MetaRangeId, commit.Message, commit.Committer, commit.CreationDate, commit.Metadata);
             if (computed != commit.Id)

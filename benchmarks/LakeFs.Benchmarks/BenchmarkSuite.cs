@@ -25,6 +25,7 @@ public static class BenchmarkSuite
         new LogScenario(),
         new VerifyScenario(),
         new GatewayScenario(),
+        new GcScenario(),
         new SideBySideScenario(),
     ];
 
