@@ -62,9 +62,10 @@ public sealed partial class Repository
     /// Puts, commits, merges and other runs may go on meanwhile: writes within the grace period are left alone, and a
     /// commit that retires staged rows after they were read is found by re-reading the branches until they stop moving.
     /// Known limits: an object linked (<see cref="LinkObjectAsync"/>) more than the grace period after its address was
-    /// made may be deleted if the run sweeps its partition first, and a commit that reuses, byte for byte, a range file
-    /// an earlier commit left unused may lose it if it writes it within the few milliseconds between the run's last stat
-    /// of that file and its delete.
+    /// made may be deleted if the run sweeps its partition first; and a commit that produces, byte for byte, a range
+    /// or metarange file that no kept commit uses and that is older than the grace period (content equal to an expired
+    /// tree, say) finds the file there and does not write it, so a run deleting it before that commit lands leaves the
+    /// commit's tree incomplete (<c>VerifyAsync</c> reports it).
     /// </remarks>
     /// <param name="options">Dry run, grace period, parallelism, memory (default: a real run with a 24-hour grace period).</param>
     /// <param name="progress">Receives counts as the run goes.</param>

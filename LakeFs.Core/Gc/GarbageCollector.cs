@@ -432,7 +432,7 @@ internal sealed class GarbageCollector(
             {
                 continue;
             }
-            // Stat'd again just before: a commit that wrote the same bytes meanwhile rewrote the file (TreeStore), so it is young again.
+            // Stat'd again just before: one written again meanwhile (a leftover replaced) is young again.
             var stat = await store.StatAsync(prefix + id, cancellationToken).ConfigureAwait(false);
             if (stat is null || !Old(stat.LastModified))
             {

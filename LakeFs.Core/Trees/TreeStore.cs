@@ -196,12 +196,14 @@ internal sealed class TreeStore(IObjectStore store, TreeOptions options, long ca
         }
         catch (StorageKeyExistsException)
         {
-            // Content-addressed: a whole file there has the same bytes, yet it is written again. One of another size is a
-            // leftover no reader can use (a partial file a store let through, or one a power cut cut short before it was
-            // synced); a whole one may be a file no commit used any more, which garbage collection is about to delete:
-            // written again, its time is new, and the collection's grace period and its stat before each delete keep it.
-            using var again = new MemoryStream(bytes.ToArray(), writable: false);
-            await store.PutAsync(key, again, new PutOptions { Durable = durable }, cancellationToken).ConfigureAwait(false);
+            // Content-addressed: a whole file there has the same bytes. One of another size is a leftover no reader
+            // can use (a partial file a store let through, or one a power cut cut short before it was synced), and
+            // taking it would make this commit's tree unreadable: replace it. One stat, on this rare path only.
+            if ((await store.StatAsync(key, cancellationToken).ConfigureAwait(false))?.Size != bytes.Length)
+            {
+                using var again = new MemoryStream(bytes.ToArray(), writable: false);
+                await store.PutAsync(key, again, new PutOptions { Durable = durable }, cancellationToken).ConfigureAwait(false);
+            }
         }
     }
 

@@ -7,8 +7,9 @@ namespace LakeFs.Benchmarks.Scenarios;
 
 /// <summary>
 /// <c>CollectGarbageAsync</c> of a local repository of 1,000,000 distinct data objects written by 100 commits, one a
-/// day (each puts 10,000 objects; commits 50 to 99 overwrite the paths of commits 0 to 49), with 50 days of retention
-/// read 101 days after the first: 51 commits expire and half the objects become garbage. Goal: at least 100,000
+/// day (each puts 10,000 new objects; commit 50 also deletes every path of commits 0 to 49), with 50 days of retention
+/// read 101 days after the first: commit 50 is the first past the window, 51 commits expire (with the first) and half
+/// the objects become garbage. Goal: at least 100,000
 /// objects a second through mark and sweep (all objects, over the run's time), with a peak working set of at most
 /// 300 MB; then a second run with nothing new in at most 5 % of the first run's time. Each is run once: a run changes
 /// what the next finds.
@@ -26,17 +27,26 @@ public sealed class GcScenario : IScenario
         var size = context.Options.Scaled(1_000_000, 1_000) / Commits * Commits;
         var perCommit = size / Commits;
         var now = DateTimeOffset.UtcNow;
-        var start = new DateTimeOffset(now.Year, now.Month, now.Day, now.Hour, 0, 0, TimeSpan.Zero).AddDays(-120);
+        // From now on: the store dates files by the real clock, which must not be ahead of the scenario's.
+        var start = new DateTimeOffset(now.Year, now.Month, now.Day, now.Hour, 0, 0, TimeSpan.Zero);
         var clock = new ManualClock(start);
         await using var repo = await Repository.CreateAsync(Repository.LocalOptions(context.NewFolder("gc")) with { TimeProvider = clock }, cancellationToken);
         await repo.SetRetentionAsync(new RetentionRules(50), cancellationToken);
-        var payload = new byte[64];
         var progress = context.Progress("gc fixture: objects put", size);
         long done = 0;
         for (var c = 0; c < Commits; c++)
         {
             clock.Now = start.AddDays(c);
-            var set = c % (Commits / 2);
+            var set = c;
+            if (c == Commits / 2)
+            {
+                // The first commit past the window drops every earlier object: what commits 0 to 49 wrote is garbage.
+                await Parallel.ForEachAsync(Enumerable.Range(0, Commits / 2 * perCommit), new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = cancellationToken }, async (i, token) =>
+                    await repo.DeleteObjectAsync("main", $"set{i / perCommit:D2}/obj-{i % perCommit:D6}", token));
+            }
+            // Other bytes each commit: an overwrite with the same bytes is no change.
+            var payload = new byte[64];
+            System.Buffers.Binary.BinaryPrimitives.WriteInt32LittleEndian(payload, c);
             await Parallel.ForEachAsync(Enumerable.Range(0, perCommit), new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = cancellationToken }, async (i, token) =>
             {
                 await repo.PutObjectAsync("main", $"set{set:D2}/obj-{i:D6}", payload, cancellationToken: token);
