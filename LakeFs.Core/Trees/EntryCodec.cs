@@ -165,13 +165,21 @@ internal static class EntryCodec
 
     /// <summary>
     /// The generated address of an encoded entry as <see cref="TryParseGeneratedAddress"/> gives it, without decoding the
-    /// rest of the entry; false when the entry has any other address.
+    /// rest of the entry; false when the entry has any other address or is imported (its object is in the import
+    /// source's store, even when its key has the generated form).
     /// </summary>
     /// <exception cref="CorruptDataException">The entry's encoding is unknown or its address malformed.</exception>
     public static bool TryReadGeneratedAddress(ReadOnlySpan<byte> bytes, out ulong hour, out UInt128 id)
     {
         var reader = new SpanReader(bytes);
         var version = reader.ReadByte();
+        if (version == VersionImported)
+        {
+            // An imported object lives in its source's store, whatever its key looks like: never garbage of ours.
+            hour = 0;
+            id = default;
+            return false;
+        }
         var kind = version == Version ? reader.ReadByte() : AddressText;
         if (version is not (Version or VersionTextAddress) || kind is not (AddressText or AddressGenerated))
         {
