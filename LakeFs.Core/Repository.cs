@@ -1,5 +1,6 @@
 using System.Text.Json;
 using LakeFs.Core.Errors;
+using LakeFs.Core.Json;
 using LakeFs.Core.Model;
 using LakeFs.Core.Objects;
 using LakeFs.Core.Refs;
@@ -238,7 +239,7 @@ public sealed partial class Repository : IAsyncDisposable
 
     private static async Task WriteMarkerAsync(IObjectStore store, string id, CancellationToken cancellationToken)
     {
-        var json = JsonSerializer.SerializeToUtf8Bytes(new Dictionary<string, object> { ["repositoryId"] = id, ["formatVersion"] = 1 });
+        var json = JsonSerializer.SerializeToUtf8Bytes(new RepositoryMarker(id, 1), CoreJsonContext.Default.RepositoryMarker);
         using var stream = new MemoryStream(json);
         try
         {

@@ -1,5 +1,4 @@
 using System.Text.Json;
-using System.Text.Json.Serialization;
 using LakeFs;
 using LakeFs.Core;
 using LakeFs.Core.Errors;
@@ -25,13 +24,8 @@ try
 {
     var file = File.OpenRead(configPath);
     await using var _ = file.ConfigureAwait(false);
-    config = await JsonSerializer.DeserializeAsync<GatewayConfig>(file, new JsonSerializerOptions
-    {
-        PropertyNameCaseInsensitive = true,
-        ReadCommentHandling = JsonCommentHandling.Skip,
-        AllowTrailingCommas = true,
-        Converters = { new JsonStringEnumConverter() },
-    }).ConfigureAwait(false) ?? throw new JsonException("The file is empty.");
+    config = await JsonSerializer.DeserializeAsync(file, GatewayJsonContext.Default.GatewayConfig).ConfigureAwait(false)
+        ?? throw new JsonException("The file is empty.");
 }
 catch (Exception e) when (e is IOException or JsonException or UnauthorizedAccessException)
 {

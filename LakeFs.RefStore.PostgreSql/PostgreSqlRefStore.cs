@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Runtime.CompilerServices;
 using System.Text.Json;
 using LakeFs.Core.Errors;
+using LakeFs.Core.Json;
 using LakeFs.Core.Model;
 using LakeFs.Core.Refs;
 using LakeFs.Core.Trees;
@@ -317,7 +318,7 @@ internal sealed class PostgreSqlRefStore : IRefStore
     private static async ValueTask<bool> InsertCommitAsync(NpgsqlConnection c, Commit commit, CancellationToken cancellationToken) =>
         await ExecuteAsync(c, $"INSERT INTO commits({CommitColumns}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (id) DO NOTHING", cancellationToken,
             commit.Id, commit.Parents.ToArray(), commit.MetaRangeId, commit.Message, commit.Committer, commit.CreationDate.UtcTicks,
-            JsonSerializer.Serialize(commit.Metadata), commit.Generation).ConfigureAwait(false) == 1;
+            JsonSerializer.Serialize(commit.Metadata, CoreJsonContext.Default.IReadOnlyDictionaryStringString), commit.Generation).ConfigureAwait(false) == 1;
 
     private Commit ReadCommit(NpgsqlDataReader r)
     {
@@ -325,7 +326,7 @@ internal sealed class PostgreSqlRefStore : IRefStore
         Dictionary<string, string>? metadata;
         try
         {
-            metadata = JsonSerializer.Deserialize<Dictionary<string, string>>(r.GetString(6));
+            metadata = JsonSerializer.Deserialize(r.GetString(6), CoreJsonContext.Default.DictionaryStringString);
         }
         catch (JsonException e)
         {

@@ -3,6 +3,7 @@ using System.Collections.Concurrent;
 using System.Runtime.CompilerServices;
 using System.Text.Json;
 using LakeFs.Core.Errors;
+using LakeFs.Core.Json;
 using LakeFs.Core.Model;
 using LakeFs.Core.Trees;
 using Microsoft.Data.Sqlite;
@@ -394,7 +395,7 @@ internal sealed class SqliteRefStore : IRefStore
     private static int InsertCommit(SqliteSession s, Commit c) =>
         s.Execute("INSERT OR IGNORE INTO commits(id, parents, metarange, message, committer, created, metadata, generation) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
             c.Id, string.Join(',', c.Parents), c.MetaRangeId, c.Message, c.Committer, c.CreationDate.UtcTicks,
-            JsonSerializer.Serialize(c.Metadata), c.Generation);
+            JsonSerializer.Serialize(c.Metadata, CoreJsonContext.Default.IReadOnlyDictionaryStringString), c.Generation);
 
     private static Commit ReadCommit(SqliteRows r)
     {
@@ -403,7 +404,7 @@ internal sealed class SqliteRefStore : IRefStore
         Dictionary<string, string>? metadata;
         try
         {
-            metadata = JsonSerializer.Deserialize<Dictionary<string, string>>(r.GetString(6));
+            metadata = JsonSerializer.Deserialize(r.GetString(6), CoreJsonContext.Default.DictionaryStringString);
         }
         catch (JsonException e)
         {

@@ -5,6 +5,7 @@ using System.Xml;
 using LakeFs.Core;
 using LakeFs.Core.Model;
 using LakeFs.Gateway.Auth;
+using LakeFs.Gateway.Hosting;
 using LakeFs.Gateway.Protocol;
 using LakeFs.Storage;
 using Microsoft.AspNetCore.Http;
@@ -52,7 +53,7 @@ internal sealed class MultipartOperations
         await Branches.ResolveAsync(repository, key, cancellationToken).ConfigureAwait(false);
         var uploadId = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
         var upload = new MultipartUpload(key, options.ContentType, new Dictionary<string, string>(options.Metadata!, StringComparer.Ordinal), _time.GetUtcNow());
-        using (var json = new MemoryStream(JsonSerializer.SerializeToUtf8Bytes(upload)))
+        using (var json = new MemoryStream(JsonSerializer.SerializeToUtf8Bytes(upload, GatewayJsonContext.Default.MultipartUpload)))
         {
             await repository.ObjectStore.PutAsync(ManifestKey(uploadId), json, PutOptions.Default, cancellationToken).ConfigureAwait(false);
         }
@@ -433,7 +434,7 @@ internal sealed class MultipartOperations
             var stream = await repository.ObjectStore.OpenReadAsync(ManifestKey(uploadId), null, cancellationToken).ConfigureAwait(false);
             await using (stream.ConfigureAwait(false))
             {
-                var manifest = await JsonSerializer.DeserializeAsync<MultipartUpload>(stream, cancellationToken: cancellationToken).ConfigureAwait(false);
+                var manifest = await JsonSerializer.DeserializeAsync(stream, GatewayJsonContext.Default.MultipartUpload, cancellationToken).ConfigureAwait(false);
                 return manifest is null ? null : (uploadId, manifest);
             }
         }
