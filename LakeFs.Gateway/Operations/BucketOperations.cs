@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Text;
 using System.Xml;
 using LakeFs.Core;
@@ -10,7 +9,6 @@ namespace LakeFs.Gateway.Operations;
 /// <summary>ListBuckets, ListObjectsV2 and V1, GetBucketLocation.</summary>
 internal sealed class BucketOperations
 {
-    private const int MaxKeys = 1000;
     private readonly IReadOnlyDictionary<string, Repository> _repositories;
     private readonly DateTimeOffset _servedSince;
 
@@ -47,19 +45,8 @@ internal sealed class BucketOperations
         var v2 = request.Get("list-type") == "2";
         var prefix = request.Get("prefix") ?? "";
         var delimiter = request.Get("delimiter");
-        var encodingType = request.Get("encoding-type");
-        if (encodingType is not null && encodingType != "url")
-        {
-            throw S3Exception.InvalidArgument("encoding-type must be 'url'.");
-        }
-        var url = encodingType == "url";
-        var maxKeys = MaxKeys;
-        if (request.Get("max-keys") is { } maxText
-            && (!int.TryParse(maxText, NumberStyles.None, CultureInfo.InvariantCulture, out maxKeys) || maxKeys < 0))
-        {
-            throw S3Exception.InvalidArgument($"max-keys must be a non-negative number, not '{maxText}'.");
-        }
-        maxKeys = Math.Min(maxKeys, MaxKeys);
+        var url = Listing.UrlEncoded(request);
+        var maxKeys = Listing.PageSize(request, "max-keys", minimum: 0);
         var continuation = v2 ? request.Get("continuation-token") : null;
         var startAfter = v2 ? request.Get("start-after") : null;
         var marker = v2 ? null : request.Get("marker");
@@ -90,7 +77,7 @@ internal sealed class BucketOperations
             }
         }
 
-        string Encode(string value) => url ? AwsUri.Encode(value, keepSlash: true) : value;
+        string Encode(string value) => Listing.Encode(value, url);
         await S3Xml.WriteAsync(context.Response, 200, "ListBucketResult", w =>
         {
             w.WriteElementString("Name", bucket);
@@ -124,21 +111,13 @@ internal sealed class BucketOperations
                 w.WriteElementString("Delimiter", Encode(delimiter));
             }
             w.WriteElementString("MaxKeys", S3Xml.Number(maxKeys));
-            if (url)
-            {
-                w.WriteElementString("EncodingType", "url");
-            }
+            Listing.WriteEncodingType(w, url);
             w.WriteElementString("IsTruncated", truncated ? "true" : "false");
             foreach (var item in contents)
             {
                 WriteContents(w, Encode(item.Key), item.Object!);
             }
-            foreach (var commonPrefix in prefixes)
-            {
-                w.WriteStartElement("CommonPrefixes");
-                w.WriteElementString("Prefix", Encode(commonPrefix));
-                w.WriteEndElement();
-            }
+            Listing.WriteCommonPrefixes(w, prefixes, url);
         }).ConfigureAwait(false);
     }
 

@@ -215,11 +215,7 @@ internal sealed class MultipartOperations
         var cancellationToken = context.RequestAborted;
         var uploadId = request.Get("uploadId")!;
         await ReadUploadAsync(repository, uploadId, key, cancellationToken).ConfigureAwait(false);
-        var maxParts = 1000;
-        if (request.Get("max-parts") is { } maxText && (!int.TryParse(maxText, NumberStyles.None, CultureInfo.InvariantCulture, out maxParts) || maxParts < 1))
-        {
-            throw S3Exception.InvalidArgument($"max-parts must be a positive number, not '{maxText}'.");
-        }
+        var maxParts = Listing.PageSize(request, "max-parts", minimum: 1);
         var marker = request.Get("part-number-marker") is { Length: > 0 } markerText ? PartNumber(markerText) : 0;
         var stored = await ListPartsAsync(repository, uploadId, cancellationToken).ConfigureAwait(false);
         var page = stored.Values.Where(p => p.Number > marker).OrderBy(p => p.Number).Take(maxParts + 1).ToList();
@@ -271,18 +267,9 @@ internal sealed class MultipartOperations
         var delimiter = request.Get("delimiter") is { Length: > 0 } d ? d : null;
         var keyMarker = request.Get("key-marker") ?? "";
         var uploadIdMarker = keyMarker.Length > 0 ? request.Get("upload-id-marker") ?? "" : "";
-        var maxUploads = 1000;
-        if (request.Get("max-uploads") is { } maxText && (!int.TryParse(maxText, NumberStyles.None, CultureInfo.InvariantCulture, out maxUploads) || maxUploads < 1))
-        {
-            throw S3Exception.InvalidArgument($"max-uploads must be a positive number, not '{maxText}'.");
-        }
-        maxUploads = Math.Min(maxUploads, 1000);
-        var encodingType = request.Get("encoding-type");
-        if (encodingType is not null && encodingType != "url")
-        {
-            throw S3Exception.InvalidArgument("encoding-type must be 'url'.");
-        }
-        string Encode(string value) => encodingType is null ? value : AwsUri.Encode(value, keepSlash: true);
+        var maxUploads = Listing.PageSize(request, "max-uploads", minimum: 1);
+        var url = Listing.UrlEncoded(request);
+        string Encode(string value) => Listing.Encode(value, url);
 
         var uploads = new List<(string Key, string UploadId, DateTimeOffset Initiated)>();
         await foreach (var stat in repository.ObjectStore.ListAsync(Prefix, null, cancellationToken).ConfigureAwait(false))
@@ -308,8 +295,7 @@ internal sealed class MultipartOperations
             {
                 continue;
             }
-            var cut = delimiter is null ? -1 : upload.Key.IndexOf(delimiter, prefix.Length, StringComparison.Ordinal);
-            var commonPrefix = cut >= 0 ? upload.Key[..(cut + delimiter!.Length)] : null;
+            var commonPrefix = Listing.CommonPrefix(upload.Key, prefix, delimiter);
             if (commonPrefix is not null && commonPrefixes.Count > 0 && commonPrefixes[^1] == commonPrefix)
             {
                 continue;
@@ -341,10 +327,7 @@ internal sealed class MultipartOperations
                 w.WriteElementString("NextKeyMarker", Encode(nextKey!));
                 w.WriteElementString("NextUploadIdMarker", nextUploadId ?? "");
             }
-            if (encodingType is not null)
-            {
-                w.WriteElementString("EncodingType", encodingType);
-            }
+            Listing.WriteEncodingType(w, url);
             w.WriteElementString("Prefix", Encode(prefix));
             if (delimiter is not null)
             {
@@ -361,12 +344,7 @@ internal sealed class MultipartOperations
                 w.WriteElementString("Initiated", S3Xml.Timestamp(upload.Initiated));
                 w.WriteEndElement();
             }
-            foreach (var commonPrefix in commonPrefixes)
-            {
-                w.WriteStartElement("CommonPrefixes");
-                w.WriteElementString("Prefix", Encode(commonPrefix));
-                w.WriteEndElement();
-            }
+            Listing.WriteCommonPrefixes(w, commonPrefixes, url);
         }).ConfigureAwait(false);
     }
 

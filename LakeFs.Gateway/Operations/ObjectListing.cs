@@ -46,10 +46,8 @@ internal static class ObjectListing
             {
                 continue;
             }
-            var cut = delimiter is null ? -1 : refKey.IndexOf(delimiter, prefix.Length, StringComparison.Ordinal);
-            if (cut >= 0)
+            if (Listing.CommonPrefix(refKey, prefix, delimiter) is { } commonPrefix)
             {
-                var commonPrefix = refKey[..(cut + delimiter!.Length)];
                 if (commonPrefix != lastCommonPrefix && (after is null || StorageKeys.Compare(commonPrefix, after) > 0))
                 {
                     lastCommonPrefix = commonPrefix;
