@@ -199,13 +199,11 @@ public sealed class HostileRequestTests
         var (headers, _) = _signer.SignHeaders("PUT", _host, "/lake/main/x", "", "UNSIGNED-PAYLOAD", DateTimeOffset.UtcNow,
             new Dictionary<string, string> { ["content-length"] = "10000000" });
 
+        var handled = _server.RequestsHandled;
         await RawHttp.SendAsync(_server.Endpoint, "PUT", "/lake/main/x", headers, new byte[1_000_000], closeAfterBody: true);
 
-        // The gateway notices the disconnect while the bytes stream; wait until it has cleaned up.
-        for (var i = 0; i < 100 && await DataObjectCountAsync() > 0; i++)
-        {
-            await Task.Delay(50);
-        }
+        // The gateway notices the disconnect while the bytes stream and cleans up before it is done with the request.
+        await _server.WaitUntilHandledAsync(handled + 1);
         await AssertNothingWrittenAsync();
     }
 

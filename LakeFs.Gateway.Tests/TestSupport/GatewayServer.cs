@@ -1,3 +1,5 @@
+using System.Diagnostics;
+using System.Runtime.CompilerServices;
 using Amazon.Runtime;
 using Amazon.S3;
 using LakeFs.Core;
@@ -24,13 +26,35 @@ public sealed class GatewayServer : IAsyncDisposable
 
     private readonly WebApplication _app;
     private readonly List<Repository> _repositories;
+    private readonly StrongBox<int> _handled;
 
-    private GatewayServer(WebApplication app, TempDirectory folder, List<Repository> repositories, string endpoint)
+    private GatewayServer(WebApplication app, TempDirectory folder, List<Repository> repositories, string endpoint, StrongBox<int> handled)
     {
         _app = app;
         Folder = folder;
         _repositories = repositories;
         Endpoint = endpoint;
+        _handled = handled;
+    }
+
+    /// <summary>Requests the gateway has finished with: answered or failed, with whatever cleanup the request does.</summary>
+    public int RequestsHandled => Volatile.Read(ref _handled.Value);
+
+    /// <summary>
+    /// Waits until the gateway has finished <paramref name="count"/> requests in all (see <see cref="RequestsHandled"/>):
+    /// a client that hung up gets no answer to wait for, and how long the server takes to notice depends on the machine.
+    /// </summary>
+    public async Task WaitUntilHandledAsync(int count)
+    {
+        var clock = Stopwatch.StartNew();
+        while (RequestsHandled < count)
+        {
+            if (clock.Elapsed > TimeSpan.FromMinutes(2))
+            {
+                Assert.Fail($"The gateway finished {RequestsHandled} requests, not {count}, within two minutes.");
+            }
+            await Task.Delay(20);
+        }
     }
 
     public TempDirectory Folder { get; }
@@ -60,10 +84,22 @@ public sealed class GatewayServer : IAsyncDisposable
         builder.WebHost.UseUrls("http://127.0.0.1:0");
         builder.Logging.ClearProviders();
         var app = builder.Build();
+        var handled = new StrongBox<int>();
+        app.Use(async (context, next) =>
+        {
+            try
+            {
+                await next(context);
+            }
+            finally
+            {
+                Interlocked.Increment(ref handled.Value);
+            }
+        });
         app.MapLakeFsS3(options);
         await app.StartAsync();
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single();
-        return new GatewayServer(app, folder, repositories, address.Replace("[::]", "127.0.0.1", StringComparison.Ordinal));
+        return new GatewayServer(app, folder, repositories, address.Replace("[::]", "127.0.0.1", StringComparison.Ordinal), handled);
     }
 
     /// <summary>An SDK client for the gateway (path style, no retries).</summary>
