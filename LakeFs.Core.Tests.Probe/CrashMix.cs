@@ -10,7 +10,8 @@ namespace LakeFs.Core.Tests.Probe;
 /// <summary>
 /// The child of the crash trials (<c>crash-mix &lt;folder&gt; &lt;seed&gt; &lt;journal&gt; &lt;durability&gt;</c>): opens the
 /// repository and runs a seeded random mix of puts, deletes, bulk puts (1,000 objects, then usually a large commit),
-/// commits, merges, reverts, resets and tags on three branches until it is killed. Before each operation it
+/// commits, merges, reverts, cherry-picks, resets, tags and garbage collections (no grace period, so everything
+/// unreferenced goes at once) on three branches until it is killed. Before each operation it
 /// appends a "B" line saying what it starts (with what the checker needs to recognise a half-done one); after it is
 /// acknowledged, a "D" line with the branch's view digest and head (and a "C" line with the commit's tree digest
 /// for each commit made), fsynced; a typed refusal is an "F" line. It prints "ready" once the start state ("S" and "T"
@@ -20,6 +21,12 @@ public static class CrashMix
 {
     /// <summary>Branches the mix works on; the test creates them.</summary>
     public static readonly string[] Branches = ["main", "dev", "exp"];
+
+    /// <summary>
+    /// The operation roll's range: put 45, delete 8, bulk put 3, commit 19, merge 10, revert 6, reset 4, tag 5,
+    /// cherry-pick 4, garbage collection 1.
+    /// </summary>
+    private const int Rolls = 105;
 
     /// <summary>Objects per bulk put.</summary>
     public const int BulkCount = 1_000;
@@ -36,6 +43,9 @@ public static class CrashMix
         SHA256.HashData(Encoding.UTF8.GetBytes(path + "\0" + checksum), hash);
         return new UInt128(BitConverter.ToUInt64(hash), BitConverter.ToUInt64(hash[8..]));
     }
+
+    /// <summary>Where a garbage collection in a child spills its marks: beside the repository, so a kill leaves its files where the test deletes them.</summary>
+    public static string SpillFolder(string repositoryFolder) => Path.Combine(Path.GetDirectoryName(Path.GetFullPath(repositoryFolder))!, "gc-spill");
 
     public static string Format(UInt128 digest) => digest.ToString("x32", CultureInfo.InvariantCulture);
 
@@ -62,6 +72,8 @@ public static class CrashMix
         var views = new Dictionary<string, Dictionary<string, string>>(StringComparer.Ordinal);
         var digests = new Dictionary<string, UInt128>(StringComparer.Ordinal);
         var heads = new Dictionary<string, string>(StringComparer.Ordinal);
+        // Branches known to have nothing staged (after a commit, merge, revert, cherry-pick or reset, before any write).
+        var clean = new HashSet<string>(StringComparer.Ordinal);
 
         void Write(string line, bool sync)
         {
@@ -74,6 +86,23 @@ public static class CrashMix
         {
             (digests[branch], views[branch]) = await ViewAsync(repo, branch);
             heads[branch] = (await repo.GetBranchAsync(branch)).Head;
+        }
+
+        // Merges, reverts and cherry-picks need a clean branch: what is staged is committed first, as an operation of
+        // its own (so they are not nearly all refused); returns the sequence number for the operation after it.
+        async Task<long> CommitStagedAsync(string branch, long seq)
+        {
+            if (clean.Contains(branch))
+            {
+                return seq;
+            }
+            Write($"B {seq} commit {branch}", sync: false);
+            var commit = await repo.CommitAsync(branch, $"commit {seq}");
+            heads[branch] = commit.Id;
+            clean.Add(branch);
+            Write($"C {commit.Id} {Format(digests[branch])}", sync: false);
+            Write($"D {seq} {branch} {Format(digests[branch])} {heads[branch]}", sync: true);
+            return seq + 1;
         }
 
         foreach (var branch in Branches)
@@ -94,7 +123,7 @@ public static class CrashMix
         {
             var branch = Branches[random.Next(Branches.Length)];
             var view = views[branch];
-            var roll = random.Next(100);
+            var roll = random.Next(Rolls);
             try
             {
                 if (roll < 45)
@@ -108,6 +137,7 @@ public static class CrashMix
                     await repo.PutObjectAsync(branch, path, new MemoryStream(content));
                     digests[branch] ^= (old is null ? 0 : Share(path, old)) ^ Share(path, sha);
                     view[path] = sha;
+                    clean.Remove(branch);
                 }
                 else if (roll < 53)
                 {
@@ -120,6 +150,7 @@ public static class CrashMix
                     await repo.DeleteObjectAsync(branch, path);
                     digests[branch] ^= Share(path, view[path]);
                     view.Remove(path);
+                    clean.Remove(branch);
                 }
                 else if (roll < 56)
                 {
@@ -134,6 +165,7 @@ public static class CrashMix
                         digests[branch] ^= Share(path, sha);
                         view[path] = sha;
                     }
+                    clean.Remove(branch);
                     // A large commit right after, most of the time.
                     roll = random.Next(4) == 0 ? roll : 60;
                     Write($"D {seq} {branch} {Format(digests[branch])} {heads[branch]}", sync: true);
@@ -148,14 +180,17 @@ public static class CrashMix
                     Write($"B {seq} commit {branch}", sync: false);
                     var commit = await repo.CommitAsync(branch, $"commit {seq}");
                     heads[branch] = commit.Id;
+                    clean.Add(branch);
                     Write($"C {commit.Id} {Format(digests[branch])}", sync: false);
                 }
                 else if (roll is >= 75 and < 85)
                 {
                     var source = Branches.Where(b => b != branch).ElementAt(random.Next(Branches.Length - 1));
+                    seq = await CommitStagedAsync(branch, seq);
                     Write($"B {seq} merge {source} {branch}", sync: false);
                     var result = await repo.MergeAsync(source, branch);
                     await RefreshAsync(branch);
+                    clean.Add(branch);
                     if (result.Commit is { } merge)
                     {
                         Write($"C {merge.Id} {Format(digests[branch])}", sync: false);
@@ -163,6 +198,7 @@ public static class CrashMix
                 }
                 else if (roll is >= 85 and < 91)
                 {
+                    seq = await CommitStagedAsync(branch, seq);
                     var log = new List<Commit>();
                     await foreach (var c in repo.LogAsync(branch, new LogOptions { Limit = 20 }))
                     {
@@ -172,6 +208,7 @@ public static class CrashMix
                     Write($"B {seq} revert {branch} {target.Id}", sync: false);
                     var revert = await repo.RevertAsync(branch, target.Id);
                     await RefreshAsync(branch);
+                    clean.Add(branch);
                     Write($"C {revert.Id} {Format(digests[branch])}", sync: false);
                 }
                 else if (roll is >= 91 and < 95)
@@ -179,13 +216,40 @@ public static class CrashMix
                     Write($"B {seq} reset {branch}", sync: false);
                     await repo.ResetAsync(branch);
                     await RefreshAsync(branch);
+                    clean.Add(branch);
                 }
-                else if (roll >= 95)
+                else if (roll is >= 95 and < 100)
                 {
                     var name = $"t{seed}-{tags++}";
                     Write($"B {seq} tag {name} {heads[branch]}", sync: false);
                     await repo.TagAsync(name, heads[branch]);
                     Write($"D {seq} tag {name} {heads[branch]}", sync: true);
+                    continue;
+                }
+                else if (roll is >= 100 and < 104)
+                {
+                    var source = Branches.Where(b => b != branch).ElementAt(random.Next(Branches.Length - 1));
+                    var log = new List<Commit>();
+                    await foreach (var c in repo.LogAsync(source, new LogOptions { Limit = 10 }))
+                    {
+                        log.Add(c);
+                    }
+                    var target = log[random.Next(log.Count)];
+                    seq = await CommitStagedAsync(branch, seq);
+                    Write($"B {seq} cherry-pick {branch} {target.Id}", sync: false);
+                    var pick = await repo.CherryPickAsync(branch, target.Id);
+                    await RefreshAsync(branch);
+                    clean.Add(branch);
+                    Write($"C {pick.Id} {Format(digests[branch])}", sync: false);
+                }
+                else if (roll >= 104)
+                {
+                    // Marks spill to disk after 64 on every other run, so the on-disk mark set is killed too; its
+                    // files go beside the repository, in the test's temporary folder, not the system's.
+                    Write($"B {seq} gc", sync: false);
+                    var gc = new GcOptions { GracePeriod = TimeSpan.Zero, SpillFolder = SpillFolder(folder) };
+                    var report = await repo.CollectGarbageAsync(random.Next(2) == 0 ? gc with { MaxMarksInMemory = 64 } : gc);
+                    Write($"D {seq} gc {report.ObjectsDeleted} {report.RangesDeleted + report.MetaRangesDeleted} {report.CommitsExpired}", sync: true);
                     continue;
                 }
                 Write($"D {seq} {branch} {Format(digests[branch])} {heads[branch]}", sync: true);

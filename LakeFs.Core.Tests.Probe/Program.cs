@@ -47,7 +47,7 @@ if (args.Length == 2 && args[0] == "gc-loop")
     Console.WriteLine("ready");
     while (true)
     {
-        await collected.CollectGarbageAsync(new GcOptions { GracePeriod = TimeSpan.Zero, MaxMarksInMemory = 64 });
+        await collected.CollectGarbageAsync(new GcOptions { GracePeriod = TimeSpan.Zero, MaxMarksInMemory = 64, SpillFolder = LakeFs.Core.Tests.Probe.CrashMix.SpillFolder(args[1]) });
     }
 }
 

@@ -9,15 +9,18 @@ namespace LakeFs.Core.Tests;
 
 /// <summary>
 /// Crash trials: a child process (the probe's <c>crash-mix</c>, see <see cref="CrashMix"/>) runs a seeded random mix
-/// of puts, deletes, bulk puts with large commits, commits, merges, reverts, resets and tags, journaling each
-/// acknowledged operation with fsync; the test kills it with SIGKILL at a random moment, reopens the repository and
-/// checks that every branch shows exactly what the journal acknowledged (the operation in flight at the kill either
-/// whole or not at all, per object), every object's bytes hash to their recorded checksum, every acknowledged commit
-/// and tag reads back exactly, every head is a readable commit, and VerifyAsync (with content) finds nothing.
+/// of puts, deletes, bulk puts with large commits, commits, merges, reverts, cherry-picks, resets, tags and garbage
+/// collections with no grace period, journaling each acknowledged operation with fsync; the test kills it with SIGKILL
+/// at a random moment, reopens the repository and checks that every branch shows exactly what the journal
+/// acknowledged (the operation in flight at the kill either whole or not at all, per object), every object's bytes
+/// hash to their recorded checksum, every acknowledged commit
+/// and tag reads back exactly (and a sample of the commits earlier trials of the chain acknowledged: collection must
+/// keep whatever a branch reaches), every head is a readable commit, and VerifyAsync (with content) finds nothing.
 /// <para>
 /// CI runs 36 trials at ProcessCrash and 14 at PowerLoss, in two chains each (every trial of a chain continues the
 /// repository the previous kill left). Long mode: <c>LAKEFS_CRASH_TRIALS=1000</c> runs that many (three quarters at
-/// ProcessCrash) and prints a summary. A failure prints the base seed, the trial's seed and kill delay:
+/// ProcessCrash) and prints a summary per durability level (trials, acknowledged operations, lost 0, commits read back,
+/// unreadable 0, what collection deleted). A failure prints the base seed, the trial's seed and kill delay:
 /// <c>LAKEFS_CRASH_SEED=&lt;base seed&gt;</c> replays the same plan (the moment of each kill is only approximately the same).
 /// </para>
 /// </summary>
@@ -29,7 +32,10 @@ public sealed class RepositoryCrashTests
     private const int MaxKillDelayMs = 1200;
     private const int Lanes = 2;
 
-    private sealed record TrialResult(int Seed, int DelayMs, int Acknowledged, int Refused, string? InFlight, int Commits, TimeSpan Elapsed, TimeSpan Startup, TimeSpan Check);
+    /// <summary>Commits acknowledged by earlier trials of a chain that each trial reads back again (a sample, as the chain grows).</summary>
+    private const int EarlierCommitsChecked = 8;
+
+    private sealed record TrialResult(int Seed, int DelayMs, CrashJournal Journal, int EarlierCommits, TimeSpan Elapsed, TimeSpan Startup, TimeSpan Check);
 
     [TestCase(Durability.ProcessCrash)]
     [TestCase(Durability.PowerLoss)]
@@ -56,11 +62,16 @@ public sealed class RepositoryCrashTests
                     await repo.BranchAsync(branch, "main");
                 }
             }
+            // Every commit the chain's earlier trials acknowledged stays reachable (no branch is deleted or moved back),
+            // so garbage collection must keep it readable in every later trial.
+            var earlier = new List<(string Id, UInt128 Digest)>();
             foreach (var trial in lane)
             {
                 try
                 {
-                    results.Add(await RunTrialAsync(options, temp.Combine($"journal-{trial.Index}"), trial.Seed, trial.Delay));
+                    var result = await RunTrialAsync(options, temp.Combine($"journal-{trial.Index}"), trial.Seed, trial.Delay, earlier);
+                    results.Add(result);
+                    earlier.AddRange(result.Journal.Commits);
                 }
                 catch (Exception e)
                 {
@@ -71,13 +82,20 @@ public sealed class RepositoryCrashTests
             }
         });
         Assert.That(failures, Is.Empty, () => string.Join("\n\n", failures));
+        var journals = results.Select(r => r.Journal).ToList();
+        var kinds = journals.SelectMany(j => j.ByKind.Keys).Distinct().Order(StringComparer.Ordinal)
+            .Select(k => $"{k} {journals.Sum(j => j.ByKind.GetValueOrDefault(k))} ({journals.Sum(j => j.RefusedByKind.GetValueOrDefault(k))} refused)");
+        // Reaching this line means every check passed: nothing acknowledged was lost and every commit read back.
         var summary = string.Create(CultureInfo.InvariantCulture,
             $"{durability}: {results.Count} trials in {clock.Elapsed.TotalSeconds:F1} s ({clock.Elapsed.TotalMilliseconds / Math.Max(1, results.Count):F0} ms each), base seed {baseSeed}; "
-            + $"{results.Sum(r => r.Acknowledged)} acknowledged operations ({results.Sum(r => r.Refused)} refused by a typed error) and {results.Sum(r => r.Commits)} commits checked, 0 lost; "
+            + $"{journals.Sum(j => j.Acknowledged)} acknowledged operations ({journals.Sum(j => j.Refused)} refused by a typed error), lost 0; "
+            + $"{journals.Sum(j => j.Commits.Count)} acknowledged commits read back (and {results.Sum(r => r.EarlierCommits)} of earlier trials again), unreadable 0; "
+            + $"garbage collection deleted {journals.Sum(j => j.GcObjectsDeleted)} data objects and {journals.Sum(j => j.GcTreeFilesDeleted)} range files; "
+            + $"by kind: {string.Join(", ", kinds)}; "
             + $"child start to ready {results.Average(r => r.Startup.TotalMilliseconds):F0} ms, check {results.Average(r => r.Check.TotalMilliseconds):F0} ms on average; "
-            + $"in flight at the kill: {string.Join(", ", results.GroupBy(r => r.InFlight ?? "none").OrderBy(g => g.Key, StringComparer.Ordinal).Select(g => $"{g.Key} {g.Count()}"))}");
+            + $"in flight at the kill: {string.Join(", ", results.GroupBy(r => r.Journal.InFlight?.Kind ?? "none").OrderBy(g => g.Key, StringComparer.Ordinal).Select(g => $"{g.Key} {g.Count()}"))}");
         TestContext.Progress.WriteLine(summary);
-        Assert.That(results.Sum(r => r.Acknowledged), Is.GreaterThan(trials), "the children got work done before the kills");
+        Assert.That(journals.Sum(j => j.Acknowledged), Is.GreaterThan(trials), "the children got work done before the kills");
     }
 
     private static int TrialCount(Durability durability)
@@ -90,7 +108,7 @@ public sealed class RepositoryCrashTests
         return durability == Durability.ProcessCrash ? CiProcessCrashTrials : CiPowerLossTrials;
     }
 
-    private static async Task<TrialResult> RunTrialAsync(RepositoryOptions options, string journalPath, int seed, int delayMs)
+    private static async Task<TrialResult> RunTrialAsync(RepositoryOptions options, string journalPath, int seed, int delayMs, IReadOnlyList<(string Id, UInt128 Digest)> earlier)
     {
         var clock = Stopwatch.StartNew();
         var folder = Path.GetDirectoryName(((SqliteRefStoreOptions)options.RefStore).Path)!;
@@ -100,7 +118,13 @@ public sealed class RepositoryCrashTests
         Assert.That(journal.Ready, "the child journaled its start state");
         await using var reopened = await Repository.OpenAsync(options);
         await CheckAsync(reopened, journal, seed);
-        return new TrialResult(seed, delayMs, journal.Acknowledged, journal.Refused, journal.InFlight?.Kind, journal.Commits.Count, clock.Elapsed, ready, clock.Elapsed - killed);
+        var sample = new Random(seed);
+        var again = earlier.Count <= EarlierCommitsChecked ? earlier : [.. Enumerable.Range(0, EarlierCommitsChecked).Select(_ => earlier[sample.Next(earlier.Count)])];
+        foreach (var (id, expected) in again)
+        {
+            Assert.That(CrashMix.Format((await CrashMix.ViewAsync(reopened, id)).Digest), Is.EqualTo(CrashMix.Format(expected)), $"commit {id} of an earlier trial reads back exactly");
+        }
+        return new TrialResult(seed, delayMs, journal, again.Count, clock.Elapsed, ready, clock.Elapsed - killed);
     }
 
     /// <summary>Starts the child, kills it <paramref name="delayMs"/> after it is ready; returns how long it took to get ready.</summary>
@@ -201,6 +225,15 @@ public sealed class RepositoryCrashTests
                     {
                         var history = (await repo.LogAsync(head).ToListAsync()).Select(c => c.Id).ToList();
                         Assert.That(history, Does.Contain(expected.Head), context + ": the new head descends from the old");
+                        Assert.That(digest, Is.EqualTo((await CrashMix.ViewAsync(repo, head)).Digest), context + ": the branch shows its new head");
+                    }
+                    break;
+                case "cherry-pick":
+                    if (!untouched)
+                    {
+                        var pick = await repo.GetCommitAsync(head);
+                        Assert.That(pick.Parents, Is.EqualTo(new[] { expected.Head }), context + ": the cherry-pick's one parent is the old head");
+                        Assert.That(pick.Metadata[Repository.CherryPickedFromKey], Is.EqualTo(op.Args[1]), context + ": the cherry-pick names its source");
                         Assert.That(digest, Is.EqualTo((await CrashMix.ViewAsync(repo, head)).Digest), context + ": the branch shows its new head");
                     }
                     break;

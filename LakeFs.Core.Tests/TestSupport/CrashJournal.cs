@@ -29,6 +29,18 @@ internal sealed class CrashJournal
 
     public int Refused { get; private set; }
 
+    /// <summary>Operations acknowledged (done or refused), by kind.</summary>
+    public Dictionary<string, int> ByKind { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>Operations refused by a typed error, by kind.</summary>
+    public Dictionary<string, int> RefusedByKind { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>Data objects the acknowledged garbage collections deleted.</summary>
+    public long GcObjectsDeleted { get; private set; }
+
+    /// <summary>Range and metarange files the acknowledged garbage collections deleted.</summary>
+    public long GcTreeFilesDeleted { get; private set; }
+
     public static CrashJournal Read(string path)
     {
         var journal = new CrashJournal();
@@ -55,6 +67,11 @@ internal sealed class CrashJournal
                 case "C":
                     journal.Commits.Add((f[1], CrashMix.Parse(f[2])));
                     break;
+                case "D" when f[2] == "gc":
+                    journal.GcObjectsDeleted += long.Parse(f[3], System.Globalization.CultureInfo.InvariantCulture);
+                    journal.GcTreeFilesDeleted += long.Parse(f[4], System.Globalization.CultureInfo.InvariantCulture);
+                    journal.Acknowledge(f[1]);
+                    break;
                 case "D" when f[2] == "tag":
                     journal.Tags[f[3]] = f[4];
                     journal.Acknowledge(f[1]);
@@ -65,6 +82,7 @@ internal sealed class CrashJournal
                     break;
                 case "F":
                     journal.Refused++;
+                    journal.RefusedByKind[journal.InFlight?.Kind ?? "?"] = journal.RefusedByKind.GetValueOrDefault(journal.InFlight?.Kind ?? "?") + 1;
                     journal.Acknowledge(f[1]);
                     break;
                 default:
@@ -77,15 +95,16 @@ internal sealed class CrashJournal
     private void Acknowledge(string seq)
     {
         Assert.That(InFlight?.Seq.ToString(System.Globalization.CultureInfo.InvariantCulture), Is.EqualTo(seq), "the journal acknowledges the operation it started");
+        ByKind[InFlight!.Kind] = ByKind.GetValueOrDefault(InFlight.Kind) + 1;
         InFlight = null;
         Acknowledged++;
     }
 
-    /// <summary>The branch the in-flight operation changes (for a tag, none).</summary>
+    /// <summary>The branch the in-flight operation changes (for a tag or a garbage collection, none).</summary>
     public string? InFlightBranch => InFlight switch
     {
         null => null,
-        { Kind: "tag" } => null,
+        { Kind: "tag" or "gc" } => null,
         { Kind: "merge" } op => op.Args[1],
         var op => op.Args[0],
     };
