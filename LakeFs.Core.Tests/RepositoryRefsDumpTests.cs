@@ -1,3 +1,5 @@
+using System.Security.Cryptography;
+using System.Text.Json.Nodes;
 using LakeFs.Core.Errors;
 using LakeFs.Core.Model;
 using LakeFs.Core.Tests.TestSupport;
@@ -136,5 +138,53 @@ public sealed class RepositoryRefsDumpTests
         Assert.ThrowsAsync<CorruptDataException>(() => Repository.RestoreRefsAsync(Repository.LocalOptions(temp.Path), dumpId));
         Assert.ThrowsAsync<RepositoryNotFoundException>(() => Repository.RestoreRefsAsync(Repository.LocalOptions(temp.Path), "20260101T000000Z-000000000000"));
         Assert.That(File.Exists(Path.Combine(temp.Path, "refs.db")), Is.False, "nothing was created");
+    }
+
+    [TestCase(RefStoreKind.Sqlite)]
+    [TestCase(RefStoreKind.PostgreSql)]
+    public async Task A_restore_that_fails_part_way_leaves_the_ref_store_empty_and_restorable(RefStoreKind kind)
+    {
+        using var temp = new TempDirectory();
+        using var target = new TestRefStore(kind);
+        Refs before;
+        string dumpId;
+        await using (var repo = await BuildHistoryAsync(temp.Path))
+        {
+            before = await ReadRefsAsync(repo);
+            dumpId = await repo.DumpRefsAsync();
+        }
+        DeleteRefsDb(temp.Path);
+        // A dump whose checksums hold but whose refs do not fit together: tag v1 twice. The restore has written the
+        // commits, the branches and the first v1 when the second fails.
+        var folder = Path.Combine(temp.Path, "objects", "_lakefs", "refs-dumps", dumpId);
+        var tagsFile = Path.Combine(folder, "tags.jsonl");
+        var manifestFile = Path.Combine(folder, "manifest.json");
+        var goodTags = await File.ReadAllBytesAsync(tagsFile);
+        var goodManifest = await File.ReadAllBytesAsync(manifestFile);
+        var badTags = goodTags.Concat(goodTags).ToArray();
+        var manifest = JsonNode.Parse(goodManifest)!;
+        manifest["files"]!["tags.jsonl"]!["sha256"] = Convert.ToHexStringLower(SHA256.HashData(badTags));
+        manifest["files"]!["tags.jsonl"]!["bytes"] = badTags.Length;
+        File.Delete(tagsFile);
+        File.Delete(manifestFile);
+        await File.WriteAllBytesAsync(tagsFile, badTags);
+        await File.WriteAllTextAsync(manifestFile, manifest.ToJsonString());
+        var options = target.Local(temp.Path);
+
+        Assert.CatchAsync(() => Repository.RestoreRefsAsync(options, dumpId));
+
+        Assert.ThrowsAsync<RepositoryNotFoundException>(() => Repository.OpenAsync(options), "the ref store holds no repository");
+        if (kind == RefStoreKind.Sqlite)
+        {
+            Assert.That(File.Exists(Path.Combine(temp.Path, "refs.db")), Is.False, "the restore removed the file it wrote");
+        }
+        File.Delete(tagsFile);
+        File.Delete(manifestFile);
+        await File.WriteAllBytesAsync(tagsFile, goodTags);
+        await File.WriteAllBytesAsync(manifestFile, goodManifest);
+        await Repository.RestoreRefsAsync(options, dumpId);
+        await using var restored = await Repository.OpenAsync(options);
+        AssertSame(await ReadRefsAsync(restored), before);
+        Assert.That((await restored.VerifyAsync()).Problems, Is.Empty);
     }
 }

@@ -26,6 +26,12 @@ public abstract record RefStoreOptions
     internal abstract ValueTask<IRefStore> CreateAsync(
         string repositoryId, string defaultBranch, Commit initial, Durability durability, int commitCacheSize, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Removes the repository a failed restore left part-written (SQLite: the file; PostgreSQL: the schema), so the
+    /// store is empty again. Only for a store that held no repository before the restore.
+    /// </summary>
+    internal abstract ValueTask DeleteAsync(CancellationToken cancellationToken);
+
     /// <summary>Connects to a store that <see cref="ReadRepositoryIdAsync"/> found a repository in.</summary>
     internal abstract IRefStore Open(Durability durability, int commitCacheSize);
 }

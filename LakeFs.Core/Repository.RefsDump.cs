@@ -131,7 +131,8 @@ public sealed partial class Repository
     /// <paramref name="dumpId"/> that <see cref="DumpRefsAsync"/> wrote to <see cref="RepositoryOptions.ObjectStore"/>:
     /// every commit (each checked against its id), branch head, tag and branch-protection rule, and the default branch.
     /// Then <see cref="OpenAsync(RepositoryOptions, CancellationToken)"/> opens the repository. Branches start with no
-    /// uncommitted changes and the audit log starts empty.
+    /// uncommitted changes and the audit log starts empty. All or nothing: a restore that fails part way removes what
+    /// it wrote (the SQLite file, or the PostgreSQL schema), so the store is empty again.
     /// </summary>
     /// <exception cref="RepositoryAlreadyExistsException">The ref store holds a repository already: restore only into an empty one.</exception>
     /// <exception cref="RepositoryNotFoundException">The object store holds no repository, or no complete dump with that id.</exception>
@@ -206,31 +207,50 @@ public sealed partial class Repository
             ?? throw new CorruptDataException($"Refs dump '{dumpId}' has no head for its default branch '{defaultBranch}'.");
 
         var refs = await options.RefStore.CreateAsync(repositoryId, defaultBranch, root, options.Durability, options.CommitCacheSize, cancellationToken).ConfigureAwait(false);
-        using (refs)
+        try
         {
-            foreach (var commit in commits)
+            using (refs)
             {
-                await refs.InsertCommitAsync(commit, cancellationToken).ConfigureAwait(false);
+                foreach (var commit in commits)
+                {
+                    await refs.InsertCommitAsync(commit, cancellationToken).ConfigureAwait(false);
+                }
+                if (defaultHead != root.Id
+                    && !await refs.TryUpdateBranchAsync(new BranchUpdate(defaultBranch, root.Id, defaultHead, null, []), cancellationToken).ConfigureAwait(false))
+                {
+                    throw new ConflictException($"The default branch '{defaultBranch}' moved while its refs were being restored; restore into an empty ref store no one else uses.");
+                }
+                foreach (var (name, head) in branches.Where(b => b.Item1 != defaultBranch))
+                {
+                    await refs.CreateBranchAsync(name, head, null, cancellationToken).ConfigureAwait(false);
+                }
+                foreach (var (name, commitId) in tags)
+                {
+                    await refs.CreateTagAsync(name, commitId, null, cancellationToken).ConfigureAwait(false);
+                }
+                // Last: an expired commit can be no ref's target, and marking refuses those that are.
+                await refs.MarkCommitsExpiredAsync(expired, DateTimeOffset.UnixEpoch, cancellationToken).ConfigureAwait(false);
+                foreach (var (pattern, ticks) in rules)
+                {
+                    await refs.AddBranchProtectionAsync(pattern, new DateTimeOffset(ticks, TimeSpan.Zero), null, cancellationToken).ConfigureAwait(false);
+                }
             }
-            if (defaultHead != root.Id
-                && !await refs.TryUpdateBranchAsync(new BranchUpdate(defaultBranch, root.Id, defaultHead, null, []), cancellationToken).ConfigureAwait(false))
+        }
+        catch (Exception failure)
+        {
+            // All or nothing: a restore that fails part way (a dump whose refs do not fit together, a lost connection,
+            // cancellation) removes what it wrote, so the store is empty again and a restore can be tried again.
+            try
             {
-                throw new ConflictException($"The default branch '{defaultBranch}' moved while its refs were being restored; restore into an empty ref store no one else uses.");
+                await options.RefStore.DeleteAsync(CancellationToken.None).ConfigureAwait(false);
             }
-            foreach (var (name, head) in branches.Where(b => b.Item1 != defaultBranch))
+            catch (Exception cleanup)
             {
-                await refs.CreateBranchAsync(name, head, null, cancellationToken).ConfigureAwait(false);
+                throw new AggregateException(
+                    $"The restore failed ({failure.Message}) and removing what it wrote failed too ({cleanup.Message}); empty {options.RefStore.Description} by hand before restoring again.",
+                    failure, cleanup);
             }
-            foreach (var (name, commitId) in tags)
-            {
-                await refs.CreateTagAsync(name, commitId, null, cancellationToken).ConfigureAwait(false);
-            }
-            // Last: an expired commit can be no ref's target, and marking refuses those that are.
-            await refs.MarkCommitsExpiredAsync(expired, DateTimeOffset.UnixEpoch, cancellationToken).ConfigureAwait(false);
-            foreach (var (pattern, ticks) in rules)
-            {
-                await refs.AddBranchProtectionAsync(pattern, new DateTimeOffset(ticks, TimeSpan.Zero), null, cancellationToken).ConfigureAwait(false);
-            }
+            throw;
         }
     }
 

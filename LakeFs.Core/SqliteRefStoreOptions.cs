@@ -69,6 +69,16 @@ public sealed record SqliteRefStoreOptions : RefStoreOptions
         }
     }
 
+    internal override ValueTask DeleteAsync(CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        foreach (var suffix in (string[])["", "-wal", "-shm", "-journal", "-changes"])
+        {
+            File.Delete(Path + suffix);
+        }
+        return ValueTask.CompletedTask;
+    }
+
     internal override IRefStore Open(Durability durability, int commitCacheSize)
     {
         var store = new SqliteRefStore(Path, durability, commitCacheSize);

@@ -22,7 +22,6 @@ internal sealed class PostgreSqlRefStore : IRefStore
 {
     private const int ListPageSize = 1000;
     private const int StagedPageSize = 2048;
-    private const int MaxHistoryPage = 1024;
     private const int AuditPageSize = 1000;
     private const int MaxSeenBranches = 10_000;
     private const int MaxAttempts = 20;
@@ -394,55 +393,10 @@ internal sealed class PostgreSqlRefStore : IRefStore
         return commits;
     }, cancellationToken);
 
-    /// <summary>
-    /// The walk of the SQLite store (a priority queue by time, then generation), with commits missing from the cache
-    /// read a page of their first-parent line at a time by a recursive query; pages double from 16 up to
-    /// <see cref="MaxHistoryPage"/>. No connection is held while the caller enumerates.
-    /// </summary>
-    public async IAsyncEnumerable<Commit> WalkHistoryAsync(string from, bool firstParent, [EnumeratorCancellation] CancellationToken cancellationToken)
-    {
-        cancellationToken.ThrowIfCancellationRequested();
-        var read = new Dictionary<string, Commit>(StringComparer.Ordinal);
-        var page = 16;
-        async ValueTask<Commit> GetAsync(string id)
-        {
-            if (read.Remove(id, out var commit) || _commits.TryGet(id, out commit))
-            {
-                return commit;
-            }
-            var line = await GetFirstParentLineAsync(id, page, cancellationToken).ConfigureAwait(false);
-            page = Math.Min(2 * page, MaxHistoryPage);
-            if (line.Count == 0)
-            {
-                throw new CorruptDataException($"Commit {id} is referenced but missing from {Description}.");
-            }
-            foreach (var c in line)
-            {
-                _commits.Add(c.Id, c);
-                read[c.Id] = c;
-            }
-            read.Remove(id);
-            return line[0];
-        }
-
-        var start = await GetExistingCommitAsync(from, cancellationToken).ConfigureAwait(false);
-        var queue = new PriorityQueue<Commit, (long Ticks, long Generation)>(Comparer<(long, long)>.Create((a, b) => b.CompareTo(a)));
-        var seen = new HashSet<string>(StringComparer.Ordinal) { start.Id };
-        queue.Enqueue(start, (start.CreationDate.UtcTicks, start.Generation));
-        while (queue.TryDequeue(out var commit, out _))
-        {
-            cancellationToken.ThrowIfCancellationRequested();
-            foreach (var parentId in firstParent ? commit.Parents.Take(1) : commit.Parents)
-            {
-                if (seen.Add(parentId))
-                {
-                    var parent = await GetAsync(parentId).ConfigureAwait(false);
-                    queue.Enqueue(parent, (parent.CreationDate.UtcTicks, parent.Generation));
-                }
-            }
-            yield return commit;
-        }
-    }
+    /// <summary>The shared <see cref="HistoryWalk"/>, reading first-parent pages with one recursive query.</summary>
+    public IAsyncEnumerable<Commit> WalkHistoryAsync(string from, bool firstParent, CancellationToken cancellationToken) =>
+        HistoryWalk.WalkAsync(from, firstParent, _commits, GetExistingCommitAsync,
+            async (id, limit, ct) => await GetFirstParentLineAsync(id, limit, ct).ConfigureAwait(false), Description, cancellationToken);
 
     /// <summary>The walk of <see cref="MergeBase.FindAllAsync"/>, reading commits through the commit cache.</summary>
     public async ValueTask<IReadOnlyList<Commit>> FindMergeBasesAsync(IReadOnlyList<string> left, string right, CancellationToken cancellationToken)

@@ -72,6 +72,17 @@ public sealed partial record PostgreSqlRefStoreOptions : RefStoreOptions
         }
     }
 
+    internal override async ValueTask DeleteAsync(CancellationToken cancellationToken)
+    {
+        var connection = new NpgsqlConnection(ConnectionString);
+        await using (connection.ConfigureAwait(false))
+        {
+            await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
+            using var command = new NpgsqlCommand($"DROP SCHEMA IF EXISTS \"{Schema}\" CASCADE", connection);
+            await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+
     internal override IRefStore Open(Durability durability, int commitCacheSize)
     {
         var store = new PostgreSqlRefStore(this, durability, commitCacheSize);

@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using LakeFs.Core.Refs;
 using Npgsql;
 using NpgsqlTypes;
@@ -6,67 +5,16 @@ using NpgsqlTypes;
 namespace LakeFs.RefStore.PostgreSql;
 
 /// <summary>
-/// Group commit of staging writes, as <c>StagingWriter</c> does on SQLite: one batch in flight per store instance,
-/// and the calls that arrive meanwhile share the next transaction. A batch takes a share lock on its branch rows
+/// The <see cref="GroupCommitWriter"/> of the PostgreSQL store: one batch in flight per store instance, and the
+/// calls that arrive meanwhile share the next transaction. A batch takes a share lock on its branch rows
 /// (in name order), so a freeze or head move of one of them waits for it and a write never lands in an area that was
 /// frozen before it; then it checks the conditional writes and inserts every row with one statement, in (token, path)
 /// order so that two batches writing the same rows cannot deadlock.
 /// </summary>
-internal sealed class PostgreSqlStagingWriter(PostgreSqlRefStore refs)
+internal sealed class PostgreSqlStagingWriter(PostgreSqlRefStore refs) : GroupCommitWriter
 {
-    private const int MaxBatch = 2048;
-    private readonly ConcurrentQueue<StageRequest> _queue = new();
-    private int _writing;
-
-    public Task<StageResult> StageAsync(StageRequest request)
-    {
-        _queue.Enqueue(request);
-        if (Interlocked.CompareExchange(ref _writing, 1, 0) == 0)
-        {
-            _ = DrainAsync();
-        }
-        return request.Completion.Task;
-    }
-
-    private async Task DrainAsync()
-    {
-        var batch = new List<StageRequest>();
-        while (true)
-        {
-            while (batch.Count < MaxBatch && _queue.TryDequeue(out var request))
-            {
-                batch.Add(request);
-            }
-            if (batch.Count > 0)
-            {
-                try
-                {
-                    var results = await refs.WriteAsync(c => WriteAsync(c, batch), CancellationToken.None).ConfigureAwait(false);
-                    for (var i = 0; i < batch.Count; i++)
-                    {
-                        batch[i].Completion.TrySetResult(results[i]);
-                    }
-                }
-#pragma warning disable CA1031 // The failure belongs to the callers waiting on this batch.
-                catch (Exception e)
-#pragma warning restore CA1031
-                {
-                    foreach (var request in batch)
-                    {
-                        request.Completion.TrySetException(e);
-                    }
-                }
-                batch.Clear();
-                continue;
-            }
-            Volatile.Write(ref _writing, 0);
-            // A request queued after the last dequeue but before the release has no writer yet: take the role back.
-            if (_queue.IsEmpty || Interlocked.CompareExchange(ref _writing, 1, 0) != 0)
-            {
-                return;
-            }
-        }
-    }
+    protected override ValueTask<StageResult[]> WriteBatchAsync(List<StageRequest> batch) =>
+        refs.WriteAsync(c => WriteAsync(c, batch), CancellationToken.None);
 
     private static async ValueTask<StageResult[]> WriteAsync(NpgsqlConnection c, List<StageRequest> batch)
     {

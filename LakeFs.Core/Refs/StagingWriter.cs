@@ -1,70 +1,13 @@
-using System.Collections.Concurrent;
-
 namespace LakeFs.Core.Refs;
 
 /// <summary>
-/// Group commit for staged writes: concurrent puts queue here and whoever finds no write in progress becomes the
-/// writer, writing everything queued in one transaction on its own thread, then whatever queued meanwhile. One
-/// writer pays one SQLite commit and no thread hop; N concurrent writers share commits. Each row goes to the
-/// branch's staging token as read inside that transaction, so a commit freezing the token can never miss it.
+/// The <see cref="GroupCommitWriter"/> of the SQLite store: a batch is one SQLite transaction, written synchronously
+/// on the writer's thread. Each row goes to the branch's staging token as read inside that transaction, so a commit
+/// freezing the token can never miss it.
 /// </summary>
-internal sealed class StagingWriter(SqliteRefStore refs)
+internal sealed class StagingWriter(SqliteRefStore refs) : GroupCommitWriter
 {
-    private const int MaxBatch = 2048;
-    private readonly ConcurrentQueue<StageRequest> _queue = new();
-    private int _writing;
-
-    public Task<StageResult> StageAsync(StageRequest request)
-    {
-        _queue.Enqueue(request);
-        while (!_queue.IsEmpty && Interlocked.CompareExchange(ref _writing, 1, 0) == 0)
-        {
-            try
-            {
-                Drain();
-            }
-            finally
-            {
-                Volatile.Write(ref _writing, 0);
-            }
-            // Loop: a request queued after the last drain but before the release has no writer yet.
-        }
-        return request.Completion.Task;
-    }
-
-    private void Drain()
-    {
-        var batch = new List<StageRequest>();
-        while (true)
-        {
-            while (batch.Count < MaxBatch && _queue.TryDequeue(out var request))
-            {
-                batch.Add(request);
-            }
-            if (batch.Count == 0)
-            {
-                return;
-            }
-            try
-            {
-                var results = Write(batch);
-                for (var i = 0; i < batch.Count; i++)
-                {
-                    batch[i].Completion.TrySetResult(results[i]);
-                }
-            }
-#pragma warning disable CA1031 // The failure belongs to the callers waiting on this batch.
-            catch (Exception e)
-#pragma warning restore CA1031
-            {
-                foreach (var request in batch)
-                {
-                    request.Completion.TrySetException(e);
-                }
-            }
-            batch.Clear();
-        }
-    }
+    protected override ValueTask<StageResult[]> WriteBatchAsync(List<StageRequest> batch) => ValueTask.FromResult(Write(batch));
 
     private StageResult[] Write(List<StageRequest> batch)
     {
