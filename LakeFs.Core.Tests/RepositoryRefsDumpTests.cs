@@ -76,20 +76,27 @@ public sealed class RepositoryRefsDumpTests
         }
     }
 
+    /// <summary>Builds the history, dumps its refs and deletes refs.db: the ref store is lost.</summary>
+    private static async Task<(Refs Before, string DumpId)> DumpAndLoseRefsAsync(string folder)
+    {
+        Refs before;
+        string dumpId;
+        await using (var repo = await BuildHistoryAsync(folder))
+        {
+            before = await ReadRefsAsync(repo);
+            dumpId = await repo.DumpRefsAsync();
+        }
+        DeleteRefsDb(folder);
+        return (before, dumpId);
+    }
+
     [TestCase(RefStoreKind.Sqlite)]
     [TestCase(RefStoreKind.PostgreSql)]
     public async Task A_dump_restores_every_commit_branch_tag_and_rule_after_the_ref_store_is_lost(RefStoreKind kind)
     {
         using var temp = new TempDirectory();
         using var target = new TestRefStore(kind);
-        Refs before;
-        string dumpId;
-        await using (var repo = await BuildHistoryAsync(temp.Path))
-        {
-            before = await ReadRefsAsync(repo);
-            dumpId = await repo.DumpRefsAsync();
-        }
-        DeleteRefsDb(temp.Path);
+        var (before, dumpId) = await DumpAndLoseRefsAsync(temp.Path);
 
         var lost = Assert.ThrowsAsync<RepositoryNotFoundException>(() => Repository.OpenAsync(temp.Path));
         Assert.That(lost!.Message, Does.Contain("RestoreRefsAsync").And.Contain("refs-dumps"), "the open points at restore");
@@ -146,14 +153,7 @@ public sealed class RepositoryRefsDumpTests
     {
         using var temp = new TempDirectory();
         using var target = new TestRefStore(kind);
-        Refs before;
-        string dumpId;
-        await using (var repo = await BuildHistoryAsync(temp.Path))
-        {
-            before = await ReadRefsAsync(repo);
-            dumpId = await repo.DumpRefsAsync();
-        }
-        DeleteRefsDb(temp.Path);
+        var (before, dumpId) = await DumpAndLoseRefsAsync(temp.Path);
         // A dump whose checksums hold but whose refs do not fit together: tag v1 twice. The restore has written the
         // commits, the branches and the first v1 when the second fails.
         var folder = Path.Combine(temp.Path, "objects", "_lakefs", "refs-dumps", dumpId);
