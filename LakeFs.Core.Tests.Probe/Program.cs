@@ -12,6 +12,8 @@
 //   try <command> [arguments]       run the command; print "ok", or "error <exception type> <rule>" for a LakeFsException
 // Or, for the crash trials (runs until killed, see CrashMix.cs):
 //   crash-mix <folder> <seed> <journal file> <ProcessCrash|PowerLoss>
+// Or, for the many-machines test (runs for that many seconds, see ManyMachines.cs):
+//   many-machines <s3 endpoint> <bucket> <prefix> <postgres connection string> <schema> <seed> <seconds> <journal file>
 // Or, for the garbage-collection crash trials (runs until killed, see RepositoryGcCrashTests):
 //   gc-loop <folder>                collect garbage over and over with no grace period
 // Or, for the ref database's log tests (no repository, a bare SQLite file and the library's write path):
@@ -38,6 +40,13 @@ if (args.Length == 5 && args[0] == "wal-writer")
 if (args.Length == 5 && args[0] == "crash-mix")
 {
     return await LakeFs.Core.Tests.Probe.CrashMix.RunAsync(args[1], int.Parse(args[2], CultureInfo.InvariantCulture), args[3], Enum.Parse<Durability>(args[4]));
+}
+
+if (args.Length == 9 && args[0] == "many-machines")
+{
+    return await LakeFs.Core.Tests.Probe.ManyMachines.RunAsync(
+        LakeFs.Core.Tests.Probe.ManyMachines.Options(args[1], args[2], args[3], args[4], args[5]),
+        int.Parse(args[6], CultureInfo.InvariantCulture), double.Parse(args[7], CultureInfo.InvariantCulture), args[8]);
 }
 
 if (args.Length == 2 && args[0] == "gc-loop")

@@ -74,7 +74,8 @@ public sealed partial record PostgreSqlRefStoreOptions : RefStoreOptions
 
     internal override async ValueTask DeleteAsync(CancellationToken cancellationToken)
     {
-        var connection = new NpgsqlConnection(ConnectionString);
+        // No pooling: a one-off connection, not a pool that outlives the failed restore.
+        var connection = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(ConnectionString) { Pooling = false }.ConnectionString);
         await using (connection.ConfigureAwait(false))
         {
             await connection.OpenAsync(cancellationToken).ConfigureAwait(false);

@@ -27,6 +27,8 @@ public static class BenchmarkSuite
         new GatewayScenario(),
         new GcScenario(),
         new SideBySideScenario(),
+        // Last: it restores the shared 1,000,000-object repository's refs into PostgreSQL and commits on both.
+        new RefStoreScenario(),
     ];
 
     /// <summary>Diagnostic scenarios that run only when named with <c>--only</c>.</summary>
