@@ -30,6 +30,12 @@ public sealed record Goal(bool AtLeast, double Threshold)
     public static Goal FractionOf(double fraction, string metric, string label) => Min(0).AndFractionOf(fraction, metric, label);
 
     /// <summary>
+    /// At most <paramref name="multiple"/> × the median of the metric named <paramref name="metric"/> in the same
+    /// scenario of the same run, and no absolute threshold: a time stated against another measured beside it.
+    /// </summary>
+    public static Goal AtMostTimesOf(double multiple, string metric, string label) => Max(double.PositiveInfinity).AndFractionOf(multiple, metric, label);
+
+    /// <summary>
     /// This goal, and also at least (or at most) <paramref name="fraction"/> × the median of the metric named
     /// <paramref name="metric"/> in the same scenario of the same run; <paramref name="label"/> names it in the table.
     /// </summary>
@@ -67,7 +73,7 @@ public sealed record Goal(bool AtLeast, double Threshold)
             return absolute;
         }
         var relative = $"{Sign}{Fraction.ToString("0.###", CultureInfo.InvariantCulture)} × {RelativeLabel}";
-        return AtLeast && Threshold == 0 ? relative : $"{absolute} and {relative}";
+        return (AtLeast && Threshold == 0) || double.IsPositiveInfinity(Threshold) ? relative : $"{absolute} and {relative}";
     }
 
     private string Sign => AtLeast ? "≥ " : "≤ ";
