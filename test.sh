@@ -2,7 +2,7 @@
 # Runs the whole test suite and prints one plain totals line: "N passed, N failed, N skipped".
 # Starts the storage emulators the cloud adapter tests need (Azurite for Azure Blob, s3rver for S3, and a local
 # GCS JSON-API fake) and a throwaway PostgreSQL cluster for the PostgreSQL ref store, all on 127.0.0.1, exports their
-# endpoints and stops them whatever the outcome.
+# endpoints and stops them whatever the outcome (PostgreSQL through tools/with-postgres.sh, which sets LAKEFS_POSTGRES).
 # Extra arguments go to `dotnet test` (for example --no-build, or --filter).
 # Exits non-zero when any test fails or when no test ran.
 set -euo pipefail
@@ -10,14 +10,7 @@ cd "$(dirname "$0")"
 
 work="$(mktemp -d)"
 pids=()
-pg_data=""
-pg_ctl_bin=""
-# PostgreSQL refuses to run as root: as root its programs run as the postgres user.
-as_pg() { if [[ "$(id -u)" -eq 0 ]]; then runuser -u postgres -- "$@"; else "$@"; fi; }
 cleanup() {
-  if [[ -n "$pg_data" ]]; then
-    as_pg "$pg_ctl_bin" -D "$pg_data" -m immediate -w stop >/dev/null 2>&1 || true
-  fi
   for pid in "${pids[@]}"; do
     kill "$pid" 2>/dev/null || true
   done
@@ -74,38 +67,17 @@ for _ in $(seq 1 150); do
 done
 [[ -n "$gcs_url" ]] || { echo "GCS fake did not start; its log:" >&2; cat "$work/gcsfake.log" >&2; exit 1; }
 
-# PostgreSQL: initdb and pg_ctl from PATH, else from the Debian layout (/usr/lib/postgresql/<version>/bin).
-pg_bin=""
-if command -v initdb >/dev/null 2>&1 && command -v pg_ctl >/dev/null 2>&1; then
-  pg_bin="$(dirname "$(command -v pg_ctl)")"
-else
-  pg_bin="$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)"
-fi
-[[ -n "$pg_bin" && -x "$pg_bin/initdb" && -x "$pg_bin/pg_ctl" ]] || { echo "PostgreSQL (initdb, pg_ctl) is not installed; .ci/run installs it (apt-get install postgresql)" >&2; exit 1; }
-pg_ctl_bin="$pg_bin/pg_ctl"
-pg_port="$(free_port)"
-mkdir -p "$work/pg"
-[[ "$(id -u)" -eq 0 ]] && chown postgres "$work" "$work/pg"
-as_pg "$pg_bin/initdb" -D "$work/pg/data" -U postgres -A trust --no-sync >"$work/initdb.log" 2>&1 || { cat "$work/initdb.log" >&2; exit 1; }
-pg_data="$work/pg/data"
-# Tuned for a throwaway test cluster only: fsync and full-page writes off (a crash of this cluster loses it, which
-# does not matter here); never run a real server like this.
-as_pg "$pg_ctl_bin" -D "$pg_data" -l "$work/pg/postgres.log" -w -t 60 \
-  -o "-p $pg_port -k $work/pg -h 127.0.0.1 -c fsync=off -c full_page_writes=off -c max_connections=300 -c shared_buffers=128MB" \
-  start >/dev/null || { cat "$work/pg/postgres.log" >&2; exit 1; }
-
 wait_for azurite "http://127.0.0.1:$azure_port/devstoreaccount1?comp=list"
 wait_for s3rver "http://127.0.0.1:$s3_port/"
 
 export LAKEFS_TEST_AZURE_CONNECTION_STRING="DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==;BlobEndpoint=http://127.0.0.1:$azure_port/devstoreaccount1;"
 export LAKEFS_TEST_S3_ENDPOINT="http://127.0.0.1:$s3_port"
 export LAKEFS_TEST_GCS_ENDPOINT="$gcs_url"
-export LAKEFS_POSTGRES="Host=127.0.0.1;Port=$pg_port;Username=postgres;Database=postgres"
 
 results="$work/results"
 status=0
 # One trx file per test project (LogFilePrefix adds the framework and a timestamp in milliseconds), summed below.
-dotnet test LakeFs.Core.sln -c Release --logger "trx;LogFilePrefix=results" --results-directory "$results" "$@" || status=$?
+tools/with-postgres.sh dotnet test LakeFs.Core.sln -c Release --logger "trx;LogFilePrefix=results" --results-directory "$results" "$@" || status=$?
 
 mapfile -t trx_files < <(find "$results" -name '*.trx' 2>/dev/null)
 if [[ ${#trx_files[@]} -eq 0 ]]; then
