@@ -238,6 +238,41 @@ public sealed class AzureBlobObjectStore : IObjectStore
     }
 
     /// <inheritdoc />
+    /// <remarks>One hierarchy listing, by delimiter.</remarks>
+    public async IAsyncEnumerable<string> ListFoldersAsync(string prefix, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        StorageKeys.ValidateFolderPrefix(prefix);
+        cancellationToken.ThrowIfCancellationRequested();
+        var items = _container.GetBlobsByHierarchyAsync(new GetBlobsByHierarchyOptions { Prefix = _root + prefix, Delimiter = "/" }, cancellationToken);
+        var enumerator = items.GetAsyncEnumerator(cancellationToken);
+        try
+        {
+            while (true)
+            {
+                try
+                {
+                    if (!await enumerator.MoveNextAsync().ConfigureAwait(false))
+                    {
+                        yield break;
+                    }
+                }
+                catch (Exception e) when (AzureErrors.Map(e, prefix, conditional: false, cancellationToken) is { } mapped)
+                {
+                    throw mapped;
+                }
+                if (enumerator.Current.IsPrefix)
+                {
+                    yield return enumerator.Current.Prefix[_root.Length..];
+                }
+            }
+        }
+        finally
+        {
+            await enumerator.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+
+    /// <inheritdoc />
     public async Task<bool> DeleteAsync(string key, CancellationToken cancellationToken = default)
     {
         StorageKeys.Validate(key);

@@ -190,6 +190,42 @@ public sealed class GcsObjectStore : IObjectStore, IDisposable
     }
 
     /// <inheritdoc />
+    /// <remarks>One listing call per page of folders, by delimiter.</remarks>
+    public async IAsyncEnumerable<string> ListFoldersAsync(string prefix, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        StorageKeys.ValidateFolderPrefix(prefix);
+        cancellationToken.ThrowIfCancellationRequested();
+        var pages = _client.ListObjectsAsync(_bucket, _root + prefix, new ListObjectsOptions { Delimiter = "/", RetryOptions = RetryOptions.Never })
+            .AsRawResponses().GetAsyncEnumerator(cancellationToken);
+        try
+        {
+            while (true)
+            {
+                try
+                {
+                    if (!await pages.MoveNextAsync().ConfigureAwait(false))
+                    {
+                        yield break;
+                    }
+                }
+                catch (Exception e) when (GcsErrors.Map(e, prefix, conditional: false, cancellationToken) is { } mapped)
+                {
+                    throw mapped;
+                }
+                foreach (var folder in pages.Current.Prefixes ?? [])
+                {
+                    cancellationToken.ThrowIfCancellationRequested();
+                    yield return folder[_root.Length..];
+                }
+            }
+        }
+        finally
+        {
+            await pages.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+
+    /// <inheritdoc />
     public async Task<bool> DeleteAsync(string key, CancellationToken cancellationToken = default)
     {
         StorageKeys.Validate(key);

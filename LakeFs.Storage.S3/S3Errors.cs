@@ -37,6 +37,8 @@ internal static class S3Errors
     }
 
     private static bool IsTransient(AmazonServiceException e) =>
-        e.StatusCode is HttpStatusCode.TooManyRequests or HttpStatusCode.RequestTimeout || (int)e.StatusCode >= 500
-        || e.ErrorCode is "SlowDown" or "RequestTimeout" or "InternalError" or "ServiceUnavailable" or "Throttling";
+        e.StatusCode is HttpStatusCode.TooManyRequests or HttpStatusCode.RequestTimeout || (int)e.StatusCode >= 500 || IsTransientCode(e.ErrorCode);
+
+    /// <summary>Whether an S3 error code (of a request, or of one key in a DeleteObjects answer) may pass when retried.</summary>
+    public static bool IsTransientCode(string? code) => code is "SlowDown" or "RequestTimeout" or "InternalError" or "ServiceUnavailable" or "Throttling";
 }

@@ -338,6 +338,77 @@ public sealed class S3ObjectStore : IObjectStore, IDisposable
     }
 
     /// <inheritdoc />
+    /// <remarks>One ListObjectsV2 call per page of folders, by delimiter.</remarks>
+    public async IAsyncEnumerable<string> ListFoldersAsync(string prefix, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        StorageKeys.ValidateFolderPrefix(prefix);
+        cancellationToken.ThrowIfCancellationRequested();
+        var request = new ListObjectsV2Request { BucketName = _bucket, Prefix = _root + prefix, Delimiter = "/" };
+        while (true)
+        {
+            ListObjectsV2Response response;
+            try
+            {
+                response = await _client.ListObjectsV2Async(request, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception e) when (S3Errors.Map(e, prefix, conditional: false, cancellationToken) is { } mapped)
+            {
+                throw mapped;
+            }
+            foreach (var folder in response.CommonPrefixes ?? [])
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                yield return folder[_root.Length..];
+            }
+            if (response.IsTruncated != true || string.IsNullOrEmpty(response.NextContinuationToken))
+            {
+                yield break;
+            }
+            request.ContinuationToken = response.NextContinuationToken;
+        }
+    }
+
+    /// <inheritdoc />
+    /// <remarks>DeleteObjects, a thousand keys a request. A key the service could not delete fails the call, naming it.</remarks>
+    public async Task DeleteManyAsync(IReadOnlyList<string> keys, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(keys);
+        foreach (var key in keys)
+        {
+            StorageKeys.Validate(key);
+        }
+        foreach (var chunk in keys.Chunk(1000))
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var request = new DeleteObjectsRequest
+            {
+                BucketName = _bucket,
+                Objects = [.. chunk.Select(key => new KeyVersion { Key = _root + key })],
+                Quiet = true,
+            };
+            DeleteObjectsResponse response;
+            try
+            {
+                response = await _client.DeleteObjectsAsync(request, cancellationToken).ConfigureAwait(false);
+            }
+            catch (DeleteObjectsException e)
+            {
+                response = e.Response;
+            }
+            catch (Exception e) when (S3Errors.Map(e, chunk[0], conditional: false, cancellationToken) is { } mapped)
+            {
+                throw mapped;
+            }
+            if (response.DeleteErrors is { Count: > 0 } errors)
+            {
+                var first = errors[0];
+                var message = $"S3 could not delete {errors.Count} of {chunk.Length} keys, '{first.Key[_root.Length..]}' first ({first.Code}: {first.Message}).";
+                throw errors.All(error => S3Errors.IsTransientCode(error.Code)) ? new TransientStorageException(message) : new StorageException(message);
+            }
+        }
+    }
+
+    /// <inheritdoc />
     /// <remarks>S3 does not say whether a delete removed anything, so this asks first; the answer can race a concurrent writer.</remarks>
     public async Task<bool> DeleteAsync(string key, CancellationToken cancellationToken = default)
     {

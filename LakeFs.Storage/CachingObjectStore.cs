@@ -102,6 +102,28 @@ public sealed class CachingObjectStore : IObjectStore
         _inner.ListAsync(prefix, startAfter, cancellationToken);
 
     /// <inheritdoc />
+    public async Task DeleteManyAsync(IReadOnlyList<string> keys, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(keys);
+        try
+        {
+            await _inner.DeleteManyAsync(keys, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            // Also after a failure: some of the keys may be gone.
+            foreach (var key in keys)
+            {
+                Forget(key);
+            }
+        }
+    }
+
+    /// <inheritdoc />
+    public IAsyncEnumerable<string> ListFoldersAsync(string prefix, CancellationToken cancellationToken = default) =>
+        _inner.ListFoldersAsync(prefix, cancellationToken);
+
+    /// <inheritdoc />
     public async Task<bool> DeleteAsync(string key, CancellationToken cancellationToken = default)
     {
         bool deleted = await _inner.DeleteAsync(key, cancellationToken).ConfigureAwait(false);

@@ -31,4 +31,27 @@ public interface IObjectStore
 
     /// <summary>Deletes the object. Returns <c>false</c> when there was none.</summary>
     Task<bool> DeleteAsync(string key, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Deletes the objects of <paramref name="keys"/>; a key with no object is skipped. Every key is checked before
+    /// anything is deleted. When the call fails, some keys may be deleted already and a retry deletes the rest. The
+    /// default deletes eight keys at a time one by one; adapters with a cheaper way (S3: DeleteObjects, a thousand keys
+    /// a request; local: each folder opened once for all its keys) use it.
+    /// </summary>
+    /// <exception cref="InvalidStorageKeyException">A key is not valid; nothing was deleted.</exception>
+    Task DeleteManyAsync(IReadOnlyList<string> keys, CancellationToken cancellationToken = default) =>
+        ObjectStoreDefaults.DeleteOneByOneAsync(this, keys, cancellationToken);
+
+    /// <summary>
+    /// Lists the folders directly under <paramref name="prefix"/> (empty, or ending in '/'): each as its whole prefix
+    /// ending in '/', in key order, every folder that holds at least one object listed once. Objects directly under
+    /// <paramref name="prefix"/> are not listed. The default makes one listing call per folder, each starting past the
+    /// folder before; adapters whose backend lists by delimiter (S3, Azure, GCS) or reads a folder (local) do better.
+    /// </summary>
+    /// <exception cref="InvalidStorageKeyException">The prefix is not valid, or neither empty nor ending in '/'.</exception>
+    IAsyncEnumerable<string> ListFoldersAsync(string prefix, CancellationToken cancellationToken = default)
+    {
+        StorageKeys.ValidateFolderPrefix(prefix);
+        return ObjectStoreDefaults.ListBySkippingAsync(this, prefix, cancellationToken);
+    }
 }

@@ -106,6 +106,35 @@ public sealed class RetryingObjectStore : IObjectStore
         }
     }
 
+    /// <inheritdoc />
+    /// <remarks>Deleting is idempotent: a failed call is retried whole.</remarks>
+    public Task DeleteManyAsync(IReadOnlyList<string> keys, CancellationToken cancellationToken = default) =>
+        RunAsync(async _ =>
+        {
+            await _inner.DeleteManyAsync(keys, cancellationToken).ConfigureAwait(false);
+            return true;
+        }, cancellationToken);
+
+    /// <inheritdoc />
+    /// <remarks>Folder listings are short: a failed one is retried whole, and the folders are returned once all are read.</remarks>
+    public async IAsyncEnumerable<string> ListFoldersAsync(string prefix, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        StorageKeys.ValidateFolderPrefix(prefix);
+        var folders = await RunAsync(async _ =>
+        {
+            var all = new List<string>();
+            await foreach (var folder in _inner.ListFoldersAsync(prefix, cancellationToken).ConfigureAwait(false))
+            {
+                all.Add(folder);
+            }
+            return all;
+        }, cancellationToken).ConfigureAwait(false);
+        foreach (var folder in folders)
+        {
+            yield return folder;
+        }
+    }
+
     private async Task<T> RunAsync<T>(Func<int, Task<T>> operation, CancellationToken cancellationToken)
     {
         for (int attempt = 1; ; attempt++)

@@ -64,6 +64,17 @@ public static class StorageKeys
         }
     }
 
+    /// <summary>Checks a prefix that names a folder: a valid prefix, empty or ending in '/'.</summary>
+    /// <exception cref="InvalidStorageKeyException">It is not.</exception>
+    public static void ValidateFolderPrefix(string prefix)
+    {
+        ValidatePrefix(prefix);
+        if (prefix.Length > 0 && prefix[^1] != '/')
+        {
+            throw new InvalidStorageKeyException($"Invalid folder prefix '{Printable(prefix)}': a folder prefix is empty or ends with '/'.");
+        }
+    }
+
     /// <summary>Creates the exception for <paramref name="key"/> with the broken rule.</summary>
     internal static InvalidStorageKeyException Invalid(string key, string problem) =>
         new($"Invalid storage key '{Printable(key)}': {problem}.");
@@ -71,7 +82,7 @@ public static class StorageKeys
     /// <summary>Maps a UTF-16 code unit so that code-unit order equals code-point (UTF-8 byte) order.</summary>
     private static int SortWeight(char c) => c < 0xD800 ? c : c >= 0xE000 ? c - 0x800 : c + 0x2000;
 
-    private static string? FindProblem(ReadOnlySpan<char> key, bool isPrefix)
+    internal static string? FindProblem(ReadOnlySpan<char> key, bool isPrefix)
     {
         if (key.IsEmpty)
         {

@@ -3,6 +3,8 @@
 // object PUTs and multipart completions, which s3rver ignores. Conditional writes to one key are serialised so
 // that concurrent conditional creates let exactly one win, as on S3. The library only gets a 412 when it sends
 // the header, so the contract tests still check that it does.
+// It also fixes listings with a delimiter: s3rver 3.7.1 stops walking at folders below a common prefix, so a common
+// prefix whose objects all sit two or more folders down (a/b/c under prefix "" gives "a/") is never reported.
 // Usage: node --openssl-legacy-provider tools/s3rver-conditional.js <address> <port> <directory>
 const S3rver = require('s3rver');
 
@@ -50,6 +52,31 @@ server.middleware.unshift(async (ctx, next) => {
     }
   }
 });
+
+const listObjects = server.store.listObjects.bind(server.store);
+server.store.listObjects = async (bucket, options) => {
+  const { delimiter = '', prefix = '', maxKeys = Infinity } = options;
+  if (!delimiter) {
+    return listObjects(bucket, options);
+  }
+  // Every key under the prefix, folded by the delimiter; as s3rver does, maxKeys bounds the keys, not the prefixes.
+  const all = await listObjects(bucket, { ...options, delimiter: '', maxKeys: Infinity });
+  const commonPrefixes = new Set();
+  const objects = [];
+  let isTruncated = false;
+  for (const object of all.objects) {
+    const idx = object.key.slice(prefix.length).indexOf(delimiter);
+    if (idx !== -1) {
+      commonPrefixes.add(object.key.slice(0, prefix.length + idx + delimiter.length));
+    } else if (objects.length < maxKeys) {
+      objects.push(object);
+    } else {
+      isTruncated = true;
+      break;
+    }
+  }
+  return { objects, commonPrefixes: [...commonPrefixes].sort(), isTruncated };
+};
 
 server.run().then(
   address => console.log(`s3rver listening on http://${address.address}:${address.port}`),

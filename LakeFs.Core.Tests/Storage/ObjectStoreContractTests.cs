@@ -443,6 +443,86 @@ public abstract class ObjectStoreContractTests
         Assert.That(await ReadTextAsync("x/y/z"), Is.EqualTo("2"));
     }
 
+    [Test]
+    public async Task Delete_many_deletes_the_keys_given_and_skips_missing_ones()
+    {
+        string[] keys = ["p/1/a", "p/1/b", "p/1/c", "p/2/a", "p/2/b/c", "q"];
+        foreach (string key in keys)
+        {
+            await PutTextAsync(key, key);
+        }
+
+        await Store.DeleteManyAsync(["p/1/a", "p/1/c", "p/2/b/c", "p/2/missing", "missing/x", "q"]);
+        await Store.DeleteManyAsync([]);
+
+        Assert.That(await ListKeysAsync(""), Is.EqualTo(new[] { "p/1/b", "p/2/a" }));
+    }
+
+    [Test]
+    public async Task Delete_many_deletes_past_a_thousand_keys()
+    {
+        // S3 deletes a thousand keys a request: the keys on either side of that edge, and the last, are all deleted.
+        var keys = Enumerable.Range(0, 1_200).Select(i => $"many/{i:D5}").ToList();
+        foreach (int i in new[] { 0, 999, 1_000, 1_199 })
+        {
+            await PutTextAsync(keys[i], "x");
+        }
+        await PutTextAsync("many/kept", "x");
+
+        await Store.DeleteManyAsync(keys);
+
+        Assert.That(await ListKeysAsync("many/"), Is.EqualTo(new[] { "many/kept" }));
+    }
+
+    [Test]
+    public async Task Delete_many_with_an_invalid_key_deletes_nothing()
+    {
+        await PutTextAsync("a/b", "x");
+
+        Assert.That(async () => await Store.DeleteManyAsync(["a/b", "../escape"]), Throws.InstanceOf<InvalidStorageKeyException>().With.Message.Contains("../escape"));
+        Assert.That(await ListKeysAsync(""), Is.EqualTo(new[] { "a/b" }));
+    }
+
+    [Test]
+    public async Task Folders_lists_each_folder_under_the_prefix_once_in_key_order()
+    {
+        string[] keys = ["d/1/x", "d/1/y", "d/1.5/q", "d/2/z/w", "d/3", "d-/e/f", "e/g", "top"];
+        foreach (string key in keys)
+        {
+            await PutTextAsync(key, key);
+        }
+
+        Assert.Multiple(async () =>
+        {
+            Assert.That(await ListFoldersAsync("d/"), Is.EqualTo(new[] { "d/1.5/", "d/1/", "d/2/" }), "'.' sorts before '/'; d/3 is an object");
+            Assert.That(await ListFoldersAsync(""), Is.EqualTo(new[] { "d-/", "d/", "e/" }));
+            Assert.That(await ListFoldersAsync("d/2/"), Is.EqualTo(new[] { "d/2/z/" }));
+            Assert.That(await ListFoldersAsync("d/1/"), Is.Empty, "only objects under it");
+            Assert.That(await ListFoldersAsync("nothing/"), Is.Empty);
+        });
+    }
+
+    [Test]
+    public async Task Folders_of_deleted_objects_are_no_longer_listed()
+    {
+        await PutTextAsync("h/1/a", "x");
+        await PutTextAsync("h/2/a", "x");
+
+        await Store.DeleteManyAsync(["h/1/a"]);
+
+        Assert.That(await ListFoldersAsync("h/"), Is.EqualTo(new[] { "h/2/" }));
+    }
+
+    [TestCase("d")]
+    [TestCase("d/1")]
+    [TestCase("/")]
+    [TestCase("a//")]
+    [TestCase("../")]
+    public void Folders_rejects_a_prefix_that_is_not_a_folder(string prefix)
+    {
+        Assert.That(async () => await ListFoldersAsync(prefix), Throws.InstanceOf<InvalidStorageKeyException>());
+    }
+
     // ---- invalid keys ------------------------------------------------------------------------------------
 
     [TestCaseSource(nameof(InvalidKeys))]
@@ -555,6 +635,16 @@ public abstract class ObjectStoreContractTests
             result.Add(stat);
         }
         return result;
+    }
+
+    protected async Task<List<string>> ListFoldersAsync(string prefix)
+    {
+        var folders = new List<string>();
+        await foreach (var folder in Store.ListFoldersAsync(prefix))
+        {
+            folders.Add(folder);
+        }
+        return folders;
     }
 
     protected async Task<List<string>> ListKeysAsync(string prefix, string? startAfter = null, CancellationToken cancellationToken = default) =>

@@ -31,7 +31,7 @@ internal sealed class GarbageCollector(
     IRefStore refs, TreeStore trees, IObjectStore store, TimeProvider time, GcOptions options, IProgress<GcProgress>? progress, ILogger logger)
 {
     private const int ExpireBatch = 1000;
-    private const int DeleteBatch = 512;
+    private const int DeleteBatch = 1000;
     private const int MaxCatchUpRounds = 1000;
 
     /// <summary>Kept commits, with the oldest window start their parents were followed under (MaxValue: not followed).</summary>
@@ -43,6 +43,8 @@ internal sealed class GarbageCollector(
     private readonly HashSet<string> _heads = new(StringComparer.Ordinal);
     private readonly HashSet<long> _tokensScanned = [];
     private readonly HashSet<ulong> _stagedHours = [];
+    private readonly List<Task> _deleting = [];
+    private readonly List<string> _clean = [];
     private HashSet<ulong>? _sweep;
     private MarkSet? _marks;
     private DateTimeOffset _now;
@@ -111,10 +113,23 @@ internal sealed class GarbageCollector(
         using (var sorted = marks.ReadSorted().GetEnumerator())
         {
             var cursor = new MarkCursor(sorted);
-            foreach (var hour in sweep)
+            try
             {
-                await SweepPartitionAsync(hour, cursor, cancellationToken).ConfigureAwait(false);
+                foreach (var hour in sweep)
+                {
+                    await SweepPartitionAsync(hour, cursor, cancellationToken).ConfigureAwait(false);
+                }
             }
+            finally
+            {
+                // Every delete finished (or failed) before anything more happens, also when the sweep fails.
+                await DrainDeletesAsync().ConfigureAwait(false);
+            }
+        }
+        // Recorded only once their deletes are done: a run stopped before sweeps them again.
+        if (_clean.Count > 0)
+        {
+            await refs.UpdatePartitionsAsync(_clean, [], cancellationToken).ConfigureAwait(false);
         }
 
         // (8): sweep trees, after a last look at heads that moved meanwhile.
@@ -449,38 +464,20 @@ internal sealed class GarbageCollector(
 
     // ------------------------------------------------------------------ data
 
-    /// <summary>The hour partitions under <c>data/</c>: one listing call each, taking its first key and starting the next call past the partition.</summary>
+    /// <summary>The hour partitions under <c>data/</c>, from one folder listing.</summary>
     private async Task<List<ulong>> FindPartitionsAsync(CancellationToken cancellationToken)
     {
         var partitions = new List<ulong>();
-        string? after = null;
-        while (true)
+        await foreach (var folder in store.ListFoldersAsync(DataAddress.Prefix, cancellationToken).ConfigureAwait(false))
         {
-            ObjectStat? first = null;
-            await foreach (var item in store.ListAsync(DataAddress.Prefix, after, cancellationToken).ConfigureAwait(false))
-            {
-                first = item;
-                break;
-            }
-            if (first is null)
-            {
-                return partitions;
-            }
-            var slash = first.Key.IndexOf('/', DataAddress.Prefix.Length);
-            if (slash < 0)
-            {
-                after = first.Key;
-                continue;
-            }
-            // '0' sorts right after '/': past every key of the folder, before the next folder of ten digits.
-            after = string.Concat(first.Key.AsSpan(0, slash), "0");
-            var folder = first.Key.AsSpan(DataAddress.Prefix.Length, slash - DataAddress.Prefix.Length);
-            if (folder.Length == 10 && ulong.TryParse(folder, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var hour)
+            var name = folder.AsSpan(DataAddress.Prefix.Length, folder.Length - DataAddress.Prefix.Length - 1);
+            if (name.Length == 10 && ulong.TryParse(name, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var hour)
                 && DataAddress.HourStart(hour) is not null)
             {
                 partitions.Add(hour);
             }
         }
+        return partitions;
     }
 
     private bool Closed(ulong hour) => DataAddress.HourStart(hour) is { } start && Old(start.AddHours(1));
@@ -518,34 +515,53 @@ internal sealed class GarbageCollector(
         await DeleteAsync(doomed, cancellationToken).ConfigureAwait(false);
         if (!options.DryRun && closed && !young && !_stagedHours.Contains(hour))
         {
-            await refs.UpdatePartitionsAsync([DataAddress.PartitionName(hour)], [], cancellationToken).ConfigureAwait(false);
+            _clean.Add(DataAddress.PartitionName(hour));
         }
         Report();
     }
 
+    /// <summary>
+    /// Hands <paramref name="files"/> to the store as one batch delete running while the sweep goes on, at most
+    /// <see cref="GcOptions.MaxParallelism"/> batches at a time; the list is cleared for the next batch.
+    /// </summary>
     private async Task DeleteAsync(List<ObjectStat> files, CancellationToken cancellationToken)
     {
         if (files.Count == 0)
         {
             return;
         }
+        var batch = files.ToArray();
+        files.Clear();
         if (options.DryRun)
         {
-            _deleted += files.Count;
-            _bytes += files.Sum(f => f.Size);
+            _deleted += batch.Length;
+            _bytes += batch.Sum(f => f.Size);
+            Report();
+            return;
         }
-        else
+        while (_deleting.Count >= options.MaxParallelism)
         {
-            await Parallel.ForEachAsync(files, new ParallelOptions { MaxDegreeOfParallelism = options.MaxParallelism, CancellationToken = cancellationToken }, async (file, token) =>
-            {
-                // Counted whether or not the store still had it: a retried delete whose first answer was lost finds it gone.
-                await store.DeleteAsync(file.Key, token).ConfigureAwait(false);
-                Interlocked.Increment(ref _deleted);
-                Interlocked.Add(ref _bytes, file.Size);
-            }).ConfigureAwait(false);
+            var done = await Task.WhenAny(_deleting).ConfigureAwait(false);
+            _deleting.Remove(done);
+            await done.ConfigureAwait(false);
         }
-        files.Clear();
-        Report();
+        _deleting.Add(DeleteBatchAsync(batch, cancellationToken));
+    }
+
+    private async Task DeleteBatchAsync(ObjectStat[] batch, CancellationToken cancellationToken)
+    {
+        await store.DeleteManyAsync([.. batch.Select(f => f.Key)], cancellationToken).ConfigureAwait(false);
+        // Counted whether or not the store still had them: a retried delete whose first answer was lost finds them gone.
+        Interlocked.Add(ref _deleted, batch.Length);
+        Interlocked.Add(ref _bytes, batch.Sum(f => f.Size));
+    }
+
+    /// <summary>Waits for every batch delete in flight; the first failure is thrown once all have ended.</summary>
+    private async Task DrainDeletesAsync()
+    {
+        var all = Task.WhenAll(_deleting);
+        _deleting.Clear();
+        await all.ConfigureAwait(false);
     }
 
     private void Report() =>

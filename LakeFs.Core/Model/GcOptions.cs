@@ -14,7 +14,10 @@ public sealed record GcOptions
     /// </summary>
     public TimeSpan GracePeriod { get; init; } = TimeSpan.FromHours(24);
 
-    /// <summary>Deletes in flight against the object store at once (default 8).</summary>
+    /// <summary>
+    /// Batch deletes (<see cref="LakeFs.Storage.IObjectStore.DeleteManyAsync"/>, up to 1,000 objects each) in flight
+    /// against the object store at once, while the sweep lists on (default 8).
+    /// </summary>
     public int MaxParallelism { get; init; } = 8;
 
     /// <summary>

@@ -494,6 +494,80 @@ public sealed class LocalObjectStore : IObjectStore
         return ListCoreAsync(prefix, startAfter, cancellationToken);
     }
 
+    /// <inheritdoc/>
+    /// <remarks>Linux: each folder is opened once for all its keys, and folders left empty are removed once per folder.</remarks>
+    public Task DeleteManyAsync(IReadOnlyList<string> keys, CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            ArgumentNullException.ThrowIfNull(keys);
+            foreach (var key in keys)
+            {
+                ValidateKey(key);
+            }
+            if (_root is null)
+            {
+                foreach (var key in keys)
+                {
+                    cancellationToken.ThrowIfCancellationRequested();
+                    Delete(key);
+                }
+                return Task.CompletedTask;
+            }
+            foreach (var folder in keys.GroupBy(key => key[..(key.LastIndexOf('/') + 1)], StringComparer.Ordinal))
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                DeleteManyBeneath(_root, [.. folder]);
+            }
+            return Task.CompletedTask;
+        }
+        catch (OperationCanceledException)
+        {
+            return Task.FromCanceled(cancellationToken);
+        }
+        catch (Exception e)
+        {
+            return Task.FromException(e);
+        }
+    }
+
+    /// <inheritdoc/>
+    /// <remarks>Reads the prefix's folder alone. A folder something other than this store emptied is listed too.</remarks>
+    public IAsyncEnumerable<string> ListFoldersAsync(string prefix, CancellationToken cancellationToken = default)
+    {
+        StorageKeys.ValidateFolderPrefix(prefix);
+        return ListFoldersCoreAsync(prefix, cancellationToken);
+    }
+
+    private async IAsyncEnumerable<string> ListFoldersCoreAsync(string prefix, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        LocalListingEntry[] entries;
+        try
+        {
+            if (_root is null && !EnsureFolder(prefix, prefix.Length - 1, create: false))
+            {
+                yield break;
+            }
+            entries = ReadFolder(prefix, string.Empty, foldersOnly: true);
+        }
+        catch (StorageException) when (prefix.Length > 0)
+        {
+            // The prefix's folder is a symbolic link or a file: nothing under it is an object.
+            yield break;
+        }
+        foreach (var entry in entries)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            string folder = string.Concat(prefix, entry.Name, "/");
+            if (entry.IsFolder && StorageKeys.IsValid(folder + "x"))
+            {
+                yield return folder;
+            }
+        }
+        await Task.CompletedTask.ConfigureAwait(false);
+    }
+
     private async IAsyncEnumerable<ObjectStat> ListCoreAsync(string prefix, string? startAfter, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         foreach (var stat in List(prefix, startAfter, cancellationToken))
@@ -555,9 +629,9 @@ public sealed class LocalObjectStore : IObjectStore
         }
     }
 
-    private LocalListingEntry[] ReadFolder(string keyPrefix, string namePrefix)
+    private LocalListingEntry[] ReadFolder(string keyPrefix, string namePrefix, bool foldersOnly = false)
     {
-        var entries = _root is not null ? ReadFolderBeneath(_root, keyPrefix, namePrefix) : ReadFolderByPath(keyPrefix, namePrefix);
+        var entries = _root is not null ? ReadFolderBeneath(_root, keyPrefix, namePrefix, foldersOnly) : ReadFolderByPath(keyPrefix, namePrefix, foldersOnly);
         Array.Sort(entries, static (a, b) => StorageKeys.Compare(a.SortName, b.SortName));
         return entries;
     }
@@ -566,7 +640,7 @@ public sealed class LocalObjectStore : IObjectStore
     /// Linux: reads the folder through a descriptor opened beneath the root, and what each child is relative to it
     /// (never following a link). A folder that is missing, a file, a link or unreadable lists nothing, as do links in it.
     /// </summary>
-    private unsafe LocalListingEntry[] ReadFolderBeneath(LocalRootFolder root, string keyPrefix, string namePrefix)
+    private unsafe LocalListingEntry[] ReadFolderBeneath(LocalRootFolder root, string keyPrefix, string namePrefix, bool foldersOnly)
     {
         const int NameOffset = 19, TypeOffset = 18;
         int fd = root.OpenFolder(keyPrefix.Length == 0 ? string.Empty : keyPrefix[..^1], create: false, out _, fresh: true);
@@ -597,6 +671,10 @@ public sealed class LocalObjectStore : IObjectStore
                     continue;
                 }
                 var kind = (NativeMethods.FileKind)((byte*)entry)[TypeOffset];
+                if (foldersOnly && kind == NativeMethods.FileKind.Regular)
+                {
+                    continue;
+                }
                 if (kind is NativeMethods.FileKind.Regular or NativeMethods.FileKind.Unknown)
                 {
                     if (NativeMethods.StatAt(fd, name, out var facts) != 0)
@@ -633,7 +711,7 @@ public sealed class LocalObjectStore : IObjectStore
         return [.. entries];
     }
 
-    private LocalListingEntry[] ReadFolderByPath(string keyPrefix, string namePrefix)
+    private LocalListingEntry[] ReadFolderByPath(string keyPrefix, string namePrefix, bool foldersOnly)
     {
         string path = keyPrefix.Length == 0 ? RootPath : FullPath(keyPrefix[..^1]);
         try
@@ -648,6 +726,7 @@ public sealed class LocalObjectStore : IObjectStore
             {
                 ShouldIncludePredicate = (ref FileSystemEntry entry) =>
                     (entry.Attributes & FileAttributes.ReparsePoint) == 0
+                    && (!foldersOnly || entry.IsDirectory)
                     && entry.FileName.StartsWith(namePrefix, StringComparison.Ordinal)
                     && IsListableName(entry.FileName),
             };
@@ -756,6 +835,52 @@ public sealed class LocalObjectStore : IObjectStore
         return _root is not null ? DeleteBeneath(_root, key) : DeleteByPath(key);
     }
 
+    /// <summary>Linux: unlinks the files of keys in one folder, the folder opened once beneath the root, then removes folders left empty.</summary>
+    private void DeleteManyBeneath(LocalRootFolder root, string[] keys)
+    {
+        int slash = keys[0].LastIndexOf('/');
+        int folder = OpenFolderOf(root, keys[0], slash, "delete", out var facts, out int errno);
+        if (folder < 0)
+        {
+            return;
+        }
+        bool deleted = false;
+        try
+        {
+            for (int i = 0; i < keys.Length; i++)
+            {
+                string name = keys[i][(slash + 1)..];
+                if (i > 0)
+                {
+                    errno = NativeMethods.StatAt(folder, name, out facts) == 0 ? 0 : Marshal.GetLastPInvokeError();
+                }
+                if (errno != 0 || facts.Kind != NativeMethods.FileKind.Regular)
+                {
+                    continue;
+                }
+                if (NativeMethods.UnlinkAt(folder, name, 0) != 0)
+                {
+                    errno = Marshal.GetLastPInvokeError();
+                    // Gone meanwhile, or replaced by a folder: either way no object to delete.
+                    if (errno is not (NativeMethods.ENOENT or NativeMethods.EISDIR))
+                    {
+                        throw new StorageException($"Cannot delete '{keys[i]}' under '{RootPath}': {NativeMethods.Describe(errno)}");
+                    }
+                    continue;
+                }
+                deleted = true;
+            }
+        }
+        finally
+        {
+            root.Release(folder);
+        }
+        if (deleted)
+        {
+            RemoveEmptyFoldersBeneath(root, keys[0], slash);
+        }
+    }
+
     /// <summary>Linux: unlinks the key's file in its folder opened beneath the root, then removes folders left empty.</summary>
     private bool DeleteBeneath(LocalRootFolder root, string key)
     {
@@ -780,6 +905,13 @@ public sealed class LocalObjectStore : IObjectStore
         {
             root.Release(folder);
         }
+        RemoveEmptyFoldersBeneath(root, key, slash);
+        return true;
+    }
+
+    /// <summary>Removes the key's folder and those above it while they are empty.</summary>
+    private static void RemoveEmptyFoldersBeneath(LocalRootFolder root, string key, int slash)
+    {
         // Each folder is opened anew from the root: a folder's parent is looked up beneath the root like any other.
         while (slash > 0)
         {
@@ -798,7 +930,6 @@ public sealed class LocalObjectStore : IObjectStore
             }
             slash = up;
         }
-        return true;
     }
 
     private bool DeleteByPath(string key)
