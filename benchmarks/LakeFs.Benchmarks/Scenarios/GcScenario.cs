@@ -75,10 +75,10 @@ public sealed class GcScenario : IScenario
 
         PageCache.FlushDirty();
         // A dry run first: everything but the deletes (and the records they make), so it changes nothing.
-        var (dry, drySeconds, dryPeak) = await CollectAsync(repo, new GcOptions { DryRun = true }, cancellationToken);
+        var (dry, drySeconds, dryPeak, dryPhases) = await CollectAsync(repo, new GcOptions { DryRun = true }, cancellationToken);
         context.Add($"gc of {size:N0} objects, dry run", "objects/s", [size / drySeconds], Goal.Min(100_000), dryPeak,
-            $"{drySeconds:F2} s; would delete {dry.ObjectsDeleted:N0} objects");
-        var (first, firstSeconds, firstPeak) = await CollectAsync(repo, null, cancellationToken);
+            $"{drySeconds:F2} s ({dryPhases}); would delete {dry.ObjectsDeleted:N0} objects");
+        var (first, firstSeconds, firstPeak, firstPhases) = await CollectAsync(repo, null, cancellationToken);
         // Baseline: deleting the same number of files straight away, as many at once as the run deletes.
         var deleting = Stopwatch.StartNew();
         Parallel.ForEach(rawFiles, new ParallelOptions { MaxDegreeOfParallelism = new GcOptions().MaxParallelism, CancellationToken = cancellationToken }, File.Delete);
@@ -87,18 +87,18 @@ public sealed class GcScenario : IScenario
         {
             throw new InvalidOperationException($"The first run deleted {first.ObjectsDeleted:N0} objects and expired {first.CommitsExpired} commits; expected {size / 2:N0} and {Commits / 2 + 1}.");
         }
-        var note = $"{firstSeconds:F2} s; {first.CommitsExpired} commits expired, {first.ObjectsDeleted:N0} objects and {first.RangesDeleted:N0} ranges deleted, {first.RangesRead:N0} ranges read, {first.PartitionsSwept} partitions swept";
+        var note = $"{firstSeconds:F2} s ({firstPhases}); {first.CommitsExpired} commits expired, {first.ObjectsDeleted:N0} objects and {first.RangesDeleted:N0} ranges deleted, {first.RangesRead:N0} ranges read, {first.PartitionsSwept} partitions swept";
         context.Add($"gc of {size:N0} objects, first run", "objects/s", [size / firstSeconds], Goal.Min(100_000), firstPeak, note);
         context.Add($"gc of {size:N0} objects, first run, peak working set", "MiB", [firstPeak], Goal.Max(300));
         context.Add($"gc of {size:N0} objects, first run ÷ (dry run + deleting its files raw)", "×", [firstSeconds / (drySeconds + rawSeconds)], Goal.Max(1.25), null,
             $"raw deletes of {rawFiles.Count:N0} files: {rawSeconds:F2} s, {rawFiles.Count / rawSeconds:N0} files/s");
 
-        var (second, secondSeconds, secondPeak) = await CollectAsync(repo, null, cancellationToken);
+        var (second, secondSeconds, secondPeak, secondPhases) = await CollectAsync(repo, null, cancellationToken);
         context.Add("gc, second run with nothing new", "% of first", [100 * secondSeconds / firstSeconds], Goal.Max(5), secondPeak,
-            $"{secondSeconds * 1000:F1} ms; {second.PartitionsSwept} partitions swept, {second.PartitionsSkipped} skipped, {second.ObjectsListed:N0} objects listed");
+            $"{secondSeconds * 1000:F1} ms ({secondPhases}); {second.PartitionsSwept} partitions swept, {second.PartitionsSkipped} skipped, {second.ObjectsListed:N0} objects listed");
     }
 
-    private static async Task<(GcReport Report, double Seconds, double PeakMiB)> CollectAsync(Repository repo, GcOptions? options, CancellationToken cancellationToken)
+    private static async Task<(GcReport Report, double Seconds, double PeakMiB, string Phases)> CollectAsync(Repository repo, GcOptions? options, CancellationToken cancellationToken)
     {
         using var sampler = WorkingSetSampler.StartClean();
         var sw = Stopwatch.StartNew();
@@ -106,8 +106,7 @@ public sealed class GcScenario : IScenario
         var report = await repo.CollectGarbageAsync(options, phases, cancellationToken: cancellationToken);
         var seconds = sw.Elapsed.TotalSeconds;
         phases.Report(new GcProgress(GcPhase.Done, 0, 0, 0, 0, 0, 0, 0));
-        Console.Error.WriteLine($"gc phases: {phases}");
-        return (report, seconds, sampler.PeakMiB);
+        return (report, seconds, sampler.PeakMiB, phases.ToString());
     }
 
     /// <summary>Seconds spent in each phase, from the progress reports (called synchronously by the run).</summary>
