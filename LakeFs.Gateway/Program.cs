@@ -1,3 +1,5 @@
+// The runnable host's entry point (not part of the library): usage, start-up errors and the address go to its console.
+#pragma warning disable RS0030
 using System.Text.Json;
 using LakeFs;
 using LakeFs.Core;

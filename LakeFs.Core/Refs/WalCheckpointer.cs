@@ -234,7 +234,11 @@ internal sealed class WalCheckpointer : IDisposable
             {
                 return result;
             }
+            // Synchronous on purpose: a restart runs under the write gate (a lock, so no await) and waits at most
+            // RestartWaitMilliseconds for another process's checkpoint.
+#pragma warning disable RS0030
             Thread.Sleep(1);
+#pragma warning restore RS0030
         }
     }
 

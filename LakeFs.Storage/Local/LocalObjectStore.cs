@@ -64,7 +64,10 @@ public sealed class LocalObjectStore : IObjectStore
     {
         if (attempt > 100)
         {
+            // Synchronous on purpose: the put's folder steps are blocking system calls on one folder handle.
+#pragma warning disable RS0030
             Thread.Sleep(1);
+#pragma warning restore RS0030
         }
         else if (attempt > 3)
         {
