@@ -1,3 +1,4 @@
+using LakeFs.Core.Diagnostics;
 using System.Runtime.CompilerServices;
 using LakeFs.Core.Hooks;
 using LakeFs.Core.Model;
@@ -57,7 +58,7 @@ public sealed partial class Repository
         }
         catch (LakeFsException e)
         {
-            _logger.LogError(e, "Could not record {Count} hook runs in the audit log", runs.Count);
+            _logger.AuditWriteFailed(e, runs.Count);
         }
     }
 }

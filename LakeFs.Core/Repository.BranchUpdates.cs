@@ -1,3 +1,4 @@
+using LakeFs.Core.Diagnostics;
 using LakeFs.Core.Errors;
 using LakeFs.Core.Hooks;
 using LakeFs.Core.Model;
@@ -124,8 +125,7 @@ public sealed partial class Repository
                     break;
                 }
                 var wait = TimeSpan.FromMilliseconds(Random.Shared.Next(0, Math.Min(64, 1 << Math.Min(attempt, 6)) + 1));
-                _logger.LogDebug("Head of {Branch} moved during {Operation} (another process or repository instance); trying again in {Wait} ms (attempt {Attempt})",
-                    branch, operation, wait.TotalMilliseconds, attempt + 1);
+                _logger.HeadMoved(branch, operation, wait.TotalMilliseconds, attempt + 1);
                 await Task.Delay(wait, cancellationToken).ConfigureAwait(false);
             }
         }

@@ -1,3 +1,4 @@
+using LakeFs.Core.Diagnostics;
 using System.Runtime.CompilerServices;
 using LakeFs.Core.Errors;
 using LakeFs.Core.Hooks;
@@ -26,7 +27,7 @@ public sealed partial class Repository
             await RunPreHooksAsync(HookEvent.PreCreateBranch, subject, "creation of branch", null, cancellationToken).ConfigureAwait(false);
         }
         await _refs.CreateBranchAsync(name, head, NewAuditRecord(AuditAction.CreateBranch, name, null, head, from), cancellationToken).ConfigureAwait(false);
-        _logger.LogInformation("Created branch {Branch} at {Commit}", name, head);
+        _logger.BranchCreated(name, head);
         var info = new BranchInfo(name, head);
         return await RefPostHooksAsync(HookEvent.PostCreateBranch, name, null, from, null, head, "creation of branch", cancellationToken).ConfigureAwait(false) is { Count: > 0 } failures
             ? info with { PostHookFailures = failures }
@@ -76,7 +77,7 @@ public sealed partial class Repository
             }
         }
         await _refs.DeleteBranchAsync(name, NewAuditRecord(AuditAction.DeleteBranch, name, null, null, null), cancellationToken).ConfigureAwait(false);
-        _logger.LogInformation("Deleted branch {Branch}", name);
+        _logger.BranchDeleted(name);
         await RefPostHooksAsync(HookEvent.PostDeleteBranch, name, null, null, head, null, "deletion of branch", cancellationToken).ConfigureAwait(false);
     }
 

@@ -1,9 +1,11 @@
+using LakeFs.Core.Diagnostics;
 using System.Runtime.CompilerServices;
 using LakeFs.Core.Errors;
 using LakeFs.Core.Hooks;
 using LakeFs.Core.Trees;
 using LakeFs.Core.Model;
 using LakeFs.Core.Refs;
+using LakeFs.Storage.Diagnostics;
 using Microsoft.Extensions.Logging;
 
 namespace LakeFs.Core;
@@ -25,6 +27,23 @@ public sealed partial class Repository
     /// <exception cref="InvalidMetadataException">The message, committer or metadata breaks the rules of <see cref="MetadataLimits"/>.</exception>
     /// <exception cref="InvalidPathException">A path or prefix of a partial commit is not valid, is named twice, or none is named.</exception>
     public async Task<Commit> CommitAsync(string branch, string message, CommitOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        using var activity = StartActivity("lakefs.commit", branch);
+        var started = _options.TimeProvider.GetTimestamp();
+        try
+        {
+            var commit = await CommitCoreAsync(branch, message, options, cancellationToken).ConfigureAwait(false);
+            TagCommit(activity, commit);
+            LakeFsTelemetry.RecordDuration(LakeFsTelemetry.CommitDuration, _options.TimeProvider.GetElapsedTime(started).TotalSeconds, Id, null);
+            return commit;
+        }
+        catch (Exception e) when (Failed(activity, LakeFsTelemetry.CommitDuration, started, e))
+        {
+            throw;
+        }
+    }
+
+    private async Task<Commit> CommitCoreAsync(string branch, string message, CommitOptions? options, CancellationToken cancellationToken)
     {
         ThrowIfDisposedOrCanceled(cancellationToken);
         Names.ValidateRefName(branch, "branch");
@@ -61,8 +80,7 @@ public sealed partial class Repository
             ? $"Branch '{branch}' has no changes to commit."
             : $"Branch '{branch}' has no changes to commit at the paths and prefixes given.");
         var applied = commit.Statistics!;
-        _logger.LogInformation(
-            "Committed {Commit} on {Branch}: {Changes} changes, {Written} ranges written, {Reused} reused",
+        _logger.Committed(
             commit.Id, branch, applied.Changes, applied.RangesWritten, applied.RangesReused);
         return postHookFailures.Count == 0 ? commit : commit with { PostHookFailures = postHookFailures };
     }

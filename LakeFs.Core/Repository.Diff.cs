@@ -2,6 +2,7 @@ using System.Runtime.CompilerServices;
 using LakeFs.Core.Model;
 using LakeFs.Core.Refs;
 using LakeFs.Core.Trees;
+using LakeFs.Storage.Diagnostics;
 
 namespace LakeFs.Core;
 
@@ -18,6 +19,15 @@ public sealed partial class Repository
         ThrowIfDisposedOrCanceled(cancellationToken);
         options ??= new DiffOptions();
         var prefix = Names.ValidatePrefix(options.Prefix);
+        // An iterator cannot catch around a yield: the span ends when the caller stops reading, and carries the count
+        // of changes only when the diff was read to its end.
+        using var activity = StartActivity("lakefs.diff", null);
+        if (activity is not null)
+        {
+            activity.SetTag("lakefs.diff.left", left);
+            activity.SetTag("lakefs.diff.right", right);
+        }
+        long changes = 0;
         var leftCommit = await ResolveCommitAsync(left, cancellationToken).ConfigureAwait(false);
         var rightCommit = await ResolveCommitAsync(right, cancellationToken).ConfigureAwait(false);
         if (options.Mode == DiffMode.ThreeDot)
@@ -28,8 +38,10 @@ public sealed partial class Repository
         var rightTree = await _trees.GetMetaRangeAsync(rightCommit.MetaRangeId, cancellationToken).ConfigureAwait(false);
         await foreach (var d in TreeDiff.DiffAsync(_trees, leftTree, rightTree, prefix, cancellationToken).ConfigureAwait(false))
         {
+            changes++;
             yield return ToChange(d.Key, d.Left, d.Right);
         }
+        activity?.SetTag(LakeFsTelemetry.ChangesTag, changes);
     }
 
     /// <summary>

@@ -1,7 +1,9 @@
+using LakeFs.Core.Diagnostics;
 using LakeFs.Core.Errors;
 using LakeFs.Core.Gc;
 using LakeFs.Core.Model;
 using LakeFs.Core.Refs;
+using LakeFs.Storage.Diagnostics;
 using Microsoft.Extensions.Logging;
 
 namespace LakeFs.Core;
@@ -33,7 +35,7 @@ public sealed partial class Repository
             rules = rules with { BranchDays = new SortedDictionary<string, int>(rules.BranchDays.ToDictionary(p => p.Key, p => p.Value), StringComparer.Ordinal) };
         }
         await _refs.SetRetentionAsync(rules, cancellationToken).ConfigureAwait(false);
-        _logger.LogInformation("Retention rules set: {Rules}", rules is null ? "none" : $"{rules.DefaultDays} days by default, {rules.BranchDays.Count} override(s)");
+        _logger.RetentionSet(rules is null ? "none" : $"{rules.DefaultDays} days by default, {rules.BranchDays.Count} override(s)");
     }
 
     /// <summary>The retention rules, or null when none are set.</summary>
@@ -79,8 +81,25 @@ public sealed partial class Repository
         ArgumentOutOfRangeException.ThrowIfLessThan(options.GracePeriod, TimeSpan.Zero, nameof(options.GracePeriod));
         ArgumentOutOfRangeException.ThrowIfLessThan(options.MaxParallelism, 1, nameof(options.MaxParallelism));
         ArgumentOutOfRangeException.ThrowIfLessThan(options.MaxMarksInMemory, 1, nameof(options.MaxMarksInMemory));
-        var collector = new GarbageCollector(_refs, _trees, ObjectStore, _options.TimeProvider, options, progress, _logger);
-        return await collector.RunAsync(cancellationToken).ConfigureAwait(false);
+        using var activity = StartActivity("lakefs.gc", null);
+        activity?.SetTag("lakefs.gc.dry_run", options.DryRun);
+        var collector = new GarbageCollector(_refs, _trees, ObjectStore, _options.TimeProvider, options, progress, _options.CreateLogger(typeof(GarbageCollector)));
+        try
+        {
+            var report = await collector.RunAsync(cancellationToken).ConfigureAwait(false);
+            if (activity is not null)
+            {
+                activity.SetTag("lakefs.gc.commits_expired", report.CommitsExpired);
+                activity.SetTag("lakefs.gc.ranges_read", report.RangesRead);
+                activity.SetTag("lakefs.gc.objects_deleted", report.ObjectsDeleted);
+                activity.SetTag("lakefs.gc.bytes_deleted", report.BytesDeleted);
+            }
+            return report;
+        }
+        catch (Exception e) when (LakeFsTelemetry.Fail(activity, e))
+        {
+            throw;
+        }
     }
 
     /// <summary>Throws <see cref="CommitExpiredException"/> when garbage collection expired the commit.</summary>

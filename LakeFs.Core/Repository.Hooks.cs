@@ -1,3 +1,4 @@
+using LakeFs.Core.Diagnostics;
 using System.Runtime.CompilerServices;
 using LakeFs.Core.Errors;
 using LakeFs.Core.Hooks;
@@ -61,7 +62,7 @@ public sealed partial class Repository
             if (!run.Succeeded)
             {
                 await RecordHookRunsAsync(runs, subject.Committer).ConfigureAwait(false);
-                _logger.LogWarning(error, "Hook {Hook} ({Event}) stopped the {Operation} '{Ref}': {Reason}", hook.Name, @event, operation, subject.Ref, run.Reason);
+                _logger.HookStopped(error, hook.Name, @event, operation, subject.Ref, run.Reason);
                 throw new HookFailedException(hook.Name, @event, run.Reason!,
                     $"Hook '{hook.Name}' ({@event}) stopped the {operation} '{subject.Ref}': {run.Reason}. Nothing changed; fix what the hook reports and try again.",
                     error);
@@ -89,7 +90,7 @@ public sealed partial class Repository
             runs.Add(run);
             if (!run.Succeeded)
             {
-                _logger.LogWarning(error, "Hook {Hook} ({Event}) failed after the {Operation} '{Ref}' (which stands): {Reason}", hook.Name, @event, operation, subject.Ref, run.Reason);
+                _logger.PostHookFailed(error, hook.Name, @event, operation, subject.Ref, run.Reason);
                 (failures ??= []).Add(run);
             }
         }

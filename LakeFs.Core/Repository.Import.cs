@@ -1,3 +1,4 @@
+using LakeFs.Core.Diagnostics;
 using System.Globalization;
 using LakeFs.Core.Errors;
 using LakeFs.Core.Hooks;
@@ -6,6 +7,7 @@ using LakeFs.Core.Model;
 using LakeFs.Core.Refs;
 using LakeFs.Core.Trees;
 using LakeFs.Storage;
+using LakeFs.Storage.Diagnostics;
 using Microsoft.Extensions.Logging;
 
 namespace LakeFs.Core;
@@ -43,6 +45,28 @@ public sealed partial class Repository
     public async Task<ImportResult> ImportAsync(
         string branch, ImportSource source, string destinationPrefix, ImportOptions? options = null,
         IProgress<ImportProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        using var activity = StartActivity("lakefs.import", branch);
+        try
+        {
+            var result = await ImportCoreAsync(branch, source, destinationPrefix, options, progress, cancellationToken).ConfigureAwait(false);
+            if (activity is not null)
+            {
+                TagCommit(activity, result.Commit);
+                activity.SetTag("lakefs.import.objects", result.Objects);
+                activity.SetTag("lakefs.import.bytes", result.Bytes);
+            }
+            return result;
+        }
+        catch (Exception e) when (LakeFsTelemetry.Fail(activity, e))
+        {
+            throw;
+        }
+    }
+
+    private async Task<ImportResult> ImportCoreAsync(
+        string branch, ImportSource source, string destinationPrefix, ImportOptions? options,
+        IProgress<ImportProgress>? progress, CancellationToken cancellationToken)
     {
         ThrowIfDisposedOrCanceled(cancellationToken);
         Names.ValidateRefName(branch, "branch");
@@ -93,7 +117,7 @@ public sealed partial class Repository
             var commit = NewCommit([state.Head], tree, message, committer, metadata, statistics);
             return new BranchCandidate<ImportResult>(commit.Id, commit, [], counts with { Commit = commit }) { Trim = trim };
         }, cancellationToken).ConfigureAwait(false);
-        _logger.LogInformation("Imported {Objects} objects ({Bytes} bytes) from {Source} into '{Destination}' on {Branch}: commit {Commit}",
+        _logger.Imported(
             result.Objects, result.Bytes, shown, destinationPrefix, branch, result.Commit.Id);
         return postHookFailures.Count == 0 ? result : result with { Commit = result.Commit with { PostHookFailures = postHookFailures } };
     }

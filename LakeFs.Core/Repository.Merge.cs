@@ -1,8 +1,10 @@
+using LakeFs.Core.Diagnostics;
 using LakeFs.Core.Errors;
 using LakeFs.Core.Hooks;
 using LakeFs.Core.Trees;
 using LakeFs.Core.Model;
 using LakeFs.Core.Refs;
+using LakeFs.Storage.Diagnostics;
 using Microsoft.Extensions.Logging;
 
 namespace LakeFs.Core;
@@ -62,6 +64,35 @@ public sealed partial class Repository
     /// <exception cref="InvalidMetadataException">The message, committer or metadata breaks the rules of <see cref="MetadataLimits"/>, or a resolver's custom object does.</exception>
     public async Task<MergeResult> MergeAsync(string source, string destination, MergeOptions? options = null, CancellationToken cancellationToken = default)
     {
+        using var activity = StartActivity("lakefs.merge", destination);
+        activity?.SetTag(LakeFsTelemetry.RefTag, source);
+        var started = _options.TimeProvider.GetTimestamp();
+        try
+        {
+            var result = await MergeCoreAsync(source, destination, options, cancellationToken).ConfigureAwait(false);
+            if (activity is not null)
+            {
+                activity.SetTag(LakeFsTelemetry.CommitTag, result.Head);
+                activity.SetTag(LakeFsTelemetry.ChangesTag, result.Changes);
+                activity.SetTag("lakefs.merge.fast_forward", result.FastForwarded);
+                activity.SetTag("lakefs.merge.conflicts_resolved", result.ConflictsResolved);
+                if (result.Commit?.Statistics is { } statistics)
+                {
+                    activity.SetTag(LakeFsTelemetry.RangesWrittenTag, statistics.RangesWritten);
+                    activity.SetTag(LakeFsTelemetry.RangesReusedTag, statistics.RangesReused);
+                }
+            }
+            LakeFsTelemetry.RecordDuration(LakeFsTelemetry.MergeDuration, _options.TimeProvider.GetElapsedTime(started).TotalSeconds, Id, null);
+            return result;
+        }
+        catch (Exception e) when (Failed(activity, LakeFsTelemetry.MergeDuration, started, e))
+        {
+            throw;
+        }
+    }
+
+    private async Task<MergeResult> MergeCoreAsync(string source, string destination, MergeOptions? options, CancellationToken cancellationToken)
+    {
         ThrowIfDisposedOrCanceled(cancellationToken);
         ArgumentNullException.ThrowIfNull(source);
         Names.ValidateRefName(destination, "branch");
@@ -112,7 +143,7 @@ public sealed partial class Repository
             var baseTree = await virtualBase.TreeAsync(bases, token).ConfigureAwait(false);
             if (virtualBase.VirtualMerges > 0)
             {
-                _logger.LogDebug("Merging {Source} into {Branch}: {Bases} best common ancestors, merged into a virtual base in {Merges} merges",
+                _logger.VirtualBase(
                     source, destination, bases.Count, virtualBase.VirtualMerges);
             }
             var sourceTree = await _trees.GetMetaRangeAsync(sourceCommit.MetaRangeId, token).ConfigureAwait(false);
@@ -128,11 +159,11 @@ public sealed partial class Repository
         }, cancellationToken).ConfigureAwait(false);
         if (result.FastForwarded)
         {
-            _logger.LogInformation("Fast-forwarded {Branch} to {Commit}", destination, result.Head);
+            _logger.FastForwarded(destination, result.Head);
         }
         else
         {
-            _logger.LogInformation("Merged {Source} into {Branch} as {Commit}: {Changes} changes", source, destination, result.Head, result.Changes);
+            _logger.Merged(source, destination, result.Head, result.Changes);
         }
         return postHookFailures.Count == 0 ? result : result with { PostHookFailures = postHookFailures };
     }
@@ -160,6 +191,22 @@ public sealed partial class Repository
     }
 
     private async Task<Commit> ApplyCommitAsync(string branch, string commitRef, RevertOptions options, bool revert, CancellationToken cancellationToken)
+    {
+        using var activity = StartActivity(revert ? "lakefs.revert" : "lakefs.cherry_pick", branch);
+        activity?.SetTag(LakeFsTelemetry.RefTag, commitRef);
+        try
+        {
+            var commit = await ApplyCommitCoreAsync(branch, commitRef, options, revert, cancellationToken).ConfigureAwait(false);
+            TagCommit(activity, commit);
+            return commit;
+        }
+        catch (Exception e) when (LakeFsTelemetry.Fail(activity, e))
+        {
+            throw;
+        }
+    }
+
+    private async Task<Commit> ApplyCommitCoreAsync(string branch, string commitRef, RevertOptions options, bool revert, CancellationToken cancellationToken)
     {
         ThrowIfDisposedOrCanceled(cancellationToken);
         Names.ValidateRefName(branch, "branch");
@@ -191,7 +238,7 @@ public sealed partial class Repository
             var commit = NewCommit([state.Head], tree, message, committer, metadata, statistics);
             return new BranchCandidate<Commit>(commit.Id, commit, [], commit) { RetireNoOpStaging = staged };
         }, cancellationToken).ConfigureAwait(false);
-        _logger.LogInformation("Applied {Verb} of {Target} on {Branch} as {Commit}", verb, target.Id, branch, commit.Id);
+        _logger.Applied(verb, target.Id, branch, commit.Id);
         return postHookFailures.Count == 0 ? commit : commit with { PostHookFailures = postHookFailures };
     }
 

@@ -7,6 +7,7 @@ using LakeFs.Core.Refs;
 using LakeFs.Core.Transfer;
 using LakeFs.Core.Trees;
 using LakeFs.Storage;
+using LakeFs.Storage.Diagnostics;
 
 namespace LakeFs.Core;
 
@@ -25,6 +26,30 @@ public sealed partial class Repository
     /// <exception cref="InvalidMetadataException">The content type or metadata breaks the rules of <see cref="MetadataLimits"/>.</exception>
     public async Task<ObjectInfo> PutObjectAsync(
         string branch, string path, Stream content, PutObjectOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        using var activity = StartActivity("lakefs.put", branch);
+        try
+        {
+            var info = await PutObjectCoreAsync(branch, path, content, options, cancellationToken).ConfigureAwait(false);
+            activity?.SetTag("lakefs.object.size", info.Size);
+            if (LakeFsTelemetry.Puts.Enabled)
+            {
+                LakeFsTelemetry.Puts.Add(1, new KeyValuePair<string, object?>(LakeFsTelemetry.RepositoryTag, Id));
+            }
+            if (LakeFsTelemetry.BytesWritten.Enabled)
+            {
+                LakeFsTelemetry.BytesWritten.Add(info.Size, new KeyValuePair<string, object?>(LakeFsTelemetry.RepositoryTag, Id));
+            }
+            return info;
+        }
+        catch (Exception e) when (LakeFsTelemetry.Fail(activity, e))
+        {
+            throw;
+        }
+    }
+
+    private async Task<ObjectInfo> PutObjectCoreAsync(
+        string branch, string path, Stream content, PutObjectOptions? options, CancellationToken cancellationToken)
     {
         ThrowIfDisposedOrCanceled(cancellationToken);
         Names.ValidateRefName(branch, "branch");

@@ -1,3 +1,4 @@
+using LakeFs.Core.Diagnostics;
 using System.Runtime.CompilerServices;
 using LakeFs.Core.Errors;
 using LakeFs.Core.Hooks;
@@ -33,7 +34,14 @@ public sealed partial class Repository
         RefPattern.Parse(pattern);
         var audit = NewAuditRecord(AuditAction.ProtectBranches, pattern, null, null, null);
         var added = await _refs.AddBranchProtectionAsync(pattern, audit.Time, audit, cancellationToken).ConfigureAwait(false);
-        _logger.LogInformation(added ? "Branches matching {Pattern} are protected" : "Branches matching {Pattern} were protected already", pattern);
+        if (added)
+        {
+            _logger.Protected(pattern);
+        }
+        else
+        {
+            _logger.ProtectedAlready(pattern);
+        }
         return added;
     }
 
@@ -46,7 +54,7 @@ public sealed partial class Repository
         var removed = await _refs.RemoveBranchProtectionAsync(pattern, NewAuditRecord(AuditAction.UnprotectBranches, pattern, null, null, null), cancellationToken).ConfigureAwait(false);
         if (removed)
         {
-            _logger.LogInformation("Branches matching {Pattern} are no longer protected", pattern);
+            _logger.Unprotected(pattern);
         }
         return removed;
     }

@@ -1,6 +1,7 @@
 using LakeFs.Core.Hooks;
 using LakeFs.Core.Refs;
 using LakeFs.Core.Trees;
+using LakeFs.Storage.Diagnostics;
 
 namespace LakeFs.Core;
 
@@ -16,9 +17,17 @@ public sealed partial class Repository
     {
         ThrowIfDisposedOrCanceled(cancellationToken);
         Names.ValidateRefName(branch, "branch");
-        await UpdateBranchAsync(branch, freezeStaging: true, HookEvent.PreReset, "reset", null, _options.Committer,
-            (state, _) => ValueTask.FromResult(new BranchCandidate<bool>(state.Head.Id, null, state.Frozen, true)),
-            cancellationToken).ConfigureAwait(false);
+        using var activity = StartActivity("lakefs.reset", branch);
+        try
+        {
+            await UpdateBranchAsync(branch, freezeStaging: true, HookEvent.PreReset, "reset", null, _options.Committer,
+                (state, _) => ValueTask.FromResult(new BranchCandidate<bool>(state.Head.Id, null, state.Frozen, true)),
+                cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (LakeFsTelemetry.Fail(activity, e))
+        {
+            throw;
+        }
     }
 
     /// <summary>Drops the uncommitted change at one path, so the branch shows its committed object there again.</summary>

@@ -8,7 +8,6 @@ using LakeFs.Core.Trees;
 using LakeFs.Storage;
 using LakeFs.Storage.Local;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Logging.Abstractions;
 
 namespace LakeFs.Core;
 
@@ -55,7 +54,7 @@ public sealed partial class Repository : IAsyncDisposable
         _refs = refs;
         Id = id;
         DefaultBranch = defaultBranch;
-        _logger = options.Logger ?? NullLogger.Instance;
+        _logger = options.CreateLogger(typeof(Repository));
         _dataPut = new PutOptions { Durable = options.Durability == Durability.PowerLoss };
         _trees = new TreeStore(options.ObjectStore, options.Tree, options.CacheSizeBytes, _dataPut.Durable);
     }
@@ -146,7 +145,7 @@ public sealed partial class Repository : IAsyncDisposable
         {
             throw new RepositoryAlreadyExistsException("The object store holds a repository already (it has a " + MarkerKey + ").");
         }
-        await StorageProbe.CheckAsync(options.ObjectStore, mustWrite: true, options.Logger ?? NullLogger.Instance, cancellationToken).ConfigureAwait(false);
+        await StorageProbe.CheckAsync(options.ObjectStore, mustWrite: true, options.CreateLogger(typeof(StorageProbe)), cancellationToken).ConfigureAwait(false);
 
         var id = Guid.NewGuid().ToString("N");
         var markerWritten = false;
@@ -198,7 +197,7 @@ public sealed partial class Repository : IAsyncDisposable
                 ? $"The object store holds no repository (no {MarkerKey}); {description} expects repository {id}."
                 : $"The object store belongs to repository {markerId}, but {description} belongs to {id}.");
         }
-        await StorageProbe.CheckAsync(options.ObjectStore, mustWrite: false, options.Logger ?? NullLogger.Instance, cancellationToken).ConfigureAwait(false);
+        await StorageProbe.CheckAsync(options.ObjectStore, mustWrite: false, options.CreateLogger(typeof(StorageProbe)), cancellationToken).ConfigureAwait(false);
         var refs = options.RefStore.Open(options.Durability, options.CommitCacheSize);
         try
         {
@@ -234,7 +233,7 @@ public sealed partial class Repository : IAsyncDisposable
 
     /// <summary>The options with <see cref="RepositoryOptions.FileCache"/> applied: the object store wrapped in a cache of the tree files.</summary>
     private static RepositoryOptions WithFileCache(RepositoryOptions options) => options.FileCache is { } cache
-        ? options with { ObjectStore = new CachingObjectStore(options.ObjectStore, cache, TreeStore.ImmutablePrefixes), FileCache = null }
+        ? options with { ObjectStore = new CachingObjectStore(options.ObjectStore, cache, TreeStore.ImmutablePrefixes, options.CreateLogger(typeof(CachingObjectStore))), FileCache = null }
         : options;
 
     private static async Task WriteMarkerAsync(IObjectStore store, string id, CancellationToken cancellationToken)

@@ -2,6 +2,7 @@ using LakeFs.Core.Trees;
 using LakeFs.Core.Model;
 using LakeFs.Storage;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace LakeFs.Core;
 
@@ -26,8 +27,20 @@ public sealed record RepositoryOptions
     /// <summary>Committer recorded when <see cref="CommitOptions.Committer"/> is not given.</summary>
     public string Committer { get; init; } = "lakefs";
 
-    /// <summary>Logger for operations (default: none).</summary>
+    /// <summary>
+    /// One logger for every component (default: none). Prefer <see cref="LoggerFactory"/>, which gives each component
+    /// its own category; when both are set the factory wins.
+    /// </summary>
     public ILogger? Logger { get; init; }
+
+    /// <summary>
+    /// Creates the loggers of the repository's components (default: none), one category each:
+    /// <c>LakeFs.Core.Repository</c> (operations, hooks), <c>LakeFs.Core.Gc.GarbageCollector</c>,
+    /// <c>LakeFs.Core.Objects.StorageProbe</c> (the storage check at create and open) and
+    /// <c>LakeFs.Storage.CachingObjectStore</c> (the <see cref="FileCache"/>). A <see cref="RetryingObjectStore"/> takes
+    /// its own through <see cref="ObjectStoreRetryOptions.LoggerFactory"/>.
+    /// </summary>
+    public ILoggerFactory? LoggerFactory { get; init; }
 
     /// <summary>Clock for commit and object times (default: the system clock).</summary>
     public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
@@ -63,4 +76,7 @@ public sealed record RepositoryOptions
     public IReadOnlyDictionary<string, IObjectStore> ImportSources { get; init; } = new Dictionary<string, IObjectStore>(StringComparer.Ordinal);
 
     internal TreeOptions Tree { get; init; } = TreeOptions.Default;
+
+    /// <summary>The logger of <paramref name="component"/>: from <see cref="LoggerFactory"/>, else <see cref="Logger"/>, else none.</summary>
+    internal ILogger CreateLogger(Type component) => LoggerFactory?.CreateLogger(component) ?? Logger ?? NullLogger.Instance;
 }

@@ -54,7 +54,7 @@ internal sealed class PostgreSqlRefStore : IRefStore
         _schema = options.Schema;
         _migrations = migrations ?? PostgreSqlSchema.Migrations;
         Description = options.Description;
-        _commits = new ClockCache<string, Commit>(Math.Max(1, commitCacheSize), _ => 1);
+        _commits = new ClockCache<string, Commit>(Math.Max(1, commitCacheSize), _ => 1, "commit");
         _stager = new PostgreSqlStagingWriter(this);
     }
 

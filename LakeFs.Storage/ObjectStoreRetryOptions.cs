@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Logging;
+
 namespace LakeFs.Storage;
 
 /// <summary>How <see cref="RetryingObjectStore"/> retries: bounded attempts, exponential backoff with full jitter.</summary>
@@ -14,6 +16,9 @@ public sealed record ObjectStoreRetryOptions
 
     /// <summary>Clock the backoff waits on (tests pass a fake one).</summary>
     public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
+
+    /// <summary>Creates the logger that reports each retry at Warning (default: none).</summary>
+    public ILoggerFactory? LoggerFactory { get; init; }
 
     /// <summary>The defaults.</summary>
     public static ObjectStoreRetryOptions Default { get; } = new();

@@ -1,4 +1,7 @@
 using System.Runtime.CompilerServices;
+using LakeFs.Storage.Diagnostics;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace LakeFs.Storage;
 
@@ -10,11 +13,15 @@ namespace LakeFs.Storage;
 /// A put is retried only when its stream can seek back to where it started: the decorator never buffers a body.
 /// A listing that fails part way resumes after the last key it returned. A retried conditional create or delete whose
 /// first attempt did reach the store reports "exists" or <c>false</c>, as a second attempt would without the retry.
+/// Every retry is logged at Warning (category <c>LakeFs.Storage.RetryingObjectStore</c>, through
+/// <see cref="ObjectStoreRetryOptions.LoggerFactory"/>) with the operation, key, attempt and error, and counted in the
+/// <c>lakefs.storage.retries</c> counter of the <c>LakeFs</c> meter.
 /// </remarks>
 public sealed class RetryingObjectStore : IObjectStore
 {
     private readonly IObjectStore _inner;
     private readonly ObjectStoreRetryOptions _options;
+    private readonly ILogger _logger;
 
     /// <summary>Wraps <paramref name="inner"/>.</summary>
     public RetryingObjectStore(IObjectStore inner, ObjectStoreRetryOptions? options = null)
@@ -23,6 +30,7 @@ public sealed class RetryingObjectStore : IObjectStore
         _inner = inner;
         _options = options ?? ObjectStoreRetryOptions.Default;
         ArgumentOutOfRangeException.ThrowIfLessThan(_options.MaxAttempts, 1, nameof(options));
+        _logger = _options.LoggerFactory?.CreateLogger<RetryingObjectStore>() ?? NullLogger<RetryingObjectStore>.Instance;
     }
 
     /// <summary>The wrapped store.</summary>
@@ -38,6 +46,8 @@ public sealed class RetryingObjectStore : IObjectStore
         }
         long start = content.Position;
         return RunAsync(
+            "put",
+            key,
             attempt =>
             {
                 if (attempt > 1)
@@ -51,15 +61,15 @@ public sealed class RetryingObjectStore : IObjectStore
 
     /// <inheritdoc />
     public Task<Stream> OpenReadAsync(string key, ByteRange? range = null, CancellationToken cancellationToken = default) =>
-        RunAsync(_ => _inner.OpenReadAsync(key, range, cancellationToken), cancellationToken);
+        RunAsync("read", key, _ => _inner.OpenReadAsync(key, range, cancellationToken), cancellationToken);
 
     /// <inheritdoc />
     public Task<ObjectStat?> StatAsync(string key, CancellationToken cancellationToken = default) =>
-        RunAsync(_ => _inner.StatAsync(key, cancellationToken), cancellationToken);
+        RunAsync("stat", key, _ => _inner.StatAsync(key, cancellationToken), cancellationToken);
 
     /// <inheritdoc />
     public Task<bool> DeleteAsync(string key, CancellationToken cancellationToken = default) =>
-        RunAsync(_ => _inner.DeleteAsync(key, cancellationToken), cancellationToken);
+        RunAsync("delete", key, _ => _inner.DeleteAsync(key, cancellationToken), cancellationToken);
 
     /// <inheritdoc />
     public async IAsyncEnumerable<ObjectStat> ListAsync(string prefix, string? startAfter = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
@@ -70,6 +80,7 @@ public sealed class RetryingObjectStore : IObjectStore
         {
             var enumerator = _inner.ListAsync(prefix, after, cancellationToken).GetAsyncEnumerator(cancellationToken);
             bool retry = false;
+            Exception? failure = null;
             try
             {
                 while (true)
@@ -79,8 +90,9 @@ public sealed class RetryingObjectStore : IObjectStore
                     {
                         moved = await enumerator.MoveNextAsync().ConfigureAwait(false);
                     }
-                    catch (TransientStorageException) when (attempt < _options.MaxAttempts && !cancellationToken.IsCancellationRequested)
+                    catch (TransientStorageException e) when (attempt < _options.MaxAttempts && !cancellationToken.IsCancellationRequested)
                     {
+                        failure = e;
                         retry = true;
                         break;
                     }
@@ -101,26 +113,29 @@ public sealed class RetryingObjectStore : IObjectStore
             {
                 yield break;
             }
-            await DelayAsync(attempt, cancellationToken).ConfigureAwait(false);
+            await DelayAsync("list", after ?? prefix, attempt, failure!, cancellationToken).ConfigureAwait(false);
             attempt++;
         }
     }
 
     /// <inheritdoc />
     /// <remarks>Deleting is idempotent: a failed call is retried whole.</remarks>
-    public Task DeleteManyAsync(IReadOnlyList<string> keys, CancellationToken cancellationToken = default) =>
-        RunAsync(async _ =>
+    public Task DeleteManyAsync(IReadOnlyList<string> keys, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(keys);
+        return RunAsync("delete-many", keys.Count > 0 ? keys[0] : "", async _ =>
         {
             await _inner.DeleteManyAsync(keys, cancellationToken).ConfigureAwait(false);
             return true;
         }, cancellationToken);
+    }
 
     /// <inheritdoc />
     /// <remarks>Folder listings are short: a failed one is retried whole, and the folders are returned once all are read.</remarks>
     public async IAsyncEnumerable<string> ListFoldersAsync(string prefix, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         StorageKeys.ValidateFolderPrefix(prefix);
-        var folders = await RunAsync(async _ =>
+        var folders = await RunAsync("list-folders", prefix, async _ =>
         {
             var all = new List<string>();
             await foreach (var folder in _inner.ListFoldersAsync(prefix, cancellationToken).ConfigureAwait(false))
@@ -135,7 +150,7 @@ public sealed class RetryingObjectStore : IObjectStore
         }
     }
 
-    private async Task<T> RunAsync<T>(Func<int, Task<T>> operation, CancellationToken cancellationToken)
+    private async Task<T> RunAsync<T>(string name, string key, Func<int, Task<T>> operation, CancellationToken cancellationToken)
     {
         for (int attempt = 1; ; attempt++)
         {
@@ -143,20 +158,25 @@ public sealed class RetryingObjectStore : IObjectStore
             {
                 return await operation(attempt).ConfigureAwait(false);
             }
-            catch (TransientStorageException) when (attempt < _options.MaxAttempts && !cancellationToken.IsCancellationRequested)
+            catch (TransientStorageException e) when (attempt < _options.MaxAttempts && !cancellationToken.IsCancellationRequested)
             {
-                await DelayAsync(attempt, cancellationToken).ConfigureAwait(false);
+                await DelayAsync(name, key, attempt, e, cancellationToken).ConfigureAwait(false);
             }
         }
     }
 
-    /// <summary>Full jitter: a uniform wait between zero and the capped exponential bound of this attempt.</summary>
-    private Task DelayAsync(int attempt, CancellationToken cancellationToken)
+    /// <summary>Logs and counts the retry, then waits with full jitter: a uniform wait between zero and the capped exponential bound of this attempt.</summary>
+    private Task DelayAsync(string name, string key, int attempt, Exception error, CancellationToken cancellationToken)
     {
         double bound = Math.Min(_options.MaxDelay.TotalMilliseconds, _options.BaseDelay.TotalMilliseconds * Math.Pow(2, attempt - 1));
 #pragma warning disable CA5394 // Jitter needs no cryptographic randomness.
         var delay = TimeSpan.FromMilliseconds(bound * Random.Shared.NextDouble());
 #pragma warning restore CA5394
+        _logger.Retrying(error, name, key, attempt, _options.MaxAttempts, delay.TotalMilliseconds);
+        if (LakeFsTelemetry.StorageRetries.Enabled)
+        {
+            LakeFsTelemetry.StorageRetries.Add(1, new KeyValuePair<string, object?>(LakeFsTelemetry.OperationTag, name));
+        }
         return delay <= TimeSpan.Zero
             ? Task.CompletedTask
             : Task.Delay(delay, _options.TimeProvider, cancellationToken);

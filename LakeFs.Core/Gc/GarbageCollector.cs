@@ -1,3 +1,4 @@
+using LakeFs.Core.Diagnostics;
 using System.Buffers;
 using LakeFs.Core.Errors;
 using LakeFs.Core.Model;
@@ -160,8 +161,7 @@ internal sealed class GarbageCollector(
             MetaRangesDeleted = metaRangesDeleted,
             Duration = time.GetElapsedTime(started),
         };
-        logger.LogInformation(
-            "Garbage collection{DryRun}: {Expired} commits expired, {Kept} kept; {Swept} partitions swept, {Skipped} skipped; {Deleted} objects ({Bytes} bytes), {Ranges} ranges and {MetaRanges} metaranges deleted in {Duration}",
+        logger.GcFinished(
             options.DryRun ? " (dry run)" : "", report.CommitsExpired, report.CommitsKept, report.PartitionsSwept, report.PartitionsSkipped,
             report.ObjectsDeleted, report.BytesDeleted, report.RangesDeleted, report.MetaRangesDeleted, report.Duration);
         return report;
@@ -381,7 +381,7 @@ internal sealed class GarbageCollector(
                 }
                 catch (CorruptDataException e)
                 {
-                    logger.LogWarning(e, "Unused range {Range} cannot be read; every partition is swept", id);
+                    logger.GcUnreadableRange(e, id);
                     return (dirty, true);
                 }
             }

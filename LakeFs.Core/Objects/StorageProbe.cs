@@ -1,3 +1,4 @@
+using LakeFs.Core.Diagnostics;
 using System.Text;
 using LakeFs.Storage;
 using Microsoft.Extensions.Logging;
@@ -37,7 +38,7 @@ internal static class StorageProbe
         }
         catch (StorageException e) when (!mustWrite && e is not StorageIntegrityException)
         {
-            logger.LogWarning(e, "Could not write the storage check object {Key}; the store's integrity was not checked at open", key);
+            logger.ProbeWriteFailed(e, key);
             return;
         }
         try
@@ -60,7 +61,7 @@ internal static class StorageProbe
             }
             catch (StorageException e)
             {
-                logger.LogWarning(e, "Could not delete the storage check object {Key}", key);
+                logger.ProbeDeleteFailed(e, key);
             }
         }
     }

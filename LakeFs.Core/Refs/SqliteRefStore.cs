@@ -92,7 +92,7 @@ internal sealed class SqliteRefStore : IRefStore
     {
         Path = path;
         _database = new SqliteDatabase(path, durability);
-        _commits = new ClockCache<string, Commit>(Math.Max(1, commitCacheSize), _ => 1);
+        _commits = new ClockCache<string, Commit>(Math.Max(1, commitCacheSize), _ => 1, "commit");
         _stager = new StagingWriter(this);
     }
 

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using LakeFs.Storage.Diagnostics;
 
 namespace LakeFs.Core.Trees;
 
@@ -8,8 +9,9 @@ namespace LakeFs.Core.Trees;
 /// and sets the entry's referenced bit; eviction sweeps a hand over the entries, clearing set bits and evicting
 /// the first entry found clear. An exact LRU list moves a node on every hit under a lock: a range-cache hit
 /// during random stats of a 1,000,000-object tree measured 190 ns that way against 113 ns here.
+/// A named cache counts its lookups in the <c>lakefs.cache.hits</c>/<c>misses</c> counters, tagged with the name.
 /// </summary>
-internal sealed class ClockCache<TKey, TValue>(long capacity, Func<TValue, long> cost)
+internal sealed class ClockCache<TKey, TValue>(long capacity, Func<TValue, long> cost, string? name = null)
     where TKey : notnull
 {
     private readonly ConcurrentDictionary<TKey, Slot> _map = new();
@@ -43,7 +45,15 @@ internal sealed class ClockCache<TKey, TValue>(long capacity, Func<TValue, long>
                 slot.Referenced = true;
             }
             value = slot.Value;
+            if (name is not null)
+            {
+                LakeFsTelemetry.CacheLookup(hit: true, name);
+            }
             return true;
+        }
+        if (name is not null)
+        {
+            LakeFsTelemetry.CacheLookup(hit: false, name);
         }
         value = default!;
         return false;

@@ -22,8 +22,8 @@ internal sealed class TreeStore(IObjectStore store, TreeOptions options, long ca
     public static readonly string EmptyMetaRangeId = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(ReadOnlySpan<byte>.Empty));
 
     // Two caches keyed by file id, sharing the byte budget: no key string is built per lookup.
-    private readonly ClockCache<string, RangeReader> _ranges = new(cacheBytes - cacheBytes / 8, r => r.FileSize + 256);
-    private readonly ClockCache<string, MetaRange> _metaRanges = new(cacheBytes / 8, m => m.Cost);
+    private readonly ClockCache<string, RangeReader> _ranges = new(cacheBytes - cacheBytes / 8, r => r.FileSize + 256, "range");
+    private readonly ClockCache<string, MetaRange> _metaRanges = new(cacheBytes / 8, m => m.Cost, "metarange");
 
     // Buffers lent to passes and builders and taken back when they finish. Every commit, diff and merge needs a
     // range writer and read buffers as large as its largest range; fresh ones cost page faults each time, which
