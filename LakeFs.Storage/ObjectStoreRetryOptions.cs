@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging;
+using Polly;
 
 namespace LakeFs.Storage;
 
@@ -16,6 +17,14 @@ public sealed record ObjectStoreRetryOptions
 
     /// <summary>Clock the backoff waits on (tests pass a fake one).</summary>
     public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
+
+    /// <summary>
+    /// The Polly pipeline every call runs through (default: <see cref="RetryingObjectStore.DefaultPipeline"/> of these
+    /// options). When set, <see cref="MaxAttempts"/>, <see cref="BaseDelay"/>, <see cref="MaxDelay"/> and
+    /// <see cref="TimeProvider"/> are not used: the pipeline decides what is retried and how long to wait. Have it
+    /// handle <see cref="TransientStorageException"/>, the errors the adapters report as worth another attempt.
+    /// </summary>
+    public ResiliencePipeline? Pipeline { get; init; }
 
     /// <summary>Creates the logger that reports each retry at Warning (default: none).</summary>
     public ILoggerFactory? LoggerFactory { get; init; }

@@ -2,39 +2,84 @@ using System.Runtime.CompilerServices;
 using LakeFs.Storage.Diagnostics;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using Polly;
+using Polly.Retry;
 
 namespace LakeFs.Storage;
 
 /// <summary>
-/// Retries the <see cref="TransientStorageException"/>s of any <see cref="IObjectStore"/> (throttling, 5xx, timeouts)
-/// with jittered exponential backoff, a bounded number of times. This is the one place retries live; adapters do not retry.
+/// Runs every call of any <see cref="IObjectStore"/> through a Polly <see cref="ResiliencePipeline"/>: by default one
+/// that retries the <see cref="TransientStorageException"/>s (throttling, 5xx, timeouts) with jittered exponential
+/// backoff, a bounded number of times (<see cref="ObjectStoreRetryOptions"/>), or the pipeline you give in
+/// <see cref="ObjectStoreRetryOptions.Pipeline"/> (your retry, timeout or circuit-breaker policies, with Polly's own
+/// telemetry). This is the one place retries live; adapters do not retry.
 /// </summary>
 /// <remarks>
 /// A put is retried only when its stream can seek back to where it started: the decorator never buffers a body.
-/// A listing that fails part way resumes after the last key it returned. A retried conditional create or delete whose
-/// first attempt did reach the store reports "exists" or <c>false</c>, as a second attempt would without the retry.
+/// A listing that fails part way resumes after the last key it returned, each item with a fresh pipeline run. A retried
+/// conditional create or delete whose first attempt did reach the store reports "exists" or <c>false</c>, as a second
+/// attempt would without the retry.
 /// Every retry is logged at Warning (category <c>LakeFs.Storage.RetryingObjectStore</c>, through
-/// <see cref="ObjectStoreRetryOptions.LoggerFactory"/>) with the operation, key, attempt and error, and counted in the
-/// <c>lakefs.storage.retries</c> counter of the <c>LakeFs</c> meter.
+/// <see cref="ObjectStoreRetryOptions.LoggerFactory"/>) with the operation, key, attempt and the error that caused it,
+/// and counted in the <c>lakefs.storage.retries</c> counter of the <c>LakeFs</c> meter, whichever pipeline runs.
 /// </remarks>
 public sealed class RetryingObjectStore : IObjectStore
 {
     private readonly IObjectStore _inner;
-    private readonly ObjectStoreRetryOptions _options;
+    private readonly ResiliencePipeline _pipeline;
     private readonly ILogger _logger;
 
     /// <summary>Wraps <paramref name="inner"/>.</summary>
     public RetryingObjectStore(IObjectStore inner, ObjectStoreRetryOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(inner);
+        options ??= ObjectStoreRetryOptions.Default;
         _inner = inner;
-        _options = options ?? ObjectStoreRetryOptions.Default;
-        ArgumentOutOfRangeException.ThrowIfLessThan(_options.MaxAttempts, 1, nameof(options));
-        _logger = _options.LoggerFactory?.CreateLogger<RetryingObjectStore>() ?? NullLogger<RetryingObjectStore>.Instance;
+        _pipeline = options.Pipeline ?? DefaultPipeline(options);
+        _logger = options.LoggerFactory?.CreateLogger<RetryingObjectStore>() ?? NullLogger<RetryingObjectStore>.Instance;
     }
 
     /// <summary>The wrapped store.</summary>
     public IObjectStore Inner => _inner;
+
+    /// <summary>
+    /// The pipeline used when <see cref="ObjectStoreRetryOptions.Pipeline"/> is not set: a Polly retry of
+    /// <see cref="TransientStorageException"/> only, <see cref="ObjectStoreRetryOptions.MaxAttempts"/> attempts in all,
+    /// waiting before attempt n+1 a uniform random time between zero and
+    /// min(<see cref="ObjectStoreRetryOptions.MaxDelay"/>, <see cref="ObjectStoreRetryOptions.BaseDelay"/> × 2ⁿ⁻¹) ("full
+    /// jitter") on <see cref="ObjectStoreRetryOptions.TimeProvider"/>. Nothing is retried once the caller's token is cancelled.
+    /// Start from this to add your own strategies around the same retry.
+    /// </summary>
+    public static ResiliencePipeline DefaultPipeline(ObjectStoreRetryOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentOutOfRangeException.ThrowIfLessThan(options.MaxAttempts, 1, nameof(options));
+        ArgumentOutOfRangeException.ThrowIfNegative(options.BaseDelay.Ticks, nameof(options));
+        ArgumentOutOfRangeException.ThrowIfNegative(options.MaxDelay.Ticks, nameof(options));
+        ArgumentNullException.ThrowIfNull(options.TimeProvider, nameof(options));
+        if (options.MaxAttempts == 1)
+        {
+            return ResiliencePipeline.Empty;
+        }
+        var baseDelay = options.BaseDelay.TotalMilliseconds;
+        var maxDelay = options.MaxDelay.TotalMilliseconds;
+        return new ResiliencePipelineBuilder { TimeProvider = options.TimeProvider }
+            .AddRetry(new RetryStrategyOptions
+            {
+                ShouldHandle = args => ValueTask.FromResult(
+                    args.Outcome.Exception is TransientStorageException && !args.Context.CancellationToken.IsCancellationRequested),
+                MaxRetryAttempts = options.MaxAttempts - 1,
+                // Polly's own exponential jitter is decorrelated; this keeps the full jitter the store always had.
+                DelayGenerator = args =>
+                {
+                    double bound = Math.Min(maxDelay, baseDelay * Math.Pow(2, args.AttemptNumber));
+#pragma warning disable CA5394 // Jitter needs no cryptographic randomness.
+                    return ValueTask.FromResult<TimeSpan?>(TimeSpan.FromMilliseconds(bound * Random.Shared.NextDouble()));
+#pragma warning restore CA5394
+                },
+            })
+            .Build();
+    }
 
     /// <inheritdoc />
     public Task<ObjectStat> PutAsync(string key, Stream content, PutOptions? options = null, CancellationToken cancellationToken = default)
@@ -45,76 +90,68 @@ public sealed class RetryingObjectStore : IObjectStore
             return _inner.PutAsync(key, content, options, cancellationToken);
         }
         long start = content.Position;
-        return RunAsync(
-            "put",
-            key,
-            attempt =>
+        return RunAsync("put", key, (attempt, token) =>
+        {
+            if (attempt > 1)
             {
-                if (attempt > 1)
-                {
-                    content.Position = start;
-                }
-                return _inner.PutAsync(key, content, options, cancellationToken);
-            },
-            cancellationToken);
+                content.Position = start;
+            }
+            return _inner.PutAsync(key, content, options, token);
+        }, cancellationToken);
     }
 
     /// <inheritdoc />
     public Task<Stream> OpenReadAsync(string key, ByteRange? range = null, CancellationToken cancellationToken = default) =>
-        RunAsync("read", key, _ => _inner.OpenReadAsync(key, range, cancellationToken), cancellationToken);
+        RunAsync("read", key, (_, token) => _inner.OpenReadAsync(key, range, token), cancellationToken);
 
     /// <inheritdoc />
     public Task<ObjectStat?> StatAsync(string key, CancellationToken cancellationToken = default) =>
-        RunAsync("stat", key, _ => _inner.StatAsync(key, cancellationToken), cancellationToken);
+        RunAsync("stat", key, (_, token) => _inner.StatAsync(key, token), cancellationToken);
 
     /// <inheritdoc />
     public Task<bool> DeleteAsync(string key, CancellationToken cancellationToken = default) =>
-        RunAsync("delete", key, _ => _inner.DeleteAsync(key, cancellationToken), cancellationToken);
+        RunAsync("delete", key, (_, token) => _inner.DeleteAsync(key, token), cancellationToken);
 
     /// <inheritdoc />
     public async IAsyncEnumerable<ObjectStat> ListAsync(string prefix, string? startAfter = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         string? after = startAfter;
-        int attempt = 1;
-        while (true)
+        IAsyncEnumerator<ObjectStat>? enumerator = null;
+        try
         {
-            var enumerator = _inner.ListAsync(prefix, after, cancellationToken).GetAsyncEnumerator(cancellationToken);
-            bool retry = false;
-            Exception? failure = null;
-            try
+            while (true)
             {
-                while (true)
+                // Each item is one pipeline run: a failure re-lists after the last key returned, and progress resets the attempts.
+                bool moved = await RunAsync("list", prefix, async (_, _) =>
                 {
-                    bool moved;
+                    // The listing lives across runs, so it takes the caller's token rather than one run's.
+                    enumerator ??= _inner.ListAsync(prefix, after, cancellationToken).GetAsyncEnumerator(cancellationToken);
                     try
                     {
-                        moved = await enumerator.MoveNextAsync().ConfigureAwait(false);
+                        return await enumerator.MoveNextAsync().ConfigureAwait(false);
                     }
-                    catch (TransientStorageException e) when (attempt < _options.MaxAttempts && !cancellationToken.IsCancellationRequested)
+                    catch (TransientStorageException)
                     {
-                        failure = e;
-                        retry = true;
-                        break;
+                        var failed = enumerator;
+                        enumerator = null;
+                        await failed.DisposeAsync().ConfigureAwait(false);
+                        throw;
                     }
-                    if (!moved)
-                    {
-                        yield break;
-                    }
-                    attempt = 1;
-                    after = enumerator.Current.Key;
-                    yield return enumerator.Current;
+                }, cancellationToken).ConfigureAwait(false);
+                if (!moved)
+                {
+                    yield break;
                 }
+                after = enumerator!.Current.Key;
+                yield return enumerator.Current;
             }
-            finally
+        }
+        finally
+        {
+            if (enumerator is not null)
             {
                 await enumerator.DisposeAsync().ConfigureAwait(false);
             }
-            if (!retry)
-            {
-                yield break;
-            }
-            await DelayAsync("list", after ?? prefix, attempt, failure!, cancellationToken).ConfigureAwait(false);
-            attempt++;
         }
     }
 
@@ -123,9 +160,9 @@ public sealed class RetryingObjectStore : IObjectStore
     public Task DeleteManyAsync(IReadOnlyList<string> keys, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(keys);
-        return RunAsync("delete-many", keys.Count > 0 ? keys[0] : "", async _ =>
+        return RunAsync("delete-many", keys.Count > 0 ? keys[0] : "", async (_, token) =>
         {
-            await _inner.DeleteManyAsync(keys, cancellationToken).ConfigureAwait(false);
+            await _inner.DeleteManyAsync(keys, token).ConfigureAwait(false);
             return true;
         }, cancellationToken);
     }
@@ -135,10 +172,10 @@ public sealed class RetryingObjectStore : IObjectStore
     public async IAsyncEnumerable<string> ListFoldersAsync(string prefix, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         StorageKeys.ValidateFolderPrefix(prefix);
-        var folders = await RunAsync("list-folders", prefix, async _ =>
+        var folders = await RunAsync("list-folders", prefix, async (_, token) =>
         {
             var all = new List<string>();
-            await foreach (var folder in _inner.ListFoldersAsync(prefix, cancellationToken).ConfigureAwait(false))
+            await foreach (var folder in _inner.ListFoldersAsync(prefix, token).ConfigureAwait(false))
             {
                 all.Add(folder);
             }
@@ -150,35 +187,31 @@ public sealed class RetryingObjectStore : IObjectStore
         }
     }
 
-    private async Task<T> RunAsync<T>(string name, string key, Func<int, Task<T>> operation, CancellationToken cancellationToken)
+    /// <summary>Runs <paramref name="operation"/> (given the attempt number, from 1) through the pipeline, logging and counting every attempt after the first.</summary>
+    private async Task<T> RunAsync<T>(string name, string key, Func<int, CancellationToken, Task<T>> operation, CancellationToken cancellationToken)
     {
-        for (int attempt = 1; ; attempt++)
+        int attempt = 0;
+        Exception? last = null;
+        return await _pipeline.ExecuteAsync(async token =>
         {
+            attempt++;
+            if (attempt > 1)
+            {
+                _logger.Retrying(last, name, key, attempt - 1);
+                if (LakeFsTelemetry.StorageRetries.Enabled)
+                {
+                    LakeFsTelemetry.StorageRetries.Add(1, new KeyValuePair<string, object?>(LakeFsTelemetry.OperationTag, name));
+                }
+            }
             try
             {
-                return await operation(attempt).ConfigureAwait(false);
+                return await operation(attempt, token).ConfigureAwait(false);
             }
-            catch (TransientStorageException e) when (attempt < _options.MaxAttempts && !cancellationToken.IsCancellationRequested)
+            catch (Exception e)
             {
-                await DelayAsync(name, key, attempt, e, cancellationToken).ConfigureAwait(false);
+                last = e;
+                throw;
             }
-        }
-    }
-
-    /// <summary>Logs and counts the retry, then waits with full jitter: a uniform wait between zero and the capped exponential bound of this attempt.</summary>
-    private Task DelayAsync(string name, string key, int attempt, Exception error, CancellationToken cancellationToken)
-    {
-        double bound = Math.Min(_options.MaxDelay.TotalMilliseconds, _options.BaseDelay.TotalMilliseconds * Math.Pow(2, attempt - 1));
-#pragma warning disable CA5394 // Jitter needs no cryptographic randomness.
-        var delay = TimeSpan.FromMilliseconds(bound * Random.Shared.NextDouble());
-#pragma warning restore CA5394
-        _logger.Retrying(error, name, key, attempt, _options.MaxAttempts, delay.TotalMilliseconds);
-        if (LakeFsTelemetry.StorageRetries.Enabled)
-        {
-            LakeFsTelemetry.StorageRetries.Add(1, new KeyValuePair<string, object?>(LakeFsTelemetry.OperationTag, name));
-        }
-        return delay <= TimeSpan.Zero
-            ? Task.CompletedTask
-            : Task.Delay(delay, _options.TimeProvider, cancellationToken);
+        }, cancellationToken).ConfigureAwait(false);
     }
 }

@@ -1,6 +1,8 @@
 using System.Text;
 using LakeFs.Storage;
 using LakeFs.Storage.Memory;
+using Polly;
+using Polly.Retry;
 
 namespace LakeFs.Core.Tests.Storage;
 
@@ -128,6 +130,51 @@ public sealed class RetryingObjectStoreTests
 
         Assert.That(await stat, Is.Null);
         Assert.That(flaky.Stats, Is.EqualTo(3));
+    }
+
+    [Test]
+    public async Task A_user_pipeline_decides_what_is_retried_and_how_often()
+    {
+        var retries = 0;
+        var pipeline = new ResiliencePipelineBuilder()
+            .AddRetry(new RetryStrategyOptions
+            {
+                ShouldHandle = new PredicateBuilder().Handle<TransientStorageException>(),
+                MaxRetryAttempts = 5,
+                Delay = TimeSpan.Zero,
+                OnRetry = _ =>
+                {
+                    retries++;
+                    return ValueTask.CompletedTask;
+                },
+            })
+            .Build();
+        var flaky = new FlakyObjectStore();
+        // MaxAttempts is the default pipeline's setting; the given pipeline replaces it.
+        var store = new RetryingObjectStore(flaky, new ObjectStoreRetryOptions { Pipeline = pipeline, MaxAttempts = 2 });
+        await store.PutAsync("k", new MemoryStream("v"u8.ToArray()));
+        flaky.FailuresLeft = 5;
+
+        Assert.That(await store.StatAsync("k"), Is.Not.Null);
+        Assert.That(flaky.Stats, Is.EqualTo(6));
+        Assert.That(retries, Is.EqualTo(5));
+    }
+
+    [Test]
+    public void A_pipeline_without_retries_surfaces_the_first_transient_failure()
+    {
+        var flaky = new FlakyObjectStore { FailuresLeft = 1 };
+        var store = new RetryingObjectStore(flaky, new ObjectStoreRetryOptions { Pipeline = ResiliencePipeline.Empty });
+
+        Assert.That(async () => await store.DeleteAsync("k"), Throws.InstanceOf<TransientStorageException>());
+        Assert.That(flaky.Deletes, Is.EqualTo(1));
+    }
+
+    [Test]
+    public void The_default_pipeline_refuses_fewer_than_one_attempt()
+    {
+        Assert.That(() => new RetryingObjectStore(new FlakyObjectStore(), new ObjectStoreRetryOptions { MaxAttempts = 0 }),
+            Throws.InstanceOf<ArgumentOutOfRangeException>());
     }
 
     /// <summary>Waits for a retry the fake clock released to run on the thread pool, however loaded the machine is.</summary>

@@ -5,8 +5,8 @@ namespace LakeFs.Storage.Diagnostics;
 /// <summary>The log messages of the storage decorators, source-generated. Event ids 5xxx.</summary>
 internal static partial class StorageLog
 {
-    [LoggerMessage(5001, LogLevel.Warning, "Storage {Operation} of '{Key}' failed (attempt {Attempt} of {MaxAttempts}); trying again in {Delay} ms")]
-    public static partial void Retrying(this ILogger logger, Exception error, string operation, string key, int attempt, int maxAttempts, double delay);
+    [LoggerMessage(5001, LogLevel.Warning, "Storage {Operation} of '{Key}' failed on attempt {Attempt}; trying again")]
+    public static partial void Retrying(this ILogger logger, Exception? error, string operation, string key, int attempt);
 
     [LoggerMessage(5002, LogLevel.Debug, "Cached '{Key}' ({Size} bytes) in the file cache")]
     public static partial void Cached(this ILogger logger, string key, long size);
