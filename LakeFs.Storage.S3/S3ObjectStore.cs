@@ -307,33 +307,18 @@ public sealed class S3ObjectStore : IObjectStore, IDisposable
     public async IAsyncEnumerable<ObjectStat> ListAsync(string prefix, string? startAfter = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         StorageKeys.ValidatePrefix(prefix);
-        cancellationToken.ThrowIfCancellationRequested();
         var request = new ListObjectsV2Request { BucketName = _bucket, Prefix = _root + prefix };
         if (startAfter is not null)
         {
             request.StartAfter = _root + startAfter;
         }
-        while (true)
+        await foreach (var page in ListPagesAsync(request, prefix, cancellationToken).ConfigureAwait(false))
         {
-            ListObjectsV2Response response;
-            try
-            {
-                response = await _client.ListObjectsV2Async(request, cancellationToken).ConfigureAwait(false);
-            }
-            catch (Exception e) when (S3Errors.Map(e, prefix, conditional: false, cancellationToken) is { } mapped)
-            {
-                throw mapped;
-            }
-            foreach (var item in response.S3Objects ?? [])
+            foreach (var item in page.S3Objects ?? [])
             {
                 cancellationToken.ThrowIfCancellationRequested();
                 yield return new ObjectStat(item.Key[_root.Length..], item.Size ?? 0, ToOffset(item.LastModified), item.ETag);
             }
-            if (response.IsTruncated != true || string.IsNullOrEmpty(response.NextContinuationToken))
-            {
-                yield break;
-            }
-            request.ContinuationToken = response.NextContinuationToken;
         }
     }
 
@@ -342,8 +327,21 @@ public sealed class S3ObjectStore : IObjectStore, IDisposable
     public async IAsyncEnumerable<string> ListFoldersAsync(string prefix, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         StorageKeys.ValidateFolderPrefix(prefix);
-        cancellationToken.ThrowIfCancellationRequested();
         var request = new ListObjectsV2Request { BucketName = _bucket, Prefix = _root + prefix, Delimiter = "/" };
+        await foreach (var page in ListPagesAsync(request, prefix, cancellationToken).ConfigureAwait(false))
+        {
+            foreach (var folder in page.CommonPrefixes ?? [])
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                yield return folder[_root.Length..];
+            }
+        }
+    }
+
+    /// <summary>The pages of a ListObjectsV2 request, following continuation tokens, with errors mapped for <paramref name="prefix"/>.</summary>
+    private async IAsyncEnumerable<ListObjectsV2Response> ListPagesAsync(ListObjectsV2Request request, string prefix, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
         while (true)
         {
             ListObjectsV2Response response;
@@ -355,11 +353,7 @@ public sealed class S3ObjectStore : IObjectStore, IDisposable
             {
                 throw mapped;
             }
-            foreach (var folder in response.CommonPrefixes ?? [])
-            {
-                cancellationToken.ThrowIfCancellationRequested();
-                yield return folder[_root.Length..];
-            }
+            yield return response;
             if (response.IsTruncated != true || string.IsNullOrEmpty(response.NextContinuationToken))
             {
                 yield break;
