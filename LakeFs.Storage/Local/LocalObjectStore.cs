@@ -838,16 +838,19 @@ public sealed class LocalObjectStore : IObjectStore
         return _root is not null ? DeleteBeneath(_root, key) : DeleteByPath(key);
     }
 
-    /// <summary>Linux: unlinks the files of keys in one folder, the folder opened once beneath the root, then removes folders left empty.</summary>
-    private void DeleteManyBeneath(LocalRootFolder root, string[] keys)
+    /// <summary>
+    /// Linux: unlinks the files of keys in one folder, the folder opened once beneath the root, then removes folders left
+    /// empty. Returns how many objects were deleted (a key with no regular file is skipped).
+    /// </summary>
+    private int DeleteManyBeneath(LocalRootFolder root, string[] keys)
     {
         int slash = keys[0].LastIndexOf('/');
         int folder = OpenFolderOf(root, keys[0], slash, "delete", out var facts, out int errno);
         if (folder < 0)
         {
-            return;
+            return 0;
         }
-        bool deleted = false;
+        int deleted = 0;
         try
         {
             for (int i = 0; i < keys.Length; i++)
@@ -871,46 +874,22 @@ public sealed class LocalObjectStore : IObjectStore
                     }
                     continue;
                 }
-                deleted = true;
+                deleted++;
             }
         }
         finally
         {
             root.Release(folder);
         }
-        if (deleted)
+        if (deleted > 0)
         {
             RemoveEmptyFoldersBeneath(root, keys[0], slash);
         }
+        return deleted;
     }
 
     /// <summary>Linux: unlinks the key's file in its folder opened beneath the root, then removes folders left empty.</summary>
-    private bool DeleteBeneath(LocalRootFolder root, string key)
-    {
-        int slash = key.LastIndexOf('/');
-        int folder = OpenFolderOf(root, key, slash, "delete", out var facts, out int errno);
-        try
-        {
-            if (folder < 0 || errno != 0 || facts.Kind != NativeMethods.FileKind.Regular)
-            {
-                return false;
-            }
-            if (NativeMethods.UnlinkAt(folder, key[(slash + 1)..], 0) != 0)
-            {
-                errno = Marshal.GetLastPInvokeError();
-                // Gone meanwhile, or replaced by a folder: either way no object was deleted.
-                return errno is NativeMethods.ENOENT or NativeMethods.EISDIR
-                    ? false
-                    : throw new StorageException($"Cannot delete '{key}' under '{RootPath}': {NativeMethods.Describe(errno)}");
-            }
-        }
-        finally
-        {
-            root.Release(folder);
-        }
-        RemoveEmptyFoldersBeneath(root, key, slash);
-        return true;
-    }
+    private bool DeleteBeneath(LocalRootFolder root, string key) => DeleteManyBeneath(root, [key]) == 1;
 
     /// <summary>Removes the key's folder and those above it while they are empty.</summary>
     private static void RemoveEmptyFoldersBeneath(LocalRootFolder root, string key, int slash)
