@@ -166,6 +166,35 @@ public sealed class RepositoryProtectionTests
         await second.CommitAsync("main", "direct again");
     }
 
+    [TestCase(RefStoreKind.Sqlite)]
+    [TestCase(RefStoreKind.PostgreSql)]
+    public async Task A_put_refused_inside_the_write_leaves_no_bytes_and_a_removed_rule_stops_refusing(RefStoreKind kind)
+    {
+        using var refs = new TestRefStore(kind);
+        var objects = _temp.Combine("objects");
+        await using var first = await Repository.CreateAsync(refs.Local(objects));
+        await using var second = await Repository.OpenAsync(refs.Local(objects));
+        await second.PutTextAsync("main", "warm.txt", "written before any rule");
+        var files = DataFiles(objects);
+
+        // The second instance knows of no rule, so only the write itself can refuse: it must, and delete the bytes.
+        await first.ProtectBranchesAsync("ma?n");
+        var error = Assert.ThrowsAsync<ProtectedBranchException>(() => second.PutTextAsync("main", "x.txt", "x"));
+        Assert.That(error!.Rule, Is.EqualTo("ma?n"));
+        Assert.That(error.Message, Does.Contain("put 'x.txt' on branch 'main'"));
+        Assert.ThrowsAsync<ProtectedBranchException>(() => second.DeleteObjectAsync("main", "warm.txt"));
+        Assert.That(DataFiles(objects), Is.EqualTo(files), "no bytes of the refused put remain");
+
+        // Now it knows the rule; once another instance removes it, the rule it remembers must not refuse anything.
+        await first.UnprotectBranchesAsync("ma?n");
+        await second.PutTextAsync("main", "x.txt", "x");
+        await second.DeleteObjectAsync("main", "warm.txt");
+        Assert.That(await second.ReadTextAsync("main", "x.txt"), Is.EqualTo("x"));
+    }
+
+    private static string[] DataFiles(string folder) =>
+        [.. Directory.EnumerateFiles(Path.Combine(folder, Repository.LocalObjectsFolderName, "data"), "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal)];
+
     [Test]
     public async Task A_rule_takes_effect_at_once_in_another_process_and_one_added_there_here()
     {

@@ -57,14 +57,14 @@ public sealed partial class Repository
         ArgumentNullException.ThrowIfNull(content);
         options ??= new PutObjectOptions();
         MetadataLimits.ValidateObject(options.ContentType, options.Metadata);
-        await ThrowIfProtectedAsync(branch, $"put '{path}' on", cancellationToken).ConfigureAwait(false);
+        await ThrowIfKnownProtectedAsync(branch, $"put '{path}' on", cancellationToken).ConfigureAwait(false);
         var head = await CheckWritableAsync(branch, key, options.IfNoneMatch, cancellationToken).ConfigureAwait(false);
 
         var address = CreatePhysicalAddress();
         using var hashing = new HashingStream(content);
         await ObjectStore.PutAsync(address, hashing, _dataPut, cancellationToken).ConfigureAwait(false);
         var entry = NewEntry(address, hashing.BytesRead, hashing.ChecksumHex(), options);
-        return await StageAsync(branch, path, key, entry, head, ownsData: true, cancellationToken).ConfigureAwait(false);
+        return await StageAsync(branch, path, key, entry, head, ownsData: true, $"put '{path}' on", cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -151,7 +151,7 @@ public sealed partial class Repository
         {
             throw new InvalidPhysicalAddressException($"'{physicalAddress}' lies in the repository's metadata area ({InternalPrefix}); objects cannot link there.");
         }
-        await ThrowIfProtectedAsync(branch, $"link '{path}' on", cancellationToken).ConfigureAwait(false);
+        await ThrowIfKnownProtectedAsync(branch, $"link '{path}' on", cancellationToken).ConfigureAwait(false);
         ObjectStat? stat;
         try
         {
@@ -171,7 +171,7 @@ public sealed partial class Repository
         }
         var head = await CheckWritableAsync(branch, key, options.IfNoneMatch, cancellationToken).ConfigureAwait(false);
         var entry = NewEntry(physicalAddress, size, checksum, options);
-        return await StageAsync(branch, path, key, entry, head, ownsData: false, cancellationToken).ConfigureAwait(false);
+        return await StageAsync(branch, path, key, entry, head, ownsData: false, $"link '{path}' on", cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -203,14 +203,20 @@ public sealed partial class Repository
         ThrowIfDisposedOrCanceled(cancellationToken);
         Names.ValidateRefName(branch, "branch");
         var key = Names.ValidatePath(path);
-        await ThrowIfProtectedAsync(branch, $"delete '{path}' on", cancellationToken).ConfigureAwait(false);
+        var action = $"delete '{path}' on";
+        await ThrowIfKnownProtectedAsync(branch, action, cancellationToken).ConfigureAwait(false);
         if (await GetEntryAsync(branch, key, cancellationToken).ConfigureAwait(false) is null)
         {
             throw await _refs.BranchExistsAsync(branch, cancellationToken).ConfigureAwait(false)
                 ? new ObjectNotFoundException($"No object '{path}' on branch '{branch}'.")
                 : await BranchNotFoundAsync(branch, cancellationToken).ConfigureAwait(false);
         }
-        var result = await _refs.StageAsync(new StageRequest(branch, key, null), cancellationToken).ConfigureAwait(false);
+        StageResult result;
+        while ((result = await _refs.StageAsync(new StageRequest(branch, key, null), cancellationToken).ConfigureAwait(false)) == StageResult.Protected)
+        {
+            // Refused inside the write: throws unless the rule went away since, in which case write again.
+            await ThrowIfProtectedAsync(branch, action, cancellationToken).ConfigureAwait(false);
+        }
         if (result == StageResult.BranchNotFound)
         {
             throw await BranchNotFoundAsync(branch, cancellationToken).ConfigureAwait(false);
@@ -335,8 +341,12 @@ public sealed partial class Repository
         return head;
     }
 
+    /// <summary>
+    /// Stages <paramref name="entry"/>; on failure deletes the data when <paramref name="ownsData"/> (it was written for
+    /// this call). <paramref name="action"/> names the call in a protection refusal ("put 'a.csv' on").
+    /// </summary>
     private async Task<ObjectInfo> StageAsync(
-        string branch, string path, byte[] key, Entry entry, string? ifAbsentAtHead, bool ownsData, CancellationToken cancellationToken)
+        string branch, string path, byte[] key, Entry entry, string? ifAbsentAtHead, bool ownsData, string action, CancellationToken cancellationToken)
     {
         var encoded = EntryCodec.Encode(entry);
         while (true)
@@ -353,6 +363,20 @@ public sealed partial class Repository
                 ifAbsentAtHead = await CheckWritableAsync(branch, key, true, cancellationToken).ConfigureAwait(false);
                 continue;
             }
+            if (result == StageResult.Protected)
+            {
+                try
+                {
+                    // Refused inside the write: throws unless the rule went away since, in which case write again.
+                    await ThrowIfProtectedAsync(branch, action, CancellationToken.None).ConfigureAwait(false);
+                    continue;
+                }
+                catch (ProtectedBranchException) when (ownsData)
+                {
+                    await ObjectStore.DeleteAsync(entry.Address, CancellationToken.None).ConfigureAwait(false);
+                    throw;
+                }
+            }
             if (ownsData)
             {
                 await ObjectStore.DeleteAsync(entry.Address, CancellationToken.None).ConfigureAwait(false);
@@ -366,6 +390,13 @@ public sealed partial class Repository
     /// <summary>The entry a reader of <paramref name="ref"/> sees at <paramref name="key"/>, or null.</summary>
     private async ValueTask<Entry?> GetEntryAsync(string @ref, byte[] key, CancellationToken cancellationToken)
     {
+        // The common case, a branch by name, in one ref-store lookup (branch and staged row together). A full commit id
+        // wins over a branch in resolution, so it goes the long way; so does a name no branch has (a tag, an id prefix).
+        if (RefExpression.IsPlainName(@ref) && !CommitId.IsFullId(@ref)
+            && await _refs.TryGetStagedAsync(@ref, key, cancellationToken).ConfigureAwait(false) is { } lookup)
+        {
+            return await GetBranchEntryAsync(lookup, key, cancellationToken).ConfigureAwait(false);
+        }
         var resolved = await ResolveAsync(@ref, cancellationToken).ConfigureAwait(false);
         if (resolved.Branch is { } branch)
         {
@@ -379,13 +410,18 @@ public sealed partial class Repository
     private async ValueTask<(string Head, Entry? Entry)> GetBranchEntryAsync(string branchName, byte[] key, CancellationToken cancellationToken)
     {
         var staged = await _refs.GetStagedAsync(branchName, key, cancellationToken).ConfigureAwait(false);
-        var head = staged.Branch.Head;
+        return (staged.Branch.Head, await GetBranchEntryAsync(staged, key, cancellationToken).ConfigureAwait(false));
+    }
+
+    /// <summary>The entry a branch shows at <paramref name="key"/>: the staged row when there is one, else its head's.</summary>
+    private async ValueTask<Entry?> GetBranchEntryAsync(StagedLookup staged, byte[] key, CancellationToken cancellationToken)
+    {
         if (staged.Found)
         {
-            return (head, staged.Entry is null ? null : EntryCodec.Decode(staged.Entry));
+            return staged.Entry is null ? null : EntryCodec.Decode(staged.Entry);
         }
-        var commit = await ReadCommitAsync(head, cancellationToken).ConfigureAwait(false);
-        return (head, await GetCommittedEntryAsync(commit.MetaRangeId, key, cancellationToken).ConfigureAwait(false));
+        var commit = await ReadCommitAsync(staged.Branch.Head, cancellationToken).ConfigureAwait(false);
+        return await GetCommittedEntryAsync(commit.MetaRangeId, key, cancellationToken).ConfigureAwait(false);
     }
 
     private async ValueTask<Entry?> GetCommittedEntryAsync(string metaRangeId, byte[] key, CancellationToken cancellationToken) =>

@@ -10,7 +10,9 @@ namespace LakeFs.Core;
 public sealed partial class Repository
 {
     /// <summary>The rules last read and their compiled patterns; replaced whenever the store returns another list.</summary>
-    private CompiledRules _protection = new([], []);
+    private CompiledRules _protection = NoRules;
+
+    private static readonly CompiledRules NoRules = new([], []);
 
     private sealed record CompiledRules(IReadOnlyList<BranchProtectionRule> Rules, RefPattern[] Patterns);
 
@@ -88,16 +90,30 @@ public sealed partial class Repository
             ThrowIfProtected(await rules.ConfigureAwait(false), branch, action);
     }
 
+    /// <summary>
+    /// The early check of a staged write (put, link, delete of an object), which the ref store makes again inside the
+    /// write (<see cref="Refs.StageResult.Protected"/>): refuses when the rules this instance last read cover the branch
+    /// and a fresh read confirms it, and otherwise asks the ref store nothing, so a write to an unprotected branch pays
+    /// no round trip to a database server for it. It only spares a refused put its upload.
+    /// </summary>
+    private ValueTask ThrowIfKnownProtectedAsync(string branch, string action, CancellationToken cancellationToken)
+    {
+        foreach (var pattern in Volatile.Read(ref _protection).Patterns)
+        {
+            if (pattern.IsMatch(branch))
+            {
+                return ThrowIfProtectedAsync(branch, action, cancellationToken);
+            }
+        }
+        return default;
+    }
+
     private void ThrowIfProtected(IReadOnlyList<BranchProtectionRule> rules, string branch, string action)
     {
-        if (rules.Count == 0)
-        {
-            return;
-        }
         var compiled = Volatile.Read(ref _protection);
         if (!ReferenceEquals(compiled.Rules, rules))
         {
-            compiled = new CompiledRules(rules, [.. rules.Select(r => RefPattern.Parse(r.Pattern))]);
+            compiled = rules.Count == 0 ? NoRules : new CompiledRules(rules, [.. rules.Select(r => RefPattern.Parse(r.Pattern))]);
             Volatile.Write(ref _protection, compiled);
         }
         for (var i = 0; i < compiled.Patterns.Length; i++)

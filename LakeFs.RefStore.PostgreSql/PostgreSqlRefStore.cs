@@ -50,6 +50,15 @@ internal sealed class PostgreSqlRefStore : IRefStore
         var builder = new NpgsqlConnectionStringBuilder(options.ConnectionString) { SearchPath = options.Schema };
         var setting = durability == Durability.PowerLoss ? "-c synchronous_commit=on" : "-c synchronous_commit=off";
         builder.Options = string.IsNullOrWhiteSpace(builder.Options) ? setting : builder.Options + " " + setting;
+        // The store keeps no session state on a connection (its locks last one transaction), so a connection going back
+        // to the pool needs no DISCARD ALL, which would also drop the prepared statements; and the few statements the
+        // store repeats are prepared once per connection instead of parsed and planned at every call (unless the
+        // connection string sets its own Max Auto Prepare).
+        builder.NoResetOnClose = true;
+        if (builder.MaxAutoPrepare == 0)
+        {
+            builder.MaxAutoPrepare = 64;
+        }
         _source = NpgsqlDataSource.Create(builder);
         _schema = options.Schema;
         _migrations = migrations ?? PostgreSqlSchema.Migrations;
@@ -80,6 +89,16 @@ internal sealed class PostgreSqlRefStore : IRefStore
                 NpgsqlParameter p => p,
                 _ => new NpgsqlParameter { Value = arg },
             });
+        }
+        return command;
+    }
+
+    private static NpgsqlBatchCommand BatchCommand(string sql, params object?[] args)
+    {
+        var command = new NpgsqlBatchCommand(sql);
+        foreach (var arg in args)
+        {
+            command.Parameters.Add(arg is null ? new NpgsqlParameter { Value = DBNull.Value } : new NpgsqlParameter { Value = arg });
         }
         return command;
     }
@@ -119,7 +138,12 @@ internal sealed class PostgreSqlRefStore : IRefStore
     /// when PostgreSQL reports a deadlock or a serialization failure. The token cancels only before the commit is sent,
     /// so a cancelled call never leaves a write whose outcome is unknown.
     /// </summary>
-    internal async ValueTask<T> WriteAsync<T>(Func<NpgsqlConnection, ValueTask<T>> write, CancellationToken cancellationToken)
+    /// <remarks>
+    /// With <paramref name="implicitTransaction"/> the write is one statement or one <see cref="NpgsqlBatch"/>, which
+    /// PostgreSQL runs as a transaction of its own (a batch's statements up to its one Sync message commit or roll back
+    /// together): no BEGIN and COMMIT round trips.
+    /// </remarks>
+    internal async ValueTask<T> WriteAsync<T>(Func<NpgsqlConnection, ValueTask<T>> write, CancellationToken cancellationToken, bool implicitTransaction = false)
     {
         for (var attempt = 1; ; attempt++)
         {
@@ -128,6 +152,10 @@ internal sealed class PostgreSqlRefStore : IRefStore
                 var connection = await _source.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
                 await using (connection.ConfigureAwait(false))
                 {
+                    if (implicitTransaction)
+                    {
+                        return await write(connection).ConfigureAwait(false);
+                    }
                     var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
                     await using (transaction.ConfigureAwait(false))
                     {
@@ -495,7 +523,7 @@ internal sealed class PostgreSqlRefStore : IRefStore
     private async ValueTask LockRefNameAsync(NpgsqlConnection c, string kind, string name, CancellationToken cancellationToken)
     {
         var top = name.Split('/')[0];
-        await ScalarAsync(c, "SELECT pg_advisory_xact_lock(hashtext($1), hashtext($2))", cancellationToken, "lakefs-ref:" + _schema, top).ConfigureAwait(false);
+        await ScalarAsync(c, RefNameLockSql, cancellationToken, "lakefs-ref:" + _schema, top).ConfigureAwait(false);
         var (folders, insideFrom, insideTo) = Names.FolderConflicts(name);
         using var command = Command(c, """
             SELECT kind, name FROM (
@@ -514,26 +542,62 @@ internal sealed class PostgreSqlRefStore : IRefStore
         }
     }
 
+    /// <summary>
+    /// One round trip: a batch (one implicit transaction) that takes the ref-name lock and the expiry lock, then inserts
+    /// the branch and its audit record only when no branch, tag, folder conflict or expiry mark stands in the way, and
+    /// returns what it found, so a refusal names its reason.
+    /// </summary>
     public ValueTask CreateBranchAsync(string name, string head, AuditRecord? audit, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
+        var (folders, insideFrom, insideTo) = Names.FolderConflicts(name);
         return new ValueTask(WriteAsync(async c =>
         {
-            await LockRefNameAsync(c, "branch", name, cancellationToken).ConfigureAwait(false);
-            if (await ScalarAsync(c, "SELECT 1 FROM branches WHERE name = $1", cancellationToken, name).ConfigureAwait(false) is not null)
+            using var batch = new NpgsqlBatch(c);
+            batch.BatchCommands.Add(BatchCommand(RefNameLockSql, "lakefs-ref:" + _schema, name.Split('/')[0]));
+            batch.BatchCommands.Add(BatchCommand(ExpiryLockSql, _schema));
+            batch.BatchCommands.Add(BatchCommand($"""
+                WITH existing AS (
+                    SELECT EXISTS (SELECT 1 FROM branches WHERE name = $1) AS branch, EXISTS (SELECT 1 FROM tags WHERE name = $1) AS tag,
+                        EXISTS (SELECT 1 FROM expired_commits WHERE id = $2) AS expired, f.kind AS folder_kind, f.name AS folder_name
+                    FROM (SELECT 1) AS one LEFT JOIN LATERAL (
+                        SELECT kind, name FROM (
+                            SELECT 'branch' AS kind, name FROM branches WHERE name = ANY($3) OR (name >= $4 AND name < $5)
+                            UNION ALL
+                            SELECT 'tag', name FROM tags WHERE name = ANY($3) OR (name >= $4 AND name < $5)) AS x
+                        ORDER BY kind, name LIMIT 1) AS f ON true),
+                created AS (
+                    INSERT INTO branches(name, head, staging_token, frozen_tokens)
+                    SELECT $1, $2, nextval('staging_tokens'), ARRAY[]::bigint[] FROM existing WHERE NOT (branch OR tag OR expired) AND folder_kind IS NULL
+                    RETURNING name),
+                {AuditCte("(SELECT count(*) FROM created) > 0", 6)}
+                SELECT branch, tag, expired, folder_kind, folder_name FROM existing
+                """, [name, head, folders, insideFrom, insideTo, .. AuditValues(audit)]));
+            var reader = await batch.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            await using (reader.ConfigureAwait(false))
             {
-                throw new BranchAlreadyExistsException($"Branch '{name}' already exists.");
+                await reader.NextResultAsync(cancellationToken).ConfigureAwait(false);
+                await reader.NextResultAsync(cancellationToken).ConfigureAwait(false);
+                await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+                if (reader.GetBoolean(0))
+                {
+                    throw new BranchAlreadyExistsException($"Branch '{name}' already exists.");
+                }
+                if (reader.GetBoolean(1))
+                {
+                    throw new TagAlreadyExistsException($"A tag named '{name}' exists; a branch cannot share its name (the tag would be hidden). Choose another name.");
+                }
+                if (reader.GetBoolean(2))
+                {
+                    throw ExpiredCommit(head, "a branch");
+                }
+                if (!reader.IsDBNull(3))
+                {
+                    throw Names.FolderConflict("branch", name, reader.GetString(3), reader.GetString(4));
+                }
             }
-            if (await ScalarAsync(c, "SELECT 1 FROM tags WHERE name = $1", cancellationToken, name).ConfigureAwait(false) is not null)
-            {
-                throw new TagAlreadyExistsException($"A tag named '{name}' exists; a branch cannot share its name (the tag would be hidden). Choose another name.");
-            }
-            await ThrowIfExpiredAsync(c, head, "a branch", cancellationToken).ConfigureAwait(false);
-            await ExecuteAsync(c, "INSERT INTO branches(name, head, staging_token, frozen_tokens) VALUES ($1, $2, nextval('staging_tokens'), '{}')",
-                cancellationToken, name, head).ConfigureAwait(false);
-            await InsertAuditAsync(c, audit, cancellationToken).ConfigureAwait(false);
             return 0;
-        }, cancellationToken).AsTask());
+        }, cancellationToken, implicitTransaction: true).AsTask());
     }
 
     public async ValueTask DeleteBranchAsync(string name, AuditRecord? audit, CancellationToken cancellationToken)
@@ -784,10 +848,10 @@ internal sealed class PostgreSqlRefStore : IRefStore
     }
 
     /// <summary>The branch and the newest row at the path in one round trip (a lateral probe per staging area, newest first).</summary>
-    public ValueTask<StagedLookup> GetStagedAsync(string branch, byte[] path, CancellationToken cancellationToken)
+    public ValueTask<StagedLookup?> TryGetStagedAsync(string branch, byte[] path, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
-        return ReadAsync(async c =>
+        return ReadAsync<StagedLookup?>(async c =>
         {
             using var command = Command(c, """
                 SELECT b.name, b.head, b.staging_token, b.frozen_tokens, s.found, s.entry
@@ -802,7 +866,7 @@ internal sealed class PostgreSqlRefStore : IRefStore
             {
                 if (!await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
                 {
-                    throw new BranchNotFoundException($"Branch '{branch}' does not exist.");
+                    return null;
                 }
                 var record = ReadBranch(reader);
                 var found = !reader.IsDBNull(4);
@@ -933,14 +997,34 @@ internal sealed class PostgreSqlRefStore : IRefStore
         {
             return;
         }
-        var hook = record.Hook;
-        await ExecuteAsync(c, """
-            WITH next AS (UPDATE counters SET value = value + 1 WHERE name = 'audit' RETURNING value)
-            INSERT INTO audit_log(seq, time, actor, action, ref, before, after, detail, hook, hook_event, hook_succeeded, hook_duration)
-            SELECT next.value, $1, $2, $3, $4, $5::text, $6::text, $7::text, $8::text, $9::text, $10::boolean, $11::bigint FROM next
-            """, cancellationToken,
-            record.Time.UtcTicks, record.Actor, record.Action.ToString(), record.Ref, record.Before, record.After, hook?.Reason ?? record.Detail,
-            hook?.Hook, hook?.Event.ToString(), hook?.Succeeded, hook?.Duration.Ticks).ConfigureAwait(false);
+        await ExecuteAsync(c, $"WITH {AuditCte("true", 1)} SELECT 1", cancellationToken, AuditValues(record)).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Common table expressions that append one audit record when <paramref name="condition"/> holds and a record was
+    /// given: its twelve values (<see cref="AuditValues"/>) are the parameters from <paramref name="first"/> on, the first
+    /// of them whether there is a record. Ends with a comma, for the statement's own SELECT to follow.
+    /// </summary>
+    private static string AuditCte(string condition, int first)
+    {
+        var p = Enumerable.Range(first, 12).Select(i => "$" + i.ToString(System.Globalization.CultureInfo.InvariantCulture)).ToArray();
+        return $"""
+            next_audit AS (UPDATE counters SET value = value + 1 WHERE name = 'audit' AND {p[0]}::boolean AND {condition} RETURNING value),
+            audited AS (
+                INSERT INTO audit_log(seq, time, actor, action, ref, before, after, detail, hook, hook_event, hook_succeeded, hook_duration)
+                SELECT next_audit.value, {p[1]}::bigint, {p[2]}::text, {p[3]}::text, {p[4]}::text, {p[5]}::text, {p[6]}::text, {p[7]}::text,
+                    {p[8]}::text, {p[9]}::text, {p[10]}::boolean, {p[11]}::bigint FROM next_audit)
+            """;
+    }
+
+    /// <summary>The parameters of <see cref="AuditCte"/> for <paramref name="record"/> (all null but the first when there is none).</summary>
+    private static object?[] AuditValues(AuditRecord? record)
+    {
+        var hook = record?.Hook;
+        return record is null
+            ? [false, null, null, null, null, null, null, null, null, null, null, null]
+            : [true, record.Time.UtcTicks, record.Actor, record.Action.ToString(), record.Ref, record.Before, record.After, hook?.Reason ?? record.Detail,
+                hook?.Hook, hook?.Event.ToString(), hook?.Succeeded, hook?.Duration.Ticks];
     }
 
     public async ValueTask AppendAuditAsync(IReadOnlyList<AuditRecord> records, CancellationToken cancellationToken)
@@ -1053,13 +1137,21 @@ internal sealed class PostgreSqlRefStore : IRefStore
     /// </summary>
     private async ValueTask ThrowIfExpiredAsync(NpgsqlConnection c, string commitId, string what, CancellationToken cancellationToken)
     {
-        await ScalarAsync(c, "SELECT pg_advisory_xact_lock_shared(hashtext('lakefs-expiry'), hashtext($1))", cancellationToken, _schema).ConfigureAwait(false);
+        await ScalarAsync(c, ExpiryLockSql, cancellationToken, _schema).ConfigureAwait(false);
         if (await ScalarAsync(c, "SELECT 1 FROM expired_commits WHERE id = $1", cancellationToken, commitId).ConfigureAwait(false) is not null)
         {
-            throw new CommitExpiredException(
-                $"Commit {commitId} has expired: garbage collection removed its content, so {what} cannot point at it. Choose a later commit.", commitId);
+            throw ExpiredCommit(commitId, what);
         }
     }
+
+    private static CommitExpiredException ExpiredCommit(string commitId, string what) =>
+        new($"Commit {commitId} has expired: garbage collection removed its content, so {what} cannot point at it. Choose a later commit.", commitId);
+
+    /// <summary>Serialises creates of refs under one top-level name ($2) in one schema ($1), for the transaction.</summary>
+    private const string RefNameLockSql = "SELECT pg_advisory_xact_lock(hashtext($1), hashtext($2))";
+
+    /// <summary>The expiry lock of a schema ($1), shared: see <see cref="ThrowIfExpiredAsync"/>.</summary>
+    private const string ExpiryLockSql = "SELECT pg_advisory_xact_lock_shared(hashtext('lakefs-expiry'), hashtext($1))";
 
     public ValueTask<RetentionRules?> GetRetentionAsync(CancellationToken cancellationToken)
     {

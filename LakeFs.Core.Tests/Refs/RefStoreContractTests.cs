@@ -1513,6 +1513,56 @@ public abstract class RefStoreContractTests
         Assert.That((await first.GetBranchProtectionAsync(None)).Select(r => r.Pattern), Is.EqualTo(new[] { "dev" }));
     }
 
+    [Test]
+    public async Task A_staged_write_to_a_branch_a_rule_covers_is_refused_inside_the_write_and_leaves_no_row()
+    {
+        var store = Store;
+        var root = await InitAsync();
+        string[] branches = ["release-1/x", "a_b", "axb", "ab"];
+        foreach (var branch in branches)
+        {
+            await store.CreateBranchAsync(branch, root.Id, null, None);
+        }
+        // Read by the second instance before the rules exist: the write must not trust what a caller read earlier.
+        var second = Second();
+        Assert.That(await second.GetBranchProtectionAsync(None), Is.Empty);
+        await store.AddBranchProtectionAsync("rel?ase-*", GateTime, null, None);
+        await store.AddBranchProtectionAsync("a_b", GateTime, null, None);
+
+        foreach (var writer in (IRefStore[])[store, second])
+        {
+            // '*' spans slashes, '?' is one character, '_' is itself (not "any character", as in SQL's LIKE).
+            var plain = await Task.WhenAll(branches.Select(b => StageAsync(writer, b, "p", "v")));
+            Assert.That(plain, Is.EqualTo(new[] { StageResult.Protected, StageResult.Protected, StageResult.Staged, StageResult.Staged }));
+            var conditional = await Task.WhenAll(branches.Select(b => StageAsync(writer, b, writer == store ? "q1" : "q2", "v", ifAbsentAtHead: root.Id)));
+            Assert.That(conditional, Is.EqualTo(new[] { StageResult.Protected, StageResult.Protected, StageResult.Staged, StageResult.Staged }));
+            Assert.That(await StageAsync(writer, "missing", "p", "v"), Is.EqualTo(StageResult.BranchNotFound));
+        }
+        foreach (var branch in branches)
+        {
+            Assert.That(await store.HasStagedAsync((await store.GetBranchAsync(branch, None))!, None), Is.EqualTo(branch is "axb" or "ab"), branch);
+        }
+
+        await second.RemoveBranchProtectionAsync("a_b", null, None);
+        Assert.That(await StageAsync(store, "a_b", "p", "v"), Is.EqualTo(StageResult.Staged));
+    }
+
+    [Test]
+    public async Task A_lookup_of_a_branch_that_does_not_exist_is_null()
+    {
+        var root = await InitAsync();
+        await Store.CreateTagAsync("v1", root.Id, null, None);
+        foreach (var store in (IRefStore[])[Store, Second()])
+        {
+            Assert.That(await store.TryGetStagedAsync("v1", P("a"), None), Is.Null, "a tag is not a branch");
+            Assert.That(await store.TryGetStagedAsync("nope", P("a"), None), Is.Null);
+            Assert.That(await store.TryGetStagedAsync("nope", P("a"), None), Is.Null, "asked again (a store may remember)");
+            Assert.That((await store.TryGetStagedAsync("main", P("a"), None))?.Branch.Name, Is.EqualTo("main"));
+        }
+        await Store.CreateBranchAsync("nope", root.Id, null, None);
+        Assert.That((await Second().TryGetStagedAsync("nope", P("a"), None))?.Branch.Head, Is.EqualTo(root.Id), "created since it was asked for");
+    }
+
     private static AuditRecord AuditOf(AuditAction action, string @ref, int minute, string? detail = null) =>
         new(0, GateTime.AddMinutes(minute), "tests", action, @ref, null, null, detail);
 

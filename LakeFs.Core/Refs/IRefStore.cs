@@ -139,15 +139,18 @@ internal interface IRefStore : IDisposable
     /// <summary>
     /// Stages an entry (or a tombstone) in the branch's current staging area, checked and written in one transaction.
     /// Concurrent calls may share one (group commit). Returns when the write is durable at the store's durability.
+    /// A branch that a branch-protection rule covers in that transaction gets no row (<see cref="StageResult.Protected"/>),
+    /// so a rule acknowledged before the write began stops it whatever the caller checked earlier.
     /// </summary>
     Task<StageResult> StageAsync(StageRequest request, CancellationToken cancellationToken);
 
     /// <summary>
     /// The branch and the newest staged row at <paramref name="path"/> across its staging areas (current first, then
-    /// frozen, newest first), read together: <see cref="StagedLookup.Found"/> with a null entry is a tombstone.
+    /// frozen, newest first), read together: <see cref="StagedLookup.Found"/> with a null entry is a tombstone. Null
+    /// when there is no such branch (the name may be a tag's), so a read by name costs one lookup whatever it names;
+    /// <see cref="RefStoreExtensions.GetStagedAsync"/> throws instead.
     /// </summary>
-    /// <exception cref="BranchNotFoundException">No such branch.</exception>
-    ValueTask<StagedLookup> GetStagedAsync(string branch, byte[] path, CancellationToken cancellationToken);
+    ValueTask<StagedLookup?> TryGetStagedAsync(string branch, byte[] path, CancellationToken cancellationToken);
 
     /// <summary>Whether any of the branch's staging areas holds a row (a row may change nothing).</summary>
     ValueTask<bool> HasStagedAsync(BranchRecord branch, CancellationToken cancellationToken);

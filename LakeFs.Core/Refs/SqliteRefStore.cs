@@ -773,13 +773,16 @@ internal sealed class SqliteRefStore : IRefStore
     /// read transaction: the branch row, an indexed probe per staging area, and (when the path is not staged) whether
     /// anything is staged at all, remembered for the next read.
     /// </summary>
-    public ValueTask<StagedLookup> GetStagedAsync(string branch, byte[] path, CancellationToken cancellationToken)
+    public ValueTask<StagedLookup?> TryGetStagedAsync(string branch, byte[] path, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
         var version = ReadVersion();
-        if (CachedView(branch, version) is { Branch: { } cached, HasStaged: false })
+        switch (CachedView(branch, version))
         {
-            return ValueTask.FromResult(new StagedLookup(cached, false, null));
+            case { Branch: null }:
+                return ValueTask.FromResult<StagedLookup?>(null);
+            case { Branch: { } cached, HasStaged: false }:
+                return ValueTask.FromResult<StagedLookup?>(new StagedLookup(cached, false, null));
         }
         BranchRecord record;
         (bool Found, byte[]? Entry) staged;
@@ -787,12 +790,17 @@ internal sealed class SqliteRefStore : IRefStore
         using (var s = Open())
         {
             s.Begin(write: false);
-            record = GetBranch(s, branch) ?? throw new BranchNotFoundException($"Branch '{branch}' does not exist.");
+            if (GetBranch(s, branch) is not { } found)
+            {
+                Remember(branch, version, null, null);
+                return ValueTask.FromResult<StagedLookup?>(null);
+            }
+            record = found;
             staged = GetStaged(s, record.Tokens, path);
             hasStaged = staged.Found || AnyStaged(s, record.Tokens);
         }
         Remember(branch, version, record, hasStaged);
-        return ValueTask.FromResult(new StagedLookup(record, staged.Found, staged.Entry));
+        return ValueTask.FromResult<StagedLookup?>(new StagedLookup(record, staged.Found, staged.Entry));
     }
 
     /// <summary>

@@ -7,4 +7,7 @@ internal enum StageResult
     BranchNotFound,
     AlreadyExists,
     HeadMoved,
+
+    /// <summary>A branch-protection rule covers the branch (checked inside the write, so a rule added before it counts).</summary>
+    Protected,
 }
