@@ -545,7 +545,9 @@ internal sealed class GarbageCollector(
             _deleting.Remove(done);
             await done.ConfigureAwait(false);
         }
-        _deleting.Add(DeleteBatchAsync(batch, cancellationToken));
+        // On the thread pool: a store whose delete runs synchronously (the local one unlinks file by file) would
+        // otherwise hold up the listing and the other batches; this way listing and deletes overlap.
+        _deleting.Add(Task.Run(() => DeleteBatchAsync(batch, cancellationToken), CancellationToken.None));
     }
 
     private async Task DeleteBatchAsync(ObjectStat[] batch, CancellationToken cancellationToken)
