@@ -344,8 +344,7 @@ internal sealed class PostgreSqlRefStore : IRefStore
 
     private static async ValueTask<bool> InsertCommitAsync(NpgsqlConnection c, Commit commit, CancellationToken cancellationToken) =>
         await ExecuteAsync(c, $"INSERT INTO commits({CommitColumns}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (id) DO NOTHING", cancellationToken,
-            commit.Id, commit.Parents.ToArray(), commit.MetaRangeId, commit.Message, commit.Committer, commit.CreationDate.UtcTicks,
-            JsonSerializer.Serialize(commit.Metadata, CoreJsonContext.Default.IReadOnlyDictionaryStringString), commit.Generation).ConfigureAwait(false) == 1;
+            CommitValues(commit)).ConfigureAwait(false) == 1;
 
     private Commit ReadCommit(NpgsqlDataReader r)
     {
@@ -573,12 +572,12 @@ internal sealed class PostgreSqlRefStore : IRefStore
                 {AuditCte("(SELECT count(*) FROM created) > 0", 6)}
                 SELECT branch, tag, expired, folder_kind, folder_name FROM existing
                 """, [name, head, folders, insideFrom, insideTo, .. AuditValues(audit)]));
-            var reader = await batch.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            var reader = await batch.ExecuteReaderAsync(CancellationToken.None).ConfigureAwait(false);
             await using (reader.ConfigureAwait(false))
             {
-                await reader.NextResultAsync(cancellationToken).ConfigureAwait(false);
-                await reader.NextResultAsync(cancellationToken).ConfigureAwait(false);
-                await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+                await reader.NextResultAsync(CancellationToken.None).ConfigureAwait(false);
+                await reader.NextResultAsync(CancellationToken.None).ConfigureAwait(false);
+                await reader.ReadAsync(CancellationToken.None).ConfigureAwait(false);
                 if (reader.GetBoolean(0))
                 {
                     throw new BranchAlreadyExistsException($"Branch '{name}' already exists.");
@@ -630,19 +629,20 @@ internal sealed class PostgreSqlRefStore : IRefStore
         cancellationToken.ThrowIfCancellationRequested();
         return WriteAsync(async c =>
         {
+            // One statement, its own transaction: not cancelled once sent, so its outcome is never unknown.
             // The right-hand sides see the row as it was: the current area joins the frozen ones, newest first.
             using var command = Command(c, $"""
                 UPDATE branches SET staging_token = nextval('staging_tokens'), frozen_tokens = staging_token || frozen_tokens
                 WHERE name = $1 RETURNING {BranchColumns}
                 """, name);
-            var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            var reader = await command.ExecuteReaderAsync(CancellationToken.None).ConfigureAwait(false);
             await using (reader.ConfigureAwait(false))
             {
-                return await reader.ReadAsync(cancellationToken).ConfigureAwait(false)
+                return await reader.ReadAsync(CancellationToken.None).ConfigureAwait(false)
                     ? ReadBranch(reader)
                     : throw new BranchNotFoundException($"Branch '{name}' does not exist.");
             }
-        }, cancellationToken);
+        }, cancellationToken, implicitTransaction: true);
     }
 
     public async ValueTask<bool> TryUpdateBranchAsync(BranchUpdate update, CancellationToken cancellationToken)
@@ -651,7 +651,9 @@ internal sealed class PostgreSqlRefStore : IRefStore
         var commit = update.NewCommit is { } n ? Normalized(n) : null;
         long[] retire = [.. update.Retire];
         long[] trimmed = update.Trim is { } selection ? [.. selection.Tokens] : [];
-        var (done, inserted) = await WriteAsync(async c =>
+        var (done, inserted) = update.Trim is null
+            ? await MoveHeadAsync(update, commit, retire, cancellationToken).ConfigureAwait(false)
+            : await WriteAsync(async c =>
         {
             if (update.NewHead != update.ExpectedHead)
             {
@@ -689,6 +691,64 @@ internal sealed class PostgreSqlRefStore : IRefStore
     }
 
     /// <summary>
+    /// A head move without a trim in one round trip: a batch (one implicit transaction) that takes the expiry lock when
+    /// the head changes, then moves the head only when it is still the expected one (and the new one has not expired),
+    /// stores the new commit and the audit record only when it moved, and says what happened. The token cancels only
+    /// before the batch is sent.
+    /// </summary>
+    private ValueTask<(bool Moved, bool Inserted)> MoveHeadAsync(BranchUpdate update, Commit? commit, long[] retire, CancellationToken cancellationToken) =>
+        WriteAsync(async c =>
+        {
+            using var batch = new NpgsqlBatch(c);
+            var checkExpiry = update.NewHead != update.ExpectedHead;
+            if (checkExpiry)
+            {
+                batch.BatchCommands.Add(BatchCommand(ExpiryLockSql, _schema));
+            }
+            batch.BatchCommands.Add(BatchCommand($"""
+                WITH expired AS (SELECT $5::boolean AND EXISTS (SELECT 1 FROM expired_commits WHERE id = $3) AS hit),
+                moved AS (
+                    UPDATE branches SET head = $3,
+                        frozen_tokens = ARRAY(SELECT t FROM unnest(frozen_tokens) WITH ORDINALITY AS f(t, i) WHERE t <> ALL($4) ORDER BY i)
+                    WHERE name = $1 AND head = $2 AND frozen_tokens @> $4 AND NOT (SELECT hit FROM expired)
+                    RETURNING 1),
+                added AS (
+                    INSERT INTO commits({CommitColumns})
+                    SELECT $7::text, $8::text[], $9::text, $10::text, $11::text, $12::bigint, $13::text, $14::bigint
+                    WHERE $6::boolean AND EXISTS (SELECT 1 FROM moved)
+                    ON CONFLICT (id) DO NOTHING RETURNING 1),
+                {AuditCte("EXISTS (SELECT 1 FROM moved)", 15)}
+                SELECT (SELECT hit FROM expired), EXISTS (SELECT 1 FROM moved), EXISTS (SELECT 1 FROM added), EXISTS (SELECT 1 FROM branches WHERE name = $1)
+                """,
+                [update.Branch, update.ExpectedHead, update.NewHead, retire, checkExpiry, commit is not null,
+                    .. CommitValues(commit), .. AuditValues(update.Audit)]));
+            var reader = await batch.ExecuteReaderAsync(CancellationToken.None).ConfigureAwait(false);
+            await using (reader.ConfigureAwait(false))
+            {
+                if (checkExpiry)
+                {
+                    await reader.NextResultAsync(CancellationToken.None).ConfigureAwait(false);
+                }
+                await reader.ReadAsync(CancellationToken.None).ConfigureAwait(false);
+                if (reader.GetBoolean(0))
+                {
+                    throw ExpiredCommit(update.NewHead, "a branch");
+                }
+                if (!reader.GetBoolean(3))
+                {
+                    throw new BranchNotFoundException($"Branch '{update.Branch}' does not exist.");
+                }
+                return (reader.GetBoolean(1), reader.GetBoolean(2));
+            }
+        }, cancellationToken, implicitTransaction: true);
+
+    /// <summary>The eight columns of a commit row (<see cref="CommitColumns"/>), all null for none.</summary>
+    private static object?[] CommitValues(Commit? commit) => commit is null
+        ? [null, null, null, null, null, null, null, null]
+        : [commit.Id, commit.Parents.ToArray(), commit.MetaRangeId, commit.Message, commit.Committer, commit.CreationDate.UtcTicks,
+            JsonSerializer.Serialize(commit.Metadata, CoreJsonContext.Default.IReadOnlyDictionaryStringString), commit.Generation];
+
+    /// <summary>
     /// Deletes a partial commit's rows from their frozen areas (the branch row is locked by the head move, and no write
     /// goes to a frozen area), then retires the areas left without rows.
     /// </summary>
@@ -713,7 +773,8 @@ internal sealed class PostgreSqlRefStore : IRefStore
     {
         if (tokens.Length > 0)
         {
-            await WriteAsync(c => ExecuteAsync(c, "DELETE FROM staged WHERE token = ANY($1)", CancellationToken.None, tokens), CancellationToken.None).ConfigureAwait(false);
+            await WriteAsync(c => ExecuteAsync(c, "DELETE FROM staged WHERE token = ANY($1)", CancellationToken.None, tokens), CancellationToken.None, implicitTransaction: true)
+                .ConfigureAwait(false);
         }
     }
 
