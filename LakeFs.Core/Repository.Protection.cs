@@ -21,8 +21,9 @@ public sealed partial class Repository
     /// spans slashes, <c>?</c> is one character): from then on it changes only by merge. Direct puts, links and
     /// deletes of objects, resets (of a path, a prefix or the whole branch), commits, reverts, cherry-picks and
     /// deleting the branch fail with <see cref="ProtectedBranchException"/> naming the rule. The rule lives in the ref
-    /// store and takes effect at once for every <see cref="Repository"/> instance and process sharing it (a call
-    /// already past its check when the rule is added may still complete).
+    /// store and takes effect at once for every <see cref="Repository"/> instance and process sharing it: puts, links
+    /// and deletes of objects are checked inside their write to the ref store, so none is written after the rule; any
+    /// other call already past its check when the rule is added may still complete.
     /// <para>
     /// Adding the first rule raises the SQLite ref store's format version to 2, so a LakeFs version from before branch
     /// protection, which would ignore the rules, refuses to open it.
