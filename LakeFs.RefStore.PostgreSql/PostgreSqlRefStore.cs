@@ -49,11 +49,8 @@ internal sealed class PostgreSqlRefStore : IRefStore
     {
         var builder = new NpgsqlConnectionStringBuilder(options.ConnectionString) { SearchPath = options.Schema };
         var setting = durability == Durability.PowerLoss ? "-c synchronous_commit=on" : "-c synchronous_commit=off";
-        // Generic plans: the store's statements are key lookups and short range scans whose best plan does not depend on
-        // the values, and planning them anew at every execution (PostgreSQL's default for the first ones) cost a
-        // put batch more than running it (measured: 0.134 ms to bind, 0.106 ms to execute). First, so that a
-        // connection string's own -c plan_cache_mode wins; the durability setting comes last, so that it always does.
-        builder.Options = string.Join(' ', new[] { "-c plan_cache_mode=force_generic_plan", builder.Options, setting }.Where(o => !string.IsNullOrWhiteSpace(o)));
+        // Last, so that a connection string's own synchronous_commit never overrides the durability asked for.
+        builder.Options = string.Join(" ", new[] { builder.Options, setting }.Where(o => !string.IsNullOrWhiteSpace(o)));
         // The store keeps no session state on a connection (its locks last one transaction), so a connection going back
         // to the pool needs no DISCARD ALL, which would also drop the prepared statements; and the few statements the
         // store repeats are prepared once per connection instead of parsed and planned at every call (unless the
