@@ -24,8 +24,8 @@ internal sealed class PostgreSqlStagingWriter(PostgreSqlRefStore refs) : GroupCo
 
     protected override ValueTask<StageResult[]> WriteBatchAsync(List<StageRequest> batch) =>
         batch.Exists(r => r.IfAbsentAtHead is not null)
-            ? refs.WriteAsync(c => WriteCheckedAsync(c, batch), CancellationToken.None)
-            : refs.WriteAsync(c => WritePlainAsync(c, batch), CancellationToken.None, implicitTransaction: true);
+            ? refs.WriteAsync(c => WriteCheckedAsync(c, batch), CancellationToken.None, staging: true)
+            : refs.WriteAsync(c => WritePlainAsync(c, batch), CancellationToken.None, implicitTransaction: true, staging: true);
 
     private static async ValueTask<StageResult[]> WritePlainAsync(NpgsqlConnection c, List<StageRequest> batch)
     {
