@@ -228,11 +228,25 @@ public static class CrashMix
                 }
                 else if (roll is >= 100 and < 104)
                 {
+                    // A commit of another branch that this one lacks and that has one parent: picking a commit the
+                    // branch already has changes nothing, and a merge commit needs a parent number.
                     var source = Branches.Where(b => b != branch).ElementAt(random.Next(Branches.Length - 1));
+                    var mine = new HashSet<string>(StringComparer.Ordinal);
+                    await foreach (var c in repo.LogAsync(branch, new LogOptions { Limit = 200 }))
+                    {
+                        mine.Add(c.Id);
+                    }
                     var log = new List<Commit>();
                     await foreach (var c in repo.LogAsync(source, new LogOptions { Limit = 10 }))
                     {
-                        log.Add(c);
+                        if (c.Parents.Count == 1 && !mine.Contains(c.Id))
+                        {
+                            log.Add(c);
+                        }
+                    }
+                    if (log.Count == 0)
+                    {
+                        continue;
                     }
                     var target = log[random.Next(log.Count)];
                     seq = await CommitStagedAsync(branch, seq);
