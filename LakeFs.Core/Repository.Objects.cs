@@ -212,10 +212,10 @@ public sealed partial class Repository
                 : await BranchNotFoundAsync(branch, cancellationToken).ConfigureAwait(false);
         }
         StageResult result;
-        while ((result = await _refs.StageAsync(new StageRequest(branch, key, null), cancellationToken).ConfigureAwait(false)) == StageResult.Protected)
+        for (var refusals = 1; (result = await _refs.StageAsync(new StageRequest(branch, key, null), cancellationToken).ConfigureAwait(false)) == StageResult.Protected; refusals++)
         {
             // Refused inside the write: throws unless the rule went away since, in which case write again.
-            await ThrowIfProtectedAsync(branch, action, cancellationToken).ConfigureAwait(false);
+            await ThrowIfStillProtectedAsync(branch, action, refusals).ConfigureAwait(false);
         }
         if (result == StageResult.BranchNotFound)
         {
@@ -349,6 +349,7 @@ public sealed partial class Repository
         string branch, string path, byte[] key, Entry entry, string? ifAbsentAtHead, bool ownsData, string action, CancellationToken cancellationToken)
     {
         var encoded = EntryCodec.Encode(entry);
+        var refusals = 0;
         while (true)
         {
             // Not cancelled once the bytes are written: the staging write is short, and a cancelled one would orphan them.
@@ -368,10 +369,10 @@ public sealed partial class Repository
                 try
                 {
                     // Refused inside the write: throws unless the rule went away since, in which case write again.
-                    await ThrowIfProtectedAsync(branch, action, CancellationToken.None).ConfigureAwait(false);
+                    await ThrowIfStillProtectedAsync(branch, action, ++refusals).ConfigureAwait(false);
                     continue;
                 }
-                catch (ProtectedBranchException) when (ownsData)
+                catch (LakeFsException e) when (ownsData && e is ProtectedBranchException or ConflictException)
                 {
                     await ObjectStore.DeleteAsync(entry.Address, CancellationToken.None).ConfigureAwait(false);
                     throw;

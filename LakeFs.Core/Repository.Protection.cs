@@ -109,6 +109,20 @@ public sealed partial class Repository
         return default;
     }
 
+    /// <summary>
+    /// After the ref store refused a staged write as protected (<paramref name="refusals"/> times so far): throws the
+    /// rule's <see cref="ProtectedBranchException"/> as read afresh, or returns when no rule covers the branch any more
+    /// (removed meanwhile) so that the caller writes again, a few times at most.
+    /// </summary>
+    private async ValueTask ThrowIfStillProtectedAsync(string branch, string action, int refusals)
+    {
+        await ThrowIfProtectedAsync(branch, action, CancellationToken.None).ConfigureAwait(false);
+        if (refusals >= 4)
+        {
+            throw new ConflictException($"Cannot {action} branch '{branch}': branch-protection rules for it kept changing during the write. Try again.");
+        }
+    }
+
     private void ThrowIfProtected(IReadOnlyList<BranchProtectionRule> rules, string branch, string action)
     {
         var compiled = Volatile.Read(ref _protection);
