@@ -92,22 +92,25 @@ internal sealed class PostgreSqlRefStore : IRefStore
         var command = new NpgsqlCommand(sql, connection);
         foreach (var arg in args)
         {
-            command.Parameters.Add(arg switch
-            {
-                null => new NpgsqlParameter { Value = DBNull.Value },
-                NpgsqlParameter p => p,
-                _ => new NpgsqlParameter { Value = arg },
-            });
+            command.Parameters.Add(Parameter(arg));
         }
         return command;
     }
+
+    /// <summary>A positional parameter: null as SQL NULL, a ready <see cref="NpgsqlParameter"/> as itself.</summary>
+    private static NpgsqlParameter Parameter(object? arg) => arg switch
+    {
+        null => new NpgsqlParameter { Value = DBNull.Value },
+        NpgsqlParameter p => p,
+        _ => new NpgsqlParameter { Value = arg },
+    };
 
     private static NpgsqlBatchCommand BatchCommand(string sql, params object?[] args)
     {
         var command = new NpgsqlBatchCommand(sql);
         foreach (var arg in args)
         {
-            command.Parameters.Add(arg is null ? new NpgsqlParameter { Value = DBNull.Value } : new NpgsqlParameter { Value = arg });
+            command.Parameters.Add(Parameter(arg));
         }
         return command;
     }
