@@ -340,10 +340,6 @@ internal sealed class PostgreSqlRefStore : IRefStore
         return commit;
     }
 
-    private async ValueTask<Commit> GetExistingCommitAsync(string id, CancellationToken cancellationToken) =>
-        await GetCommitAsync(id, cancellationToken).ConfigureAwait(false)
-            ?? throw new CorruptDataException($"Commit {id} is referenced but missing from {Description}.");
-
     public async ValueTask InsertCommitAsync(Commit commit, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
@@ -434,23 +430,17 @@ internal sealed class PostgreSqlRefStore : IRefStore
         return commits;
     }, cancellationToken);
 
-    /// <summary>The shared <see cref="HistoryWalk"/>, reading first-parent pages with one recursive query.</summary>
-    public IAsyncEnumerable<Commit> WalkHistoryAsync(string from, bool firstParent, CancellationToken cancellationToken) =>
-        HistoryWalk.WalkAsync(from, firstParent, _commits, GetExistingCommitAsync,
-            async (id, limit, ct) => await GetFirstParentLineAsync(id, limit, ct).ConfigureAwait(false), Description, cancellationToken);
+    /// <summary>
+    /// A reader of commits for one graph walk: through the commit cache, a miss read with a page of the commit's
+    /// first-parent line in one recursive query.
+    /// </summary>
+    private CommitPages NewCommitPages() => new(_commits, async (id, limit, ct) => await GetFirstParentLineAsync(id, limit, ct).ConfigureAwait(false), Description);
 
-    /// <summary>The walk of <see cref="MergeBase.FindAllAsync"/>, reading commits through the commit cache.</summary>
-    public async ValueTask<IReadOnlyList<Commit>> FindMergeBasesAsync(IReadOnlyList<string> left, string right, CancellationToken cancellationToken)
-    {
-        cancellationToken.ThrowIfCancellationRequested();
-        var lefts = new List<Commit>(left.Count);
-        foreach (var id in left)
-        {
-            lefts.Add(await GetExistingCommitAsync(id, cancellationToken).ConfigureAwait(false));
-        }
-        var rightCommit = await GetExistingCommitAsync(right, cancellationToken).ConfigureAwait(false);
-        return await MergeBase.FindAllAsync(lefts, rightCommit, GetExistingCommitAsync, cancellationToken).ConfigureAwait(false);
-    }
+    public IAsyncEnumerable<Commit> WalkHistoryAsync(string from, bool firstParent, CancellationToken cancellationToken) =>
+        HistoryWalk.WalkAsync(from, firstParent, NewCommitPages(), cancellationToken);
+
+    public ValueTask<IReadOnlyList<Commit>> FindMergeBasesAsync(IReadOnlyList<string> left, string right, CancellationToken cancellationToken) =>
+        MergeBase.FindAllAsync(left, right, NewCommitPages(), cancellationToken);
 
     // ---- branches ----
 

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using LakeFs.Core.Model;
 using LakeFs.Core.Refs;
 using LakeFs.Core.Tests.TestSupport;
@@ -38,6 +39,27 @@ public sealed class PostgreSqlRefStoreContractTests : RefStoreContractTests
             PostgreSqlServer.Scalar(_options!, "INSERT INTO staged(token, path, entry) VALUES ($1, $2, $3)", token, path, new byte[] { 1 });
         }
         return ValueTask.CompletedTask;
+    }
+
+    [Test]
+    public async Task A_merge_base_from_a_cold_cache_reads_pages_of_first_parent_lines_not_a_commit_per_query()
+    {
+        var (fork, left, right) = await TwoLinesAsync(500);
+        var fresh = Second();
+        var queries = 0;
+        using var listener = new ActivityListener
+        {
+            ShouldListenTo = source => source.Name == "Npgsql",
+            Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllData,
+            ActivityStarted = _ => Interlocked.Increment(ref queries),
+        };
+        ActivitySource.AddActivityListener(listener);
+
+        var bases = await fresh.FindMergeBasesAsync([left.Id], right.Id, CancellationToken.None);
+
+        Assert.That(bases.Select(c => c.Id), Is.EqualTo(new[] { fork.Id }));
+        // 1,011 commits to read from a fresh instance: pages of 16, 32, ... 1,024 are 6 queries a line.
+        Assert.That(queries, Is.InRange(1, 20), "queries sent to PostgreSQL");
     }
 
     protected override void DeleteStore()

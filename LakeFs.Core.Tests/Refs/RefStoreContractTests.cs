@@ -397,6 +397,33 @@ public abstract class RefStoreContractTests
     }
 
     [Test]
+    public async Task FindMergeBases_of_lines_longer_than_a_history_page_from_a_small_cache_is_the_fork_point()
+    {
+        var (fork, left, right) = await TwoLinesAsync(HistoryPageSize + 37);
+
+        // Second() has a commit cache smaller than a page: the walk must not lose commits it paged in.
+        Assert.That(await BaseIdsAsync(Second(), [left.Id], right.Id), Is.EqualTo(new[] { fork.Id }));
+        Assert.That(await BaseIdsAsync(Second(), [right.Id], left.Id), Is.EqualTo(new[] { fork.Id }));
+    }
+
+    /// <summary>A shared line of 10 commits, then <paramref name="length"/> commits on each of two lines from its head.</summary>
+    private protected async Task<(Commit Fork, Commit Left, Commit Right)> TwoLinesAsync(int length)
+    {
+        var fork = await InitAsync();
+        for (var i = 0; i < 10; i++)
+        {
+            fork = await InsertAsync(fork);
+        }
+        var (left, right) = (fork, fork);
+        for (var i = 0; i < length; i++)
+        {
+            left = await InsertAsync(left);
+            right = await InsertAsync(right);
+        }
+        return (fork, left, right);
+    }
+
+    [Test]
     public async Task FindMergeBases_takes_several_left_commits_together_as_the_parents_of_one_merge()
     {
         var root = await InitAsync();

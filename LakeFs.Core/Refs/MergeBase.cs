@@ -25,6 +25,24 @@ internal static class MergeBase
     public static IComparer<Commit> Order { get; } = Comparer<Commit>.Create(Compare);
 
     /// <summary>
+    /// <see cref="FindAllAsync(IReadOnlyList{Commit}, Commit, Func{string, CancellationToken, ValueTask{Commit}}, CancellationToken)"/>
+    /// of commits given by id, every commit read through <paramref name="pages"/> (a store's walk reads pages of
+    /// first-parent lines, so a walk from a cold cache costs a few queries, not one per commit).
+    /// </summary>
+    public static async ValueTask<IReadOnlyList<Commit>> FindAllAsync(
+        IReadOnlyList<string> left, string right, CommitPages pages, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        var lefts = new List<Commit>(left.Count);
+        foreach (var id in left)
+        {
+            lefts.Add(await pages.GetAsync(id, cancellationToken).ConfigureAwait(false));
+        }
+        var rightCommit = await pages.GetAsync(right, cancellationToken).ConfigureAwait(false);
+        return await FindAllAsync(lefts, rightCommit, pages.GetAsync, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
     /// Every best common ancestor of the commits in <paramref name="left"/> (taken together, as the parents of
     /// a virtual merge commit) and <paramref name="right"/>, in <see cref="Order"/> (a stable sort of the walk's order).
     /// </summary>

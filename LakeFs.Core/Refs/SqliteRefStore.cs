@@ -265,10 +265,6 @@ internal sealed class SqliteRefStore : IRefStore
         return ValueTask.FromResult(commit);
     }
 
-    private async ValueTask<Commit> GetExistingCommitAsync(string id, CancellationToken cancellationToken) =>
-        await GetCommitAsync(id, cancellationToken).ConfigureAwait(false)
-            ?? throw new CorruptDataException($"Commit {id} is referenced but missing from the ref store '{Path}'.");
-
     public ValueTask InsertCommitAsync(Commit commit, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
@@ -326,21 +322,17 @@ internal sealed class SqliteRefStore : IRefStore
         return ValueTask.FromResult<IReadOnlyList<string>>(ids);
     }
 
-    /// <summary>The shared <see cref="HistoryWalk"/>, reading first-parent pages with one recursive query.</summary>
-    public IAsyncEnumerable<Commit> WalkHistoryAsync(string from, bool firstParent, CancellationToken cancellationToken) =>
-        HistoryWalk.WalkAsync(from, firstParent, _commits, GetExistingCommitAsync,
-            (id, limit, _) => ValueTask.FromResult<IReadOnlyList<Commit>>(GetFirstParentLine(id, limit)), Description, cancellationToken);
+    /// <summary>
+    /// A reader of commits for one graph walk: through the commit cache, a miss read with a page of the commit's
+    /// first-parent line in one recursive query.
+    /// </summary>
+    private CommitPages NewCommitPages() => new(_commits, (id, limit, _) => ValueTask.FromResult<IReadOnlyList<Commit>>(GetFirstParentLine(id, limit)), Description);
 
-    public async ValueTask<IReadOnlyList<Commit>> FindMergeBasesAsync(IReadOnlyList<string> left, string right, CancellationToken cancellationToken)
-    {
-        var lefts = new List<Commit>(left.Count);
-        foreach (var id in left)
-        {
-            lefts.Add(await GetExistingCommitAsync(id, cancellationToken).ConfigureAwait(false));
-        }
-        var rightCommit = await GetExistingCommitAsync(right, cancellationToken).ConfigureAwait(false);
-        return await MergeBase.FindAllAsync(lefts, rightCommit, GetExistingCommitAsync, cancellationToken).ConfigureAwait(false);
-    }
+    public IAsyncEnumerable<Commit> WalkHistoryAsync(string from, bool firstParent, CancellationToken cancellationToken) =>
+        HistoryWalk.WalkAsync(from, firstParent, NewCommitPages(), cancellationToken);
+
+    public ValueTask<IReadOnlyList<Commit>> FindMergeBasesAsync(IReadOnlyList<string> left, string right, CancellationToken cancellationToken) =>
+        MergeBase.FindAllAsync(left, right, NewCommitPages(), cancellationToken);
 
     /// <summary>The commit as the store reads it back: no statistics, the creation time at offset zero (the same instant).</summary>
     private static Commit Normalized(Commit commit) =>

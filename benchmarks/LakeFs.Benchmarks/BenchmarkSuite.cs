@@ -23,6 +23,7 @@ public static class BenchmarkSuite
         new DiffScenario(),
         new MergeScenario(),
         new LogScenario(),
+        new MergeBaseScenario(),
         new VerifyScenario(),
         new GatewayScenario(),
         new GcScenario(),

@@ -191,7 +191,7 @@ public sealed class RefStoreScenario : IScenario
 
     private static string ClientsLabel(int clients) => clients == 1 ? "1 client" : $"{clients} clients";
 
-    private static async Task DropSchemaAsync(PostgreSqlRefStoreOptions options)
+    internal static async Task DropSchemaAsync(PostgreSqlRefStoreOptions options)
     {
         var connection = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(options.ConnectionString) { Pooling = false }.ConnectionString);
         await using (connection)
