@@ -11,7 +11,9 @@ namespace LakeFs.Core.Tests.Probe;
 /// The child of the crash trials (<c>crash-mix &lt;folder&gt; &lt;seed&gt; &lt;journal&gt; &lt;durability&gt;</c>): opens the
 /// repository and runs a seeded random mix of puts, deletes, bulk puts (1,000 objects, then usually a large commit),
 /// commits, merges, reverts, cherry-picks, resets, tags and garbage collections (no grace period, so everything
-/// unreferenced goes at once) on three branches until it is killed. Before each operation it
+/// unreferenced goes at once, and a clock stepped an hour ahead first, so the data objects of earlier hours go too:
+/// <see cref="SteppingClock"/>) on three branches until it is killed. No retention rules are set, and no branch moves
+/// back, so every commit stays reachable and none may expire. Before each operation it
 /// appends a "B" line saying what it starts (with what the checker needs to recognise a half-done one); after it is
 /// acknowledged, a "D" line with the branch's view digest and head (and a "C" line with the commit's tree digest
 /// for each commit made), fsynced; a typed refusal is an "F" line. It prints "ready" once the start state ("S" and "T"
@@ -24,9 +26,9 @@ public static class CrashMix
 
     /// <summary>
     /// The operation roll's range: put 45, delete 8, bulk put 3, commit 19, merge 10, revert 6, reset 4, tag 5,
-    /// cherry-pick 4, garbage collection 1.
+    /// cherry-pick 4, garbage collection 3.
     /// </summary>
-    private const int Rolls = 105;
+    private const int Rolls = 107;
 
     /// <summary>Objects per bulk put.</summary>
     public const int BulkCount = 1_000;
@@ -47,6 +49,9 @@ public static class CrashMix
     /// <summary>Where a garbage collection in a child spills its marks: beside the repository, so a kill leaves its files where the test deletes them.</summary>
     public static string SpillFolder(string repositoryFolder) => Path.Combine(Path.GetDirectoryName(Path.GetFullPath(repositoryFolder))!, "gc-spill");
 
+    /// <summary>Where the chain's <see cref="SteppingClock"/> keeps its hours: beside the repository, like the spill folder.</summary>
+    public static string ClockFile(string repositoryFolder) => Path.Combine(Path.GetDirectoryName(Path.GetFullPath(repositoryFolder))!, "clock-hours");
+
     public static string Format(UInt128 digest) => digest.ToString("x32", CultureInfo.InvariantCulture);
 
     public static UInt128 Parse(string digest) => UInt128.Parse(digest, NumberStyles.HexNumber, CultureInfo.InvariantCulture);
@@ -66,7 +71,8 @@ public static class CrashMix
 
     public static async Task<int> RunAsync(string folder, int seed, string journalPath, Durability durability)
     {
-        await using var repo = await Repository.OpenAsync(Repository.LocalOptions(folder) with { Durability = durability });
+        var clock = new SteppingClock(ClockFile(folder));
+        await using var repo = await Repository.OpenAsync(Repository.LocalOptions(folder) with { Durability = durability, TimeProvider = clock });
         await using var journal = new FileStream(journalPath, FileMode.Append, FileAccess.Write, FileShare.Read, 1, FileOptions.None);
         var random = new Random(seed);
         var views = new Dictionary<string, Dictionary<string, string>>(StringComparer.Ordinal);
@@ -261,6 +267,7 @@ public static class CrashMix
                     // Marks spill to disk after 64 on every other run, so the on-disk mark set is killed too; its
                     // files go beside the repository, in the test's temporary folder, not the system's.
                     Write($"B {seq} gc", sync: false);
+                    clock.Step();
                     var gc = new GcOptions { GracePeriod = TimeSpan.Zero, SpillFolder = SpillFolder(folder) };
                     var report = await repo.CollectGarbageAsync(random.Next(2) == 0 ? gc with { MaxMarksInMemory = 64 } : gc);
                     Write($"D {seq} gc {report.ObjectsDeleted} {report.RangesDeleted + report.MetaRangesDeleted} {report.CommitsExpired}", sync: true);

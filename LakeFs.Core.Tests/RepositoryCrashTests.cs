@@ -116,6 +116,7 @@ public sealed class RepositoryCrashTests
         var killed = clock.Elapsed;
         var journal = CrashJournal.Read(journalPath);
         Assert.That(journal.Ready, "the child journaled its start state");
+        Assert.That(journal.GcCommitsExpired, Is.Zero, "commits garbage collection expired, although every commit stays reachable");
         await using var reopened = await Repository.OpenAsync(options);
         await CheckAsync(reopened, journal, seed);
         var sample = new Random(seed);

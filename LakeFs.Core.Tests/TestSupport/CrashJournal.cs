@@ -41,6 +41,9 @@ internal sealed class CrashJournal
     /// <summary>Range and metarange files the acknowledged garbage collections deleted.</summary>
     public long GcTreeFilesDeleted { get; private set; }
 
+    /// <summary>Commits the acknowledged garbage collections expired: always 0 in the mix, where every commit stays reachable.</summary>
+    public long GcCommitsExpired { get; private set; }
+
     public static CrashJournal Read(string path)
     {
         var journal = new CrashJournal();
@@ -70,6 +73,7 @@ internal sealed class CrashJournal
                 case "D" when f[2] == "gc":
                     journal.GcObjectsDeleted += long.Parse(f[3], System.Globalization.CultureInfo.InvariantCulture);
                     journal.GcTreeFilesDeleted += long.Parse(f[4], System.Globalization.CultureInfo.InvariantCulture);
+                    journal.GcCommitsExpired += long.Parse(f[5], System.Globalization.CultureInfo.InvariantCulture);
                     journal.Acknowledge(f[1]);
                     break;
                 case "D" when f[2] == "tag":
