@@ -101,7 +101,15 @@ public sealed class RepositoryAuditTests
         Assert.That(hookRuns, Has.Count.EqualTo(1), "the stopped operation itself left no record");
         Assert.That(hookRuns[0].Action, Is.EqualTo(AuditAction.HookRun));
         Assert.That(hookRuns[0].Ref, Is.EqualTo("v1"));
-        Assert.That(hookRuns[0].Hook, Is.EqualTo(new HookRun("slow-check", HookEvent.PreCreateTag, "v1", false, "not today", TimeSpan.FromSeconds(5))));
+        Assert.That(hookRuns[0].Hook, Is.EqualTo(new HookRun
+        {
+            Hook = "slow-check",
+            Event = HookEvent.PreCreateTag,
+            Ref = "v1",
+            Succeeded = false,
+            Reason = "not today",
+            Duration = TimeSpan.FromSeconds(5),
+        }));
     }
 
     [Test]

@@ -516,7 +516,10 @@ public sealed class RepositoryBadInputTests
             ("10 MB value", new() { Metadata = new Dictionary<string, string> { ["k"] = new string('v', 10 << 20) } }),
             ("10,000 keys", new() { Metadata = manyKeys }),
             ("2049 bytes of metadata", new() { Metadata = new Dictionary<string, string> { ["k"] = new string('v', 2048) } }),
-            ("2049 bytes of metadata in UTF-8", new() { Metadata = new Dictionary<string, string> { ["k"] = new string('é', 1024) } }),
+            ("2049 bytes of metadata in UTF-8", new()
+            {
+                Metadata = new Dictionary<string, string> { ["k"] = new string('é', 1024) },
+            }),
             ("empty key", new() { Metadata = new Dictionary<string, string> { [""] = "v" } }),
             ("key with a space", new() { Metadata = new Dictionary<string, string> { ["my key"] = "v" } }),
             ("key with a colon", new() { Metadata = new Dictionary<string, string> { ["x-injected:"] = "v" } }),
@@ -593,8 +596,15 @@ public sealed class RepositoryBadInputTests
             ("escape in the message", "a\u001B[31mred", new()),
             ("message over the limit", big, new()),
             ("line break in the committer", "m", new() { Committer = "me\nX-Injected: 1" }),
-            ("10 MB metadata value", "m", new() { Metadata = new Dictionary<string, string> { ["k"] = new string('v', 10 << 20) } }),
-            ("10,000 metadata keys", "m", new() { Metadata = Enumerable.Range(0, 10_000).ToDictionary(i => $"key-{i}", _ => "value") }),
+            ("10 MB metadata value", "m", new()
+            {
+                Metadata = new Dictionary<string, string> { ["k"] = new string('v', 10 << 20) },
+            }),
+            ("10,000 metadata keys", "m", new()
+            {
+                Metadata = Enumerable.Range(0, 10_000).ToDictionary(i => $"key-{i}",
+                _ => "value"),
+            }),
             ("line break in a metadata key", "m", new() { Metadata = new Dictionary<string, string> { ["a\nb"] = "v" } }),
             ("NUL in a metadata value", "m", new() { Metadata = new Dictionary<string, string> { ["k"] = "\0" } }),
             ("empty metadata key", "m", new() { Metadata = new Dictionary<string, string> { [""] = "v" } }),
@@ -656,7 +666,16 @@ public sealed class RepositoryBadInputTests
             ["StatObjectAsync(String, String, CancellationToken)"] = t => _repo.StatObjectAsync("main", "a/two.txt", t),
             ["OpenReadAsync(String, String, Nullable`1, CancellationToken)"] = t => _repo.OpenReadAsync("main", "a/two.txt", null, t),
             ["OpenReadAsync(ObjectInfo, Nullable`1, CancellationToken)"] = t => _repo.OpenReadAsync(
-                new ObjectInfo("a/two.txt", "data/2026120200/00000000000000000000000000000000", 1, "", "", new Dictionary<string, string>(), default), null, t),
+                new ObjectInfo
+                {
+                    Path = "a/two.txt",
+                    PhysicalAddress = "data/2026120200/00000000000000000000000000000000",
+                    Size = 1,
+                    Checksum = "",
+                    ContentType = "",
+                    Metadata = new Dictionary<string, string>(),
+                    LastModified = default,
+                }, null, t),
             ["ListObjectsAsync(String, String, String, String, CancellationToken)"] = t => _repo.ListObjectsAsync("main", null, null, null, t).ToListAsync(),
             ["BranchAsync(String, String, CancellationToken)"] = t => _repo.BranchAsync("new-branch", "main", t),
             ["GetBranchAsync(String, CancellationToken)"] = t => _repo.GetBranchAsync("main", t),

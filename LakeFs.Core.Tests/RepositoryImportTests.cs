@@ -70,7 +70,7 @@ public sealed class RepositoryImportTests
         var first = await _repo.ImportAsync("main", ImportSource.Named("landing", "raw/2026/"), "tables/raw/", null, new SyncProgress<ImportProgress>(progress.Add));
 
         Assert.That(first.Objects, Is.EqualTo(61));
-        Assert.That(progress[^1], Is.EqualTo(new ImportProgress(61, first.Bytes)));
+        Assert.That(progress[^1], Is.EqualTo(new ImportProgress { Objects = 61, Bytes = first.Bytes }));
         Assert.That(first.Commit.Metadata["import.source"], Is.EqualTo("landing"));
         Assert.That(first.Commit.Metadata["import.prefix"], Is.EqualTo("raw/2026/"));
         Assert.That(first.Commit.Metadata["import.destination"], Is.EqualTo("tables/raw/"));

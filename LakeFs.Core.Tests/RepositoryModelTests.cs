@@ -278,7 +278,7 @@ public sealed class RepositoryModelTests
                 return $"branch {name} from {source} -> exists";
             }
             var created = await repo.BranchAsync(name, source);
-            Assert.That(created, Is.EqualTo(new BranchInfo(name, commitId)));
+            Assert.That(created, Is.EqualTo(new BranchInfo { Name = name, Head = commitId }));
             _branches[name] = new ModelBranch(commitId, Copy(_commits[commitId]));
             return $"branch {name} from {source} ({commitId[..8]})";
         }
@@ -344,7 +344,7 @@ public sealed class RepositoryModelTests
                 return $"tag {name} at {source} -> exists";
             }
             var tag = await repo.TagAsync(name, source);
-            Assert.That(tag, Is.EqualTo(new TagInfo(name, commitId)));
+            Assert.That(tag, Is.EqualTo(new TagInfo { Name = name, CommitId = commitId }));
             _tags[name] = commitId;
             return $"tag {name} at {source} ({commitId[..8]})";
         }
@@ -398,9 +398,17 @@ public sealed class RepositoryModelTests
         public async Task VerifyEverythingAsync()
         {
             var branches = await repo.ListBranchesAsync().ToListAsync();
-            Assert.That(branches, Is.EqualTo(_branches.OrderBy(b => b.Key, StringComparer.Ordinal).Select(b => new BranchInfo(b.Key, b.Value.Head))));
+            Assert.That(branches, Is.EqualTo(_branches.OrderBy(b => b.Key, StringComparer.Ordinal).Select(b => new BranchInfo
+            {
+                Name = b.Key,
+                Head = b.Value.Head,
+            })));
             var tags = await repo.ListTagsAsync().ToListAsync();
-            Assert.That(tags, Is.EqualTo(_tags.OrderBy(t => t.Key, StringComparer.Ordinal).Select(t => new TagInfo(t.Key, t.Value))));
+            Assert.That(tags, Is.EqualTo(_tags.OrderBy(t => t.Key, StringComparer.Ordinal).Select(t => new TagInfo
+            {
+                Name = t.Key,
+                CommitId = t.Value,
+            })));
             foreach (var (name, model) in _branches)
             {
                 await VerifyRefAsync(name, model.Working, full: true);

@@ -142,8 +142,8 @@ public sealed class RepositoryProtectionTests
 
         Assert.That(await repo.ListBranchProtectionAsync().ToListAsync(), Is.EqualTo(new[]
         {
-            new BranchProtectionRule("main", time.GetUtcNow()),
-            new BranchProtectionRule("release-*", time.GetUtcNow() - TimeSpan.FromMinutes(1)),
+            new BranchProtectionRule { Pattern = "main", Created = time.GetUtcNow() },
+            new BranchProtectionRule { Pattern = "release-*", Created = time.GetUtcNow() - TimeSpan.FromMinutes(1) },
         }));
         Assert.That(await repo.UnprotectBranchesAsync("release-1"), Is.False, "only the exact pattern removes a rule");
         Assert.Throws<InvalidNameException>(() => repo.ProtectBranchesAsync("main branch").GetAwaiter().GetResult());

@@ -39,7 +39,12 @@ public sealed class RepositoryTransferTests
 
         var up = await _repo.UploadDirectoryAsync("main", source, "in");
 
-        Assert.That(up, Is.EqualTo(new TransferResult(expected.Count, expected.Values.Sum(b => (long)b.Length), 0)));
+        Assert.That(up, Is.EqualTo(new TransferResult
+        {
+            Files = expected.Count,
+            Bytes = expected.Values.Sum(b => (long)b.Length),
+            Skipped = 0,
+        }));
         var listed = await _repo.ListObjectsAsync("main", "in/").ToListAsync();
         Assert.That(listed.ToDictionary(i => i.Path, i => i.Object!.Checksum),
             Is.EquivalentTo(expected.ToDictionary(e => "in/" + e.Key, e => TestRepositories.Sha256Hex(e.Value))));
@@ -190,8 +195,20 @@ public sealed class RepositoryTransferTests
 
         foreach (var reports in new[] { up.Reports, down.Reports })
         {
-            Assert.That(reports[0], Is.EqualTo(new TransferProgress(0, 40, 0, total)));
-            Assert.That(reports[^1], Is.EqualTo(new TransferProgress(40, 40, total, total)));
+            Assert.That(reports[0], Is.EqualTo(new TransferProgress
+            {
+                FilesDone = 0,
+                FilesTotal = 40,
+                BytesDone = 0,
+                BytesTotal = total,
+            }));
+            Assert.That(reports[^1], Is.EqualTo(new TransferProgress
+            {
+                FilesDone = 40,
+                FilesTotal = 40,
+                BytesDone = total,
+                BytesTotal = total,
+            }));
             for (var i = 1; i < reports.Count; i++)
             {
                 Assert.That(reports[i].FilesDone, Is.GreaterThanOrEqualTo(reports[i - 1].FilesDone));
@@ -245,7 +262,7 @@ public sealed class RepositoryTransferTests
         await _repo.PutObjectAsync("main", "m/", "");
         await _repo.PutObjectAsync("main", "m/a.txt", "a");
         var result = await _repo.DownloadAsync("main", "m", _temp.Combine("one"));
-        Assert.That(result, Is.EqualTo(new TransferResult(1, 1, 1)));
+        Assert.That(result, Is.EqualTo(new TransferResult { Files = 1, Bytes = 1, Skipped = 1 }));
 
         await _repo.PutObjectAsync("main", "n/a//b.txt", "empty segment");
         var e = Assert.ThrowsAsync<TransferFailedException>(async () => await _repo.DownloadAsync("main", "n", _temp.Combine("two")));

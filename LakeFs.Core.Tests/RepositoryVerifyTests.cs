@@ -124,7 +124,15 @@ public sealed class RepositoryVerifyTests
             "every data object written is named by some entry (committed or staged)");
         Assert.That(store.Reads.Keys.Where(k => k.StartsWith("data/", StringComparison.Ordinal)), Is.Empty, "no content read unless asked");
         Assert.That(progress.Reports, Is.Not.Empty);
-        Assert.That(progress.Reports[^1], Is.EqualTo(new VerifyProgress(report.Commits, report.MetaRanges, report.Ranges, report.Entries, report.Objects, 0)));
+        Assert.That(progress.Reports[^1], Is.EqualTo(new VerifyProgress
+        {
+            Commits = report.Commits,
+            MetaRanges = report.MetaRanges,
+            Ranges = report.Ranges,
+            Entries = report.Entries,
+            Objects = report.Objects,
+            Problems = 0,
+        }));
 
         var withContent = await repo.VerifyAsync(new VerifyOptions { CheckContent = true });
         Assert.That(withContent.IsClean, Describe(withContent));

@@ -28,7 +28,17 @@ public sealed partial class Repository
     }
 
     private AuditRecord NewAuditRecord(AuditAction action, string @ref, string? before, string? after, string? detail, string? actor = null) =>
-        new(0, _options.TimeProvider.GetUtcNow(), actor ?? _options.Committer, action, @ref, before, after, detail);
+        new()
+        {
+            Sequence = 0,
+            Time = _options.TimeProvider.GetUtcNow(),
+            Actor = actor ?? _options.Committer,
+            Action = action,
+            Ref = @ref,
+            Before = before,
+            After = after,
+            Detail = detail,
+        };
 
     private static AuditAction AuditActionOf(HookEvent preEvent) => preEvent switch
     {
@@ -54,7 +64,18 @@ public sealed partial class Repository
         try
         {
             await _refs.AppendAuditAsync(
-                [.. runs.Select(r => new AuditRecord(0, now, actor, AuditAction.HookRun, r.Ref, null, null, null, r))], CancellationToken.None).ConfigureAwait(false);
+                [.. runs.Select(r => new AuditRecord
+                {
+                    Sequence = 0,
+                    Time = now,
+                    Actor = actor,
+                    Action = AuditAction.HookRun,
+                    Ref = r.Ref,
+                    Before = null,
+                    After = null,
+                    Detail = null,
+                    Hook = r,
+                })], CancellationToken.None).ConfigureAwait(false);
         }
         catch (LakeFsException e)
         {

@@ -212,9 +212,16 @@ public sealed partial class Repository
     {
         var created = _options.TimeProvider.GetUtcNow();
         string[] ids = [.. parents.Select(p => p.Id)];
-        return new Commit(CommitId.Compute(ids, tree.Id, message, committer, created, metadata),
-            ids, tree.Id, message, committer, created, metadata, 1 + parents.Max(p => p.Generation))
+        return new Commit
         {
+            Id = CommitId.Compute(ids, tree.Id, message, committer, created, metadata),
+            Parents = ids,
+            MetaRangeId = tree.Id,
+            Message = message,
+            Committer = committer,
+            CreationDate = created,
+            Metadata = metadata,
+            Generation = 1 + parents.Max(p => p.Generation),
             Statistics = statistics,
         };
     }

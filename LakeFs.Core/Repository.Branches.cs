@@ -28,7 +28,7 @@ public sealed partial class Repository
         }
         await _refs.CreateBranchAsync(name, head, NewAuditRecord(AuditAction.CreateBranch, name, null, head, from), cancellationToken).ConfigureAwait(false);
         _logger.BranchCreated(name, head);
-        var info = new BranchInfo(name, head);
+        var info = new BranchInfo { Name = name, Head = head };
         return await RefPostHooksAsync(HookEvent.PostCreateBranch, name, null, from, null, head, "creation of branch", cancellationToken).ConfigureAwait(false) is { Count: > 0 } failures
             ? info with { PostHookFailures = failures }
             : info;
@@ -41,7 +41,7 @@ public sealed partial class Repository
         ThrowIfDisposedOrCanceled(cancellationToken);
         Names.ValidateRefName(name, "branch");
         var branch = await GetBranchRecordAsync(name, cancellationToken).ConfigureAwait(false);
-        return new BranchInfo(branch.Name, branch.Head);
+        return new BranchInfo { Name = branch.Name, Head = branch.Head };
     }
 
     /// <summary>All branches, by name. Read a page at a time: branches created or deleted meanwhile may or may not show.</summary>
@@ -50,7 +50,7 @@ public sealed partial class Repository
         ThrowIfDisposedOrCanceled(cancellationToken);
         await foreach (var branch in _refs.ListBranchesAsync(cancellationToken).ConfigureAwait(false))
         {
-            yield return new BranchInfo(branch.Name, branch.Head);
+            yield return new BranchInfo { Name = branch.Name, Head = branch.Head };
         }
     }
 
@@ -110,7 +110,7 @@ public sealed partial class Repository
             await RunPreHooksAsync(HookEvent.PreCreateTag, subject, "creation of tag", null, cancellationToken).ConfigureAwait(false);
         }
         await _refs.CreateTagAsync(name, commitId, NewAuditRecord(AuditAction.CreateTag, name, null, commitId, @ref), cancellationToken).ConfigureAwait(false);
-        var info = new TagInfo(name, commitId);
+        var info = new TagInfo { Name = name, CommitId = commitId };
         return await RefPostHooksAsync(HookEvent.PostCreateTag, null, name, @ref, null, commitId, "creation of tag", cancellationToken).ConfigureAwait(false) is { Count: > 0 } failures
             ? info with { PostHookFailures = failures }
             : info;
@@ -124,7 +124,7 @@ public sealed partial class Repository
         Names.ValidateRefName(name, "tag");
         var commitId = await _refs.GetTagAsync(name, cancellationToken).ConfigureAwait(false)
             ?? throw new TagNotFoundException($"Tag '{name}' does not exist.");
-        return new TagInfo(name, commitId);
+        return new TagInfo { Name = name, CommitId = commitId };
     }
 
     /// <summary>All tags, by name. Read a page at a time, like <see cref="ListBranchesAsync"/>.</summary>

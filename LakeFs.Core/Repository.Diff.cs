@@ -94,18 +94,36 @@ public sealed partial class Repository
                 {
                     if (committed is not null)
                     {
-                        yield return new Change(path, ChangeKind.Removed, committed.ToObjectInfo(path), null);
+                        yield return new Change
+                        {
+                            Path = path,
+                            Kind = ChangeKind.Removed,
+                            Left = committed.ToObjectInfo(path),
+                            Right = null,
+                        };
                     }
                     continue;
                 }
                 var entry = EntryCodec.Decode(staged.Value.Span);
                 if (committed is null)
                 {
-                    yield return new Change(path, ChangeKind.Added, null, entry.ToObjectInfo(path));
+                    yield return new Change
+                    {
+                        Path = path,
+                        Kind = ChangeKind.Added,
+                        Left = null,
+                        Right = entry.ToObjectInfo(path),
+                    };
                 }
                 else if (!committed.SameIdentity(entry))
                 {
-                    yield return new Change(path, ChangeKind.Changed, committed.ToObjectInfo(path), entry.ToObjectInfo(path));
+                    yield return new Change
+                    {
+                        Path = path,
+                        Kind = ChangeKind.Changed,
+                        Left = committed.ToObjectInfo(path),
+                        Right = entry.ToObjectInfo(path),
+                    };
                 }
             }
         }
@@ -115,7 +133,7 @@ public sealed partial class Repository
     {
         var path = Utf8(key);
         var kind = left is null ? ChangeKind.Added : right is null ? ChangeKind.Removed : ChangeKind.Changed;
-        return new Change(path, kind, Info(path, left), Info(path, right));
+        return new Change { Path = path, Kind = kind, Left = Info(path, left), Right = Info(path, right) };
     }
 
     private static ObjectInfo? Info(string path, ReadOnlyMemory<byte>? value) =>

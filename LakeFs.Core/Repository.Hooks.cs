@@ -112,7 +112,15 @@ public sealed partial class Repository
         using var timeout = new CancellationTokenSource(hook.Timeout, time);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
         var started = time.GetTimestamp();
-        HookRun Done(bool succeeded, string? reason) => new(hook.Name, hook.Event, subject.Ref, succeeded, reason, time.GetElapsedTime(started));
+        HookRun Done(bool succeeded, string? reason) => new()
+        {
+            Hook = hook.Name,
+            Event = hook.Event,
+            Ref = subject.Ref,
+            Succeeded = succeeded,
+            Reason = reason,
+            Duration = time.GetElapsedTime(started),
+        };
         try
         {
             var pending = hook.Handler(context, linked.Token);

@@ -97,7 +97,11 @@ public sealed partial class Repository
             var baseTree = await _trees.GetMetaRangeAsync(state.Head.MetaRangeId, token).ConfigureAwait(false);
             await ThrowIfChangedUnderAsync(branch, state.Frozen, baseTree, destination, destinationPrefix, token).ConfigureAwait(false);
             var listing = new SourceCursor(store, source.Prefix, destination, recorded, shown,
-                progress is null ? null : (objects, bytes) => progress.Report(new ImportProgress(objects, bytes)), token);
+                progress is null ? null : (objects, bytes) => progress.Report(new ImportProgress
+                {
+                    Objects = objects,
+                    Bytes = bytes,
+                }), token);
             var changes = new OverlayCursor([listing, new PrefixTombstones(_trees, baseTree, destination)]);
             MetaRange tree;
             CommitStatistics statistics;
@@ -108,7 +112,13 @@ public sealed partial class Repository
             // Staged rows under the destination (all no-ops, checked above) would hide the imported entries: they go
             // with the head move. Writes made since the freeze stay, above the import.
             var trim = new StagedSelection(state.Frozen, [KeyRange.Prefix(destination)]);
-            var counts = new ImportResult(state.Head, listing.Objects, listing.Bytes, listing.Skipped);
+            var counts = new ImportResult
+            {
+                Commit = state.Head,
+                Objects = listing.Objects,
+                Bytes = listing.Bytes,
+                Skipped = listing.Skipped,
+            };
             if (statistics.Changes == 0)
             {
                 return new BranchCandidate<ImportResult>(state.Head.Id, null, [], counts) { Trim = trim };

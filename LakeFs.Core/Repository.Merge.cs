@@ -130,7 +130,14 @@ public sealed partial class Repository
             if (canFastForward && options.FastForward != FastForward.Never)
             {
                 var changes = await CountChangesAsync(head, sourceCommit, token).ConfigureAwait(false);
-                return new BranchCandidate<MergeResult>(sourceCommit.Id, null, [], new MergeResult(sourceCommit.Id, null, true, changes, 0))
+                return new BranchCandidate<MergeResult>(sourceCommit.Id, null, [], new MergeResult
+                {
+                    Head = sourceCommit.Id,
+                    Commit = null,
+                    FastForwarded = true,
+                    Changes = changes,
+                    ConflictsResolved = 0,
+                })
                 {
                     RetireNoOpStaging = staged,
                 };
@@ -152,7 +159,14 @@ public sealed partial class Repository
             Commit[] parents = options.Squash ? [head] : [head, sourceCommit];
             var message = options.Message ?? (options.Squash ? $"Squash merge '{source}' into '{destination}'" : $"Merge '{source}' into '{destination}'");
             var commit = NewCommit(parents, tree, message, committer, metadata, statistics);
-            return new BranchCandidate<MergeResult>(commit.Id, commit, [], new MergeResult(commit.Id, commit, false, statistics.Changes, resolvedConflicts))
+            return new BranchCandidate<MergeResult>(commit.Id, commit, [], new MergeResult
+            {
+                Head = commit.Id,
+                Commit = commit,
+                FastForwarded = false,
+                Changes = statistics.Changes,
+                ConflictsResolved = resolvedConflicts,
+            })
             {
                 RetireNoOpStaging = staged,
             };

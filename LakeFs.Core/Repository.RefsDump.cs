@@ -264,15 +264,17 @@ public sealed partial class Repository
             {
                 metadata[key] = (string)value!;
             }
-            var commit = new Commit(
-                id,
-                [.. node["parents"]!.AsArray().Select(p => (string)p!)],
-                (string)node["metaRangeId"]!,
-                (string)node["message"]!,
-                (string)node["committer"]!,
-                new DateTimeOffset((long)node["createdTicks"]!, TimeSpan.Zero),
-                metadata,
-                (long)node["generation"]!);
+            var commit = new Commit
+            {
+                Id = id,
+                Parents = [.. node["parents"]!.AsArray().Select(p => (string)p!)],
+                MetaRangeId = (string)node["metaRangeId"]!,
+                Message = (string)node["message"]!,
+                Committer = (string)node["committer"]!,
+                CreationDate = new DateTimeOffset((long)node["createdTicks"]!, TimeSpan.Zero),
+                Metadata = metadata,
+                Generation = (long)node["generation"]!,
+            };
             if (CommitId.Compute(commit.Parents, commit.MetaRangeId, commit.Message, commit.Committer, commit.CreationDate, commit.Metadata) != id)
             {
                 throw new CorruptDataException($"Commit {id} of the refs dump does not hash to its id; the dump is damaged.");

@@ -65,7 +65,7 @@ public sealed partial class Repository
                 $"The {completed} files uploaded before stay staged; upload again to finish, or reset the branch to drop them.",
                 file.ObjectPath, file.LocalPath, completed, e),
             cancellationToken).ConfigureAwait(false);
-        return new TransferResult(done, bytes, skipped);
+        return new TransferResult { Files = done, Bytes = bytes, Skipped = skipped };
     }
 
     /// <summary>
@@ -138,7 +138,7 @@ public sealed partial class Repository
                 $"The {completed} files downloaded before stay in the folder; no partial file is left at the object's path.",
                 item.Path, LocalPathOrEmpty(target, item.Path[objectPrefix.Length..]), completed, e),
             cancellationToken).ConfigureAwait(false);
-        return new TransferResult(done, bytes, skipped);
+        return new TransferResult { Files = done, Bytes = bytes, Skipped = skipped };
     }
 
     private static string LocalPathOrEmpty(DownloadTarget target, string relativePath)

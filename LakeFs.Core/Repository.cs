@@ -159,9 +159,17 @@ public sealed partial class Repository : IAsyncDisposable
             var created = options.TimeProvider.GetUtcNow();
             var metadata = new SortedDictionary<string, string>(StringComparer.Ordinal);
             const string message = "Repository created";
-            var first = new Commit(
-                CommitId.Compute([], empty.Id, message, options.Committer, created, metadata),
-                [], empty.Id, message, options.Committer, created, metadata, 1);
+            var first = new Commit
+            {
+                Id = CommitId.Compute([], empty.Id, message, options.Committer, created, metadata),
+                Parents = [],
+                MetaRangeId = empty.Id,
+                Message = message,
+                Committer = options.Committer,
+                CreationDate = created,
+                Metadata = metadata,
+                Generation = 1,
+            };
             // Last: a ref store that fails to record the repository removes what it created itself.
             var refs = await options.RefStore.CreateAsync(id, options.DefaultBranch, first, options.Durability, options.CommitCacheSize, cancellationToken).ConfigureAwait(false);
             return new Repository(options, refs, id, options.DefaultBranch);

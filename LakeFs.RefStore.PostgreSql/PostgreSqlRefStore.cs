@@ -373,15 +373,17 @@ internal sealed class PostgreSqlRefStore : IRefStore
         {
             throw new CorruptDataException($"{Capitalized} is damaged: commit {id} has {(metadata is null ? "null metadata" : $"a creation time out of range ({ticks} ticks)")}.");
         }
-        return new Commit(
-            id,
-            r.GetFieldValue<string[]>(1),
-            r.GetString(2),
-            r.GetString(3),
-            r.GetString(4),
-            new DateTimeOffset(ticks, TimeSpan.Zero),
-            new SortedDictionary<string, string>(metadata, StringComparer.Ordinal),
-            r.GetInt64(7));
+        return new Commit
+        {
+            Id = id,
+            Parents = r.GetFieldValue<string[]>(1),
+            MetaRangeId = r.GetString(2),
+            Message = r.GetString(3),
+            Committer = r.GetString(4),
+            CreationDate = new DateTimeOffset(ticks, TimeSpan.Zero),
+            Metadata = new SortedDictionary<string, string>(metadata, StringComparer.Ordinal),
+            Generation = r.GetInt64(7),
+        };
     }
 
     public ValueTask<IReadOnlyList<string>> FindCommitIdsAsync(string prefix, int limit, CancellationToken cancellationToken)
@@ -869,7 +871,7 @@ internal sealed class PostgreSqlRefStore : IRefStore
                 {
                     while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
                     {
-                        list.Add(new TagInfo(reader.GetString(0), reader.GetString(1)));
+                        list.Add(new TagInfo { Name = reader.GetString(0), CommitId = reader.GetString(1) });
                     }
                 }
                 return list;
@@ -1043,7 +1045,11 @@ internal sealed class PostgreSqlRefStore : IRefStore
                     {
                         throw new CorruptDataException($"{Capitalized} is damaged: branch-protection rule '{reader.GetString(0)}' has a creation time out of range ({ticks} ticks).");
                     }
-                    rules.Add(new BranchProtectionRule(reader.GetString(0), new DateTimeOffset(ticks, TimeSpan.Zero)));
+                    rules.Add(new BranchProtectionRule
+                    {
+                        Pattern = reader.GetString(0),
+                        Created = new DateTimeOffset(ticks, TimeSpan.Zero),
+                    });
                 }
             }
             return rules.Count == 0 ? [] : rules;
@@ -1188,9 +1194,28 @@ internal sealed class PostgreSqlRefStore : IRefStore
                 throw new CorruptDataException($"{Capitalized} is damaged: audit record {seq} names no hook event or result.");
             }
             var succeeded = r.GetBoolean(10);
-            hook = new HookRun(name, hookEvent, refName, succeeded, succeeded ? null : detail, TimeSpan.FromTicks(r.GetInt64(11)));
+            hook = new HookRun
+            {
+                Hook = name,
+                Event = hookEvent,
+                Ref = refName,
+                Succeeded = succeeded,
+                Reason = succeeded ? null : detail,
+                Duration = TimeSpan.FromTicks(r.GetInt64(11)),
+            };
         }
-        return new AuditRecord(seq, new DateTimeOffset(ticks, TimeSpan.Zero), r.GetString(2), action, refName, Text(5), Text(6), hook is null ? detail : null, hook);
+        return new AuditRecord
+        {
+            Sequence = seq,
+            Time = new DateTimeOffset(ticks, TimeSpan.Zero),
+            Actor = r.GetString(2),
+            Action = action,
+            Ref = refName,
+            Before = Text(5),
+            After = Text(6),
+            Detail = hook is null ? detail : null,
+            Hook = hook,
+        };
     }
 
     // ---- retention and garbage collection ----

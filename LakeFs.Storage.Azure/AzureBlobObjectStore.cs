@@ -94,7 +94,13 @@ public sealed class AzureBlobObjectStore : IObjectStore
             {
                 (info, size) = await PutBlocksAsync(key, blob, content, conditions, current, next!, nextLength, cancellationToken).ConfigureAwait(false);
             }
-            return new ObjectStat(key, size, info.Value.LastModified, info.Value.ETag.ToString());
+            return new ObjectStat
+            {
+                Key = key,
+                Size = size,
+                LastModified = info.Value.LastModified,
+                ETag = info.Value.ETag.ToString(),
+            };
         }
         catch (Exception e) when (AzureErrors.Map(e, key, conditional, cancellationToken) is { } mapped)
         {
@@ -201,7 +207,13 @@ public sealed class AzureBlobObjectStore : IObjectStore
         try
         {
             var properties = await _container.GetBlobClient(_root + key).GetPropertiesAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
-            return new ObjectStat(key, properties.Value.ContentLength, properties.Value.LastModified, properties.Value.ETag.ToString());
+            return new ObjectStat
+            {
+                Key = key,
+                Size = properties.Value.ContentLength,
+                LastModified = properties.Value.LastModified,
+                ETag = properties.Value.ETag.ToString(),
+            };
         }
         catch (RequestFailedException e) when (e.Status == 404)
         {
@@ -228,7 +240,13 @@ public sealed class AzureBlobObjectStore : IObjectStore
             _root.Length,
             startAfter,
             item => item.Name,
-            (key, item) => new ObjectStat(key, item.Properties.ContentLength ?? 0, item.Properties.LastModified ?? DateTimeOffset.MinValue, item.Properties.ETag?.ToString()),
+            (key, item) => new ObjectStat
+            {
+                Key = key,
+                Size = item.Properties.ContentLength ?? 0,
+                LastModified = item.Properties.LastModified ?? DateTimeOffset.MinValue,
+                ETag = item.Properties.ETag?.ToString(),
+            },
             e => AzureErrors.Map(e, prefix, conditional: false, cancellationToken),
             cancellationToken);
         await foreach (var stat in items.ConfigureAwait(false))

@@ -246,5 +246,11 @@ public sealed class GcsObjectStore : IObjectStore, IDisposable
     }
 
     private static ObjectStat ToStat(string key, Google.Apis.Storage.v1.Data.Object item) =>
-        new(key, (long)(item.Size ?? 0), item.UpdatedDateTimeOffset ?? item.TimeCreatedDateTimeOffset ?? DateTimeOffset.MinValue, item.ETag);
+        new()
+        {
+            Key = key,
+            Size = (long)(item.Size ?? 0),
+            LastModified = item.UpdatedDateTimeOffset ?? item.TimeCreatedDateTimeOffset ?? DateTimeOffset.MinValue,
+            ETag = item.ETag,
+        };
 }

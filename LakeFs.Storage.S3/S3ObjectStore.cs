@@ -125,7 +125,13 @@ public sealed class S3ObjectStore : IObjectStore, IDisposable
                 await DeleteQuietlyAsync(key).ConfigureAwait(false);
                 throw mismatch;
             }
-            return new ObjectStat(key, currentLength, _options.TimeProvider.GetUtcNow(), response.ETag);
+            return new ObjectStat
+            {
+                Key = key,
+                Size = currentLength,
+                LastModified = _options.TimeProvider.GetUtcNow(),
+                ETag = response.ETag,
+            };
         }
         finally
         {
@@ -173,7 +179,13 @@ public sealed class S3ObjectStore : IObjectStore, IDisposable
             }
             var response = await _client.CompleteMultipartUploadAsync(complete, cancellationToken).ConfigureAwait(false);
             uploadId = null;
-            return new ObjectStat(key, size, _options.TimeProvider.GetUtcNow(), response.ETag);
+            return new ObjectStat
+            {
+                Key = key,
+                Size = size,
+                LastModified = _options.TimeProvider.GetUtcNow(),
+                ETag = response.ETag,
+            };
         }
         catch (Exception e) when (S3Errors.Map(e, key, conditional, cancellationToken) is { } mapped)
         {
@@ -291,7 +303,13 @@ public sealed class S3ObjectStore : IObjectStore, IDisposable
         {
             var response = await _client.GetObjectMetadataAsync(
                 new GetObjectMetadataRequest { BucketName = _bucket, Key = _root + key }, cancellationToken).ConfigureAwait(false);
-            return new ObjectStat(key, response.ContentLength, ToOffset(response.LastModified), response.ETag);
+            return new ObjectStat
+            {
+                Key = key,
+                Size = response.ContentLength,
+                LastModified = ToOffset(response.LastModified),
+                ETag = response.ETag,
+            };
         }
         catch (AmazonS3Exception e) when (S3Errors.IsNotFound(e))
         {
@@ -317,7 +335,13 @@ public sealed class S3ObjectStore : IObjectStore, IDisposable
             foreach (var item in page.S3Objects ?? [])
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                yield return new ObjectStat(item.Key[_root.Length..], item.Size ?? 0, ToOffset(item.LastModified), item.ETag);
+                yield return new ObjectStat
+                {
+                    Key = item.Key[_root.Length..],
+                    Size = item.Size ?? 0,
+                    LastModified = ToOffset(item.LastModified),
+                    ETag = item.ETag,
+                };
             }
         }
     }

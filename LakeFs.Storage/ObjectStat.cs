@@ -1,8 +1,17 @@
 namespace LakeFs.Storage;
 
 /// <summary>What a store knows about one object.</summary>
-/// <param name="Key">The object's key.</param>
-/// <param name="Size">Size in bytes.</param>
-/// <param name="LastModified">When the object was written.</param>
-/// <param name="ETag">The store's version tag, when it has one.</param>
-public sealed record ObjectStat(string Key, long Size, DateTimeOffset LastModified, string? ETag = null);
+public sealed record ObjectStat
+{
+    /// <summary>The object's key.</summary>
+    public required string Key { get; init; }
+
+    /// <summary>Size in bytes.</summary>
+    public required long Size { get; init; }
+
+    /// <summary>When the object was written.</summary>
+    public required DateTimeOffset LastModified { get; init; }
+
+    /// <summary>The store's version tag, when it has one.</summary>
+    public string? ETag { get; init; }
+}

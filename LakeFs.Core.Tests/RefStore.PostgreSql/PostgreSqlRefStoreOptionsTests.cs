@@ -101,7 +101,17 @@ public sealed class PostgreSqlRefStoreOptionsTests
             {
                 var created = new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero);
                 var metadata = new SortedDictionary<string, string>(StringComparer.Ordinal);
-                var root = new Commit(LakeFs.Core.Refs.CommitId.Compute([], "tree", "first", "tests", created, metadata), [], "tree", "first", "tests", created, metadata, 1);
+                var root = new Commit
+                {
+                    Id = LakeFs.Core.Refs.CommitId.Compute([], "tree", "first", "tests", created, metadata),
+                    Parents = [],
+                    MetaRangeId = "tree",
+                    Message = "first",
+                    Committer = "tests",
+                    CreationDate = created,
+                    Metadata = metadata,
+                    Generation = 1,
+                };
                 await store.InitializeAsync("repo", "main", root, CancellationToken.None);
             }
 

@@ -1511,8 +1511,8 @@ public abstract class RefStoreContractTests
 
         Assert.That(await store.GetBranchProtectionAsync(None), Is.EqualTo(new[]
         {
-            new BranchProtectionRule("main", GateTime.AddMinutes(1)),
-            new BranchProtectionRule("release-*", GateTime),
+            new BranchProtectionRule { Pattern = "main", Created = GateTime.AddMinutes(1) },
+            new BranchProtectionRule { Pattern = "release-*", Created = GateTime },
         }));
         Assert.That(await store.RemoveBranchProtectionAsync("release-1", null, None), Is.False);
         Assert.That(await store.RemoveBranchProtectionAsync("release-*", null, None), Is.True);
@@ -1591,7 +1591,17 @@ public abstract class RefStoreContractTests
     }
 
     private static AuditRecord AuditOf(AuditAction action, string @ref, int minute, string? detail = null) =>
-        new(0, GateTime.AddMinutes(minute), "tests", action, @ref, null, null, detail);
+        new()
+        {
+            Sequence = 0,
+            Time = GateTime.AddMinutes(minute),
+            Actor = "tests",
+            Action = action,
+            Ref = @ref,
+            Before = null,
+            After = null,
+            Detail = detail,
+        };
 
     [Test]
     public async Task Audit_records_come_with_their_change_only_and_in_order()
@@ -1611,7 +1621,15 @@ public abstract class RefStoreContractTests
         Assert.That(await store.TryUpdateBranchAsync(won, None), Is.True);
         await store.AddBranchProtectionAsync("dev", GateTime, AuditOf(AuditAction.ProtectBranches, "dev", 8), None);
         await store.AddBranchProtectionAsync("dev", GateTime, AuditOf(AuditAction.ProtectBranches, "dev", 9), None);
-        await store.AppendAuditAsync([AuditOf(AuditAction.HookRun, "dev", 10) with { Hook = new HookRun("h", HookEvent.PreCommit, "dev", false, "no", TimeSpan.FromSeconds(2)) }], None);
+        await store.AppendAuditAsync([AuditOf(AuditAction.HookRun, "dev", 10) with { Hook = new HookRun
+        {
+            Hook = "h",
+            Event = HookEvent.PreCommit,
+            Ref = "dev",
+            Succeeded = false,
+            Reason = "no",
+            Duration = TimeSpan.FromSeconds(2),
+        } }], None);
         await store.DeleteBranchAsync("dev", AuditOf(AuditAction.DeleteBranch, "dev", 11), None);
 
         var log = await ToListAsync(store.ListAuditAsync(new AuditFilter(), None));
@@ -1623,7 +1641,15 @@ public abstract class RefStoreContractTests
         Assert.That(log.Select(r => r.Sequence), Is.Ordered.Ascending.And.Unique);
         Assert.That(log[0].Detail, Is.EqualTo("main"));
         Assert.That(log[2].Before, Is.EqualTo(first), "a delete records what the tag named");
-        Assert.That(log[5].Hook, Is.EqualTo(new HookRun("h", HookEvent.PreCommit, "dev", false, "no", TimeSpan.FromSeconds(2))));
+        Assert.That(log[5].Hook, Is.EqualTo(new HookRun
+        {
+            Hook = "h",
+            Event = HookEvent.PreCommit,
+            Ref = "dev",
+            Succeeded = false,
+            Reason = "no",
+            Duration = TimeSpan.FromSeconds(2),
+        }));
         Assert.That(log[6].Before, Is.EqualTo(first), "a delete records the branch's head");
         Assert.That(await ToListAsync(store.ListAuditAsync(new AuditFilter { Ref = "v1" }, None)), Is.EqualTo(log.Skip(1).Take(2)));
         Assert.That(await ToListAsync(store.ListAuditAsync(new AuditFilter { AfterSequence = log[4].Sequence }, None)), Is.EqualTo(log.Skip(5)));
@@ -1692,7 +1718,15 @@ public abstract class RefStoreContractTests
         Assert.That(await store.FindHeadMoveAsync("dev", GateTime.AddYears(1), None), Is.Null, "nothing recorded");
 
         await store.CreateBranchAsync("dev", root.Id, AuditOf(AuditAction.CreateBranch, "dev", 1) with { After = root.Id }, None);
-        await store.AppendAuditAsync([AuditOf(AuditAction.HookRun, "dev", 2) with { Hook = new HookRun("h", HookEvent.PreCommit, "dev", true, null, TimeSpan.Zero) }], None);
+        await store.AppendAuditAsync([AuditOf(AuditAction.HookRun, "dev", 2) with { Hook = new HookRun
+        {
+            Hook = "h",
+            Event = HookEvent.PreCommit,
+            Ref = "dev",
+            Succeeded = true,
+            Reason = null,
+            Duration = TimeSpan.Zero,
+        } }], None);
         Assert.That(await store.TryUpdateBranchAsync(new BranchUpdate("dev", root.Id, c1.Id, c1, [])
         {
             Audit = AuditOf(AuditAction.Commit, "dev", 3) with { Before = root.Id, After = c1.Id },
@@ -1706,7 +1740,15 @@ public abstract class RefStoreContractTests
         {
             Audit = AuditOf(AuditAction.Revert, "dev", 5) with { Before = c2.Id, After = c1.Id },
         }, None), Is.True);
-        await store.AppendAuditAsync([AuditOf(AuditAction.HookRun, "dev", 6) with { Hook = new HookRun("h", HookEvent.PreCommit, "dev", true, null, TimeSpan.Zero) }], None);
+        await store.AppendAuditAsync([AuditOf(AuditAction.HookRun, "dev", 6) with { Hook = new HookRun
+        {
+            Hook = "h",
+            Event = HookEvent.PreCommit,
+            Ref = "dev",
+            Succeeded = true,
+            Reason = null,
+            Duration = TimeSpan.Zero,
+        } }], None);
         await store.DeleteBranchAsync("dev", AuditOf(AuditAction.DeleteBranch, "dev", 7), None);
         // The name as a tag, then as a branch again.
         await store.CreateTagAsync("dev", c2.Id, AuditOf(AuditAction.CreateTag, "dev", 8) with { After = c2.Id }, None);
@@ -1943,8 +1985,17 @@ public abstract class RefStoreContractTests
         }
         string[] ids = [.. parents.Select(p => p.Id)];
         var tree = "metarange-" + _made.ToString(CultureInfo.InvariantCulture);
-        return new Commit(CommitId.Compute(ids, tree, message, "tester <t@example.org>", created, sorted),
-            ids, tree, message, "tester <t@example.org>", created, sorted, parents.Count == 0 ? 1 : 1 + parents.Max(p => p.Generation));
+        return new Commit
+        {
+            Id = CommitId.Compute(ids, tree, message, "tester <t@example.org>", created, sorted),
+            Parents = ids,
+            MetaRangeId = tree,
+            Message = message,
+            Committer = "tester <t@example.org>",
+            CreationDate = created,
+            Metadata = sorted,
+            Generation = parents.Count == 0 ? 1 : 1 + parents.Max(p => p.Generation),
+        };
     }
 
     private async Task<Commit> InsertAsync(params Commit[] parents) => await InsertAsync(parents, null);

@@ -567,7 +567,17 @@ internal sealed class GarbageCollector(
     }
 
     private void Report() =>
-        progress?.Report(new GcProgress(_phase, _kept.Count, _expired, _rangesRead, _marks?.Added ?? 0, _listed, Interlocked.Read(ref _deleted), Interlocked.Read(ref _bytes)));
+        progress?.Report(new GcProgress
+        {
+            Phase = _phase,
+            CommitsKept = _kept.Count,
+            CommitsExpired = _expired,
+            RangesRead = _rangesRead,
+            AddressesMarked = _marks?.Added ?? 0,
+            ObjectsListed = _listed,
+            ObjectsDeleted = Interlocked.Read(ref _deleted),
+            BytesDeleted = Interlocked.Read(ref _bytes),
+        });
 
     /// <summary>Walks the sorted marks forward beside a listing in the same order.</summary>
     private sealed class MarkCursor(IEnumerator<Mark> marks)

@@ -1,12 +1,20 @@
 namespace LakeFs.Core.Model;
 
 /// <summary>A path both sides of a merge changed to different identities. A null side means deleted (or absent).</summary>
-/// <param name="Path">The object path.</param>
-/// <param name="Base">The object in the merge base; null when absent there, or when <see cref="BasesConflict"/>.</param>
-/// <param name="Source">The object on the source side.</param>
-/// <param name="Destination">The object on the destination side.</param>
-public sealed record Conflict(string Path, ObjectInfo? Base, ObjectInfo? Source, ObjectInfo? Destination)
+public sealed record Conflict
 {
+    /// <summary>The object path.</summary>
+    public required string Path { get; init; }
+
+    /// <summary>The object in the merge base; null when absent there, or when <see cref="BasesConflict"/>.</summary>
+    public required ObjectInfo? Base { get; init; }
+
+    /// <summary>The object on the source side.</summary>
+    public required ObjectInfo? Source { get; init; }
+
+    /// <summary>The object on the destination side.</summary>
+    public required ObjectInfo? Destination { get; init; }
+
     /// <summary>
     /// True when the history is criss-cross (several best common ancestors) and those ancestors changed this path
     /// in different ways: there is no single base version (git would show one with conflict markers), so

@@ -1,10 +1,14 @@
 namespace LakeFs.Core.Model;
 
 /// <summary>One thing <see cref="Repository.VerifyAsync"/> found damaged or missing.</summary>
-/// <param name="Kind">What is wrong.</param>
-/// <param name="Message">What is wrong and where, in words, with what to do.</param>
-public sealed record VerifyProblem(VerifyProblemKind Kind, string Message)
+public sealed record VerifyProblem
 {
+    /// <summary>What is wrong.</summary>
+    public required VerifyProblemKind Kind { get; init; }
+
+    /// <summary>What is wrong and where, in words, with what to do.</summary>
+    public required string Message { get; init; }
+
     /// <summary>The branch or tag through which the damaged part was reached first.</summary>
     public string? Ref { get; init; }
 

@@ -361,15 +361,17 @@ internal sealed class SqliteRefStore : IRefStore
         {
             throw new CorruptDataException($"The ref store '{r.Path}' is damaged: commit {id} has {(metadata is null ? "null metadata" : $"a creation time out of range ({ticks} ticks)")}.");
         }
-        return new Commit(
-            id,
-            parents.Length == 0 ? [] : parents.Split(','),
-            r.GetString(2),
-            r.GetString(3),
-            r.GetString(4),
-            new DateTimeOffset(ticks, TimeSpan.Zero),
-            new SortedDictionary<string, string>(metadata, StringComparer.Ordinal),
-            r.GetInt64(7));
+        return new Commit
+        {
+            Id = id,
+            Parents = parents.Length == 0 ? [] : parents.Split(','),
+            MetaRangeId = r.GetString(2),
+            Message = r.GetString(3),
+            Committer = r.GetString(4),
+            CreationDate = new DateTimeOffset(ticks, TimeSpan.Zero),
+            Metadata = new SortedDictionary<string, string>(metadata, StringComparer.Ordinal),
+            Generation = r.GetInt64(7),
+        };
     }
 
     // ---- branches ----
@@ -736,7 +738,7 @@ internal sealed class SqliteRefStore : IRefStore
                 using var reader = s.Query("SELECT name, commit_id FROM tags WHERE name > $1 ORDER BY name LIMIT $2", after, ListPageSize);
                 while (reader.Read())
                 {
-                    page.Add(new TagInfo(reader.GetString(0), reader.GetString(1)));
+                    page.Add(new TagInfo { Name = reader.GetString(0), CommitId = reader.GetString(1) });
                 }
             }
             foreach (var tag in page)
@@ -956,7 +958,11 @@ internal sealed class SqliteRefStore : IRefStore
                 {
                     throw new CorruptDataException($"The ref store '{Path}' is damaged: branch-protection rule '{reader.GetString(0)}' has a creation time out of range ({ticks} ticks).");
                 }
-                rules.Add(new BranchProtectionRule(reader.GetString(0), new DateTimeOffset(ticks, TimeSpan.Zero)));
+                rules.Add(new BranchProtectionRule
+                {
+                    Pattern = reader.GetString(0),
+                    Created = new DateTimeOffset(ticks, TimeSpan.Zero),
+                });
             }
         }
         IReadOnlyList<BranchProtectionRule> result = rules.Count == 0 ? [] : rules;
@@ -1073,9 +1079,28 @@ internal sealed class SqliteRefStore : IRefStore
                 throw new CorruptDataException($"The ref store '{r.Path}' is damaged: audit record {seq} names no hook event.");
             }
             var succeeded = r.GetInt64(10) != 0;
-            hook = new HookRun(name, hookEvent, refName, succeeded, succeeded ? null : detail, TimeSpan.FromTicks(r.GetInt64(11)));
+            hook = new HookRun
+            {
+                Hook = name,
+                Event = hookEvent,
+                Ref = refName,
+                Succeeded = succeeded,
+                Reason = succeeded ? null : detail,
+                Duration = TimeSpan.FromTicks(r.GetInt64(11)),
+            };
         }
-        return new AuditRecord(seq, time, r.GetString(2), action, refName, r.GetStringOrNull(5), r.GetStringOrNull(6), hook is null ? detail : null, hook);
+        return new AuditRecord
+        {
+            Sequence = seq,
+            Time = time,
+            Actor = r.GetString(2),
+            Action = action,
+            Ref = refName,
+            Before = r.GetStringOrNull(5),
+            After = r.GetStringOrNull(6),
+            Detail = hook is null ? detail : null,
+            Hook = hook,
+        };
     }
 
     // ---- retention and garbage collection ----

@@ -90,7 +90,13 @@ internal static class TransferLoop
                 if (time.GetElapsedTime(_lastReport, now) >= Interval)
                 {
                     Interlocked.Exchange(ref _lastReport, now);
-                    progress.Report(new TransferProgress(Files, filesTotal, Bytes, bytesTotal));
+                    progress.Report(new TransferProgress
+                    {
+                        FilesDone = Files,
+                        FilesTotal = filesTotal,
+                        BytesDone = Bytes,
+                        BytesTotal = bytesTotal,
+                    });
                 }
             }
         }
@@ -104,7 +110,13 @@ internal static class TransferLoop
             }
             lock (_gate)
             {
-                progress.Report(new TransferProgress(Files, filesTotal, Bytes, bytesTotal));
+                progress.Report(new TransferProgress
+                {
+                    FilesDone = Files,
+                    FilesTotal = filesTotal,
+                    BytesDone = Bytes,
+                    BytesTotal = bytesTotal,
+                });
             }
         }
     }

@@ -22,8 +22,12 @@ internal sealed class ConflictResolver(MergeStrategy strategy, Func<Conflict, Co
         var baseEntry = step.Base is { } b ? EntryCodec.Decode(b.Span) : null;
         // A conflict entry of a virtual base has no bytes: the resolver sees no base version, and why.
         var basesConflict = baseEntry is not null && VirtualBase.IsConflictEntry(baseEntry);
-        var conflict = new Conflict(path, basesConflict ? null : baseEntry?.ToObjectInfo(path), Info(path, step.Source), Info(path, step.Destination))
+        var conflict = new Conflict
         {
+            Path = path,
+            Base = basesConflict ? null : baseEntry?.ToObjectInfo(path),
+            Source = Info(path, step.Source),
+            Destination = Info(path, step.Destination),
             BasesConflict = basesConflict,
         };
         var resolution = resolver is not null ? resolver(conflict) : strategy switch

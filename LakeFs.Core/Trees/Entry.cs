@@ -23,7 +23,16 @@ internal sealed record Entry(
     public static IReadOnlyDictionary<string, string> NoMetadata { get; } = new SortedDictionary<string, string>(StringComparer.Ordinal);
 
     /// <summary>The entry as a reader of <paramref name="path"/> sees it.</summary>
-    public ObjectInfo ToObjectInfo(string path) => new(path, Address, Size, Checksum, ContentType, Metadata, LastModified) { ImportSource = Source };
+    public ObjectInfo ToObjectInfo(string path) => new()
+    {
+        Path = path,
+        PhysicalAddress = Address,
+        Size = Size,
+        Checksum = Checksum,
+        ContentType = ContentType,
+        Metadata = Metadata,
+        LastModified = LastModified,
+    };
 
     /// <summary>Two entries with the same identity are the same version, whatever their address or time.</summary>
     public bool SameIdentity(Entry other) =>

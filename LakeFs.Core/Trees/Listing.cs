@@ -53,13 +53,13 @@ internal static class Listing
                             restart = Keys.PrefixEnd(commonPrefix);
                             if (after is null || commonPrefix.AsSpan().SequenceCompareTo(after) > 0)
                             {
-                                yield return new ListItem(Encoding.UTF8.GetString(commonPrefix), null);
+                                yield return new ListItem { Path = Encoding.UTF8.GetString(commonPrefix), Object = null };
                             }
                             break;
                         }
                     }
                     var path = Encoding.UTF8.GetString(key);
-                    yield return new ListItem(path, EntryCodec.Decode(cursor.Value.Span).ToObjectInfo(path));
+                    yield return new ListItem { Path = path, Object = EntryCodec.Decode(cursor.Value.Span).ToObjectInfo(path) };
                 }
             }
             if (restart is null)

@@ -156,7 +156,14 @@ internal sealed class TreeBuilder(TreeStore trees)
             await CompleteOldestAsync().ConfigureAwait(false);
         }
         var tree = await trees.PutMetaRangeAsync(_ranges, cancellationToken).ConfigureAwait(false);
-        return (tree, new CommitStatistics(_changes, _entriesWritten, _entriesCopied, _rangesWritten, _rangesReused));
+        return (tree, new CommitStatistics
+        {
+            Changes = _changes,
+            EntriesWritten = _entriesWritten,
+            EntriesCopied = _entriesCopied,
+            RangesWritten = _rangesWritten,
+            RangesReused = _rangesReused,
+        });
     }
 
     /// <summary>Adds an entry and, when that closed a block, checks for a range boundary; only a write awaits.</summary>

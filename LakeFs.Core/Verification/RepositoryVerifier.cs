@@ -79,7 +79,16 @@ internal sealed class RepositoryVerifier(IRefStore refs, IObjectStore store, Ver
         ReportProgress();
         lock (_problems)
         {
-            return new VerifyReport(_commits, _metaRanges, _ranges, _entries, Interlocked.Read(ref _objects), _problemCount, [.. _problems]);
+            return new VerifyReport
+            {
+                Commits = _commits,
+                MetaRanges = _metaRanges,
+                Ranges = _ranges,
+                Entries = _entries,
+                Objects = Interlocked.Read(ref _objects),
+                ProblemCount = _problemCount,
+                Problems = [.. _problems],
+            };
         }
     }
 
@@ -108,16 +117,27 @@ internal sealed class RepositoryVerifier(IRefStore refs, IObjectStore store, Ver
             }
             catch (CorruptDataException e)
             {
-                AddProblem(new VerifyProblem(VerifyProblemKind.CorruptCommit, $"Commit {next.Id} (reached from '{next.Ref}') cannot be read: {e.Message}")
-                    { Ref = next.Ref, CommitId = next.Id, File = refs.Description });
+                AddProblem(new VerifyProblem
+                {
+                    Kind = VerifyProblemKind.CorruptCommit,
+                    Message = $"Commit {next.Id} (reached from '{next.Ref}') cannot be read: {e.Message}",
+                    Ref = next.Ref,
+                    CommitId = next.Id,
+                    File = refs.Description,
+                });
                 continue;
             }
             if (commit is null)
             {
                 var where = next.Child is null ? $"{next.RootKind} '{next.Ref}' points at commit {next.Id}" : $"commit {next.Child} (reached from '{next.Ref}') names parent {next.Id}";
-                AddProblem(new VerifyProblem(VerifyProblemKind.MissingCommit,
-                    $"{Repository.Capitalize(where)}, which is missing from {refs.Description}. Restore the ref store from a backup, or move the {next.RootKind} to a readable commit.")
-                    { Ref = next.Ref, CommitId = next.Id, File = refs.Description });
+                AddProblem(new VerifyProblem
+                {
+                    Kind = VerifyProblemKind.MissingCommit,
+                    Message = $"{Repository.Capitalize(where)}, which is missing from {refs.Description}. Restore the ref store from a backup, or move the {next.RootKind} to a readable commit.",
+                    Ref = next.Ref,
+                    CommitId = next.Id,
+                    File = refs.Description,
+                });
                 continue;
             }
             if (await refs.IsCommitExpiredAsync(commit.Id, cancellationToken).ConfigureAwait(false))
@@ -129,9 +149,14 @@ internal sealed class RepositoryVerifier(IRefStore refs, IObjectStore store, Ver
             var computed = CommitId.Compute(commit.Parents, commit.MetaRangeId, commit.Message, commit.Committer, commit.CreationDate, commit.Metadata);
             if (computed != commit.Id)
             {
-                AddProblem(new VerifyProblem(VerifyProblemKind.CorruptCommit,
-                    $"Commit {commit.Id} (reached from '{next.Ref}') does not hash to its id (its content hashes to {computed}): its row in {refs.Description} was changed.")
-                    { Ref = next.Ref, CommitId = commit.Id, File = refs.Description });
+                AddProblem(new VerifyProblem
+                {
+                    Kind = VerifyProblemKind.CorruptCommit,
+                    Message = $"Commit {commit.Id} (reached from '{next.Ref}') does not hash to its id (its content hashes to {computed}): its row in {refs.Description} was changed.",
+                    Ref = next.Ref,
+                    CommitId = commit.Id,
+                    File = refs.Description,
+                });
             }
             yield return (commit, next.Ref);
             for (var p = commit.Parents.Count - 1; p >= 0; p--)
@@ -174,7 +199,7 @@ internal sealed class RepositoryVerifier(IRefStore refs, IObjectStore store, Ver
     {
         var id = commit.MetaRangeId;
         var key = TreeStore.MetaRangePrefix + id;
-        VerifyProblem Problem(VerifyProblemKind kind, string message) => new(kind, message) { Ref = @ref, CommitId = commit.Id, File = key };
+        VerifyProblem Problem(VerifyProblemKind kind, string message) => new() { Kind = kind, Message = message };
 
         var bytes = await ReadFileAsync(key, cancellationToken).ConfigureAwait(false);
         if (bytes.Missing)
@@ -221,7 +246,7 @@ internal sealed class RepositoryVerifier(IRefStore refs, IObjectStore store, Ver
         var key = TreeStore.RangePrefix + range.Id;
         var firstPath = Repository.Utf8(range.MinKey);
         var covers = $"paths '{firstPath}' to '{Repository.Utf8(range.MaxKey)}'";
-        VerifyProblem Problem(VerifyProblemKind kind, string message) => new(kind, message) { Ref = @ref, CommitId = commit.Id, Path = firstPath, File = key };
+        VerifyProblem Problem(VerifyProblemKind kind, string message) => new() { Kind = kind, Message = message };
 
         var bytes = await ReadFileAsync(key, cancellationToken).ConfigureAwait(false);
         if (bytes.Missing)
@@ -303,9 +328,14 @@ internal sealed class RepositoryVerifier(IRefStore refs, IObjectStore store, Ver
                     }
                     catch (CorruptDataException e)
                     {
-                        AddProblem(new VerifyProblem(VerifyProblemKind.CorruptStagedEntry,
-                            $"The uncommitted entry '{path}' on branch '{branch.Name}' cannot be read ({e.Message}). Reset the path on the branch and put the object again.")
-                            { Ref = branch.Name, Path = path, File = refs.Description });
+                        AddProblem(new VerifyProblem
+                        {
+                            Kind = VerifyProblemKind.CorruptStagedEntry,
+                            Message = $"The uncommitted entry '{path}' on branch '{branch.Name}' cannot be read ({e.Message}). Reset the path on the branch and put the object again.",
+                            Ref = branch.Name,
+                            Path = path,
+                            File = refs.Description,
+                        });
                         continue;
                     }
                     _entries++;
@@ -360,7 +390,7 @@ internal sealed class RepositoryVerifier(IRefStore refs, IObjectStore store, Ver
     {
         var where = check.CommitId is null ? $"uncommitted on branch '{check.Ref}'" : $"in commit {check.CommitId} (reached from '{check.Ref}')";
         VerifyProblem Problem(VerifyProblemKind kind, string message) =>
-            new(kind, message) { Ref = check.Ref, CommitId = check.CommitId, Path = check.Path, File = check.Address };
+            new() { Kind = kind, Message = message };
 
         ObjectStat? stat;
         try
@@ -486,6 +516,14 @@ internal sealed class RepositoryVerifier(IRefStore refs, IObjectStore store, Ver
         {
             problems = _problemCount;
         }
-        progress.Report(new VerifyProgress(_commits, _metaRanges, _ranges, _entries, Interlocked.Read(ref _objects), problems));
+        progress.Report(new VerifyProgress
+        {
+            Commits = _commits,
+            MetaRanges = _metaRanges,
+            Ranges = _ranges,
+            Entries = _entries,
+            Objects = Interlocked.Read(ref _objects),
+            Problems = problems,
+        });
     }
 }

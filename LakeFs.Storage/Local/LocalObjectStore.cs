@@ -194,7 +194,7 @@ public sealed class LocalObjectStore : IObjectStore
             {
                 throw new StorageException($"Cannot flush the folder of '{key}' under '{RootPath}': {NativeMethods.Describe(Marshal.GetLastPInvokeError())}");
             }
-            return new ObjectStat(key, size, new DateTimeOffset(lastWrite, TimeSpan.Zero));
+            return new ObjectStat { Key = key, Size = size, LastModified = new DateTimeOffset(lastWrite, TimeSpan.Zero) };
         }
         catch when (tempName is not null)
         {
@@ -425,7 +425,7 @@ public sealed class LocalObjectStore : IObjectStore
                         throw new StorageException($"Cannot flush the folder of '{key}' under '{RootPath}': {e.Message}", e);
                     }
                 }
-                return new ObjectStat(key, size, new DateTimeOffset(lastWrite, TimeSpan.Zero));
+                return new ObjectStat { Key = key, Size = size, LastModified = new DateTimeOffset(lastWrite, TimeSpan.Zero) };
             }
             catch
             {
@@ -627,7 +627,12 @@ public sealed class LocalObjectStore : IObjectStore
             }
             if (StorageKeys.IsValid(key))
             {
-                yield return new ObjectStat(key, entry.Length, new DateTimeOffset(entry.LastWriteTimeUtc, TimeSpan.Zero));
+                yield return new ObjectStat
+                {
+                    Key = key,
+                    Size = entry.Length,
+                    LastModified = new DateTimeOffset(entry.LastWriteTimeUtc, TimeSpan.Zero),
+                };
             }
         }
     }
@@ -819,7 +824,12 @@ public sealed class LocalObjectStore : IObjectStore
             int folder = OpenFolderOf(_root, key, key.LastIndexOf('/'), "stat", out var facts, out int errno);
             _root.Release(folder);
             return folder >= 0 && errno == 0 && facts.Kind == NativeMethods.FileKind.Regular
-                ? new ObjectStat(key, facts.Size, new DateTimeOffset(facts.LastWriteTimeUtc, TimeSpan.Zero))
+                ? new ObjectStat
+                {
+                    Key = key,
+                    Size = facts.Size,
+                    LastModified = new DateTimeOffset(facts.LastWriteTimeUtc, TimeSpan.Zero),
+                }
                 : null;
         }
         if (!EnsureFolder(key, key.LastIndexOf('/'), create: false))
@@ -828,7 +838,12 @@ public sealed class LocalObjectStore : IObjectStore
         }
         var info = new FileInfo(FullPath(key));
         return Kind(key, info) == EntryKind.File
-            ? new ObjectStat(key, info.Length, new DateTimeOffset(info.LastWriteTimeUtc, TimeSpan.Zero))
+            ? new ObjectStat
+            {
+                Key = key,
+                Size = info.Length,
+                LastModified = new DateTimeOffset(info.LastWriteTimeUtc, TimeSpan.Zero),
+            }
             : null;
     }
 

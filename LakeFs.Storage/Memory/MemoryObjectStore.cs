@@ -55,7 +55,13 @@ public sealed class MemoryObjectStore : IObjectStore
             {
                 throw new StorageKeyExistsException($"An object with key '{key}' already exists.");
             }
-            var stat = new ObjectStat(key, bytes.Length, _timeProvider.GetUtcNow(), (++_version).ToString(System.Globalization.CultureInfo.InvariantCulture));
+            var stat = new ObjectStat
+            {
+                Key = key,
+                Size = bytes.Length,
+                LastModified = _timeProvider.GetUtcNow(),
+                ETag = (++_version).ToString(System.Globalization.CultureInfo.InvariantCulture),
+            };
             _objects[key] = new MemoryObject(bytes, stat);
             if (!exists)
             {

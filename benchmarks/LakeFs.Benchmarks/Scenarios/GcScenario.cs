@@ -106,7 +106,17 @@ public sealed class GcScenario : IScenario
         var phases = new PhaseClock(sw);
         var report = await repo.CollectGarbageAsync(options, phases, cancellationToken: cancellationToken);
         var seconds = sw.Elapsed.TotalSeconds;
-        phases.Report(new GcProgress(GcPhase.Done, 0, 0, 0, 0, 0, 0, 0));
+        phases.Report(new GcProgress
+        {
+            Phase = GcPhase.Done,
+            CommitsKept = 0,
+            CommitsExpired = 0,
+            RangesRead = 0,
+            AddressesMarked = 0,
+            ObjectsListed = 0,
+            ObjectsDeleted = 0,
+            BytesDeleted = 0,
+        });
         return (report, seconds, sampler.PeakMiB, phases.ToString());
     }
 
