@@ -24,6 +24,7 @@ public sealed partial class Repository
     /// <exception cref="BranchNotFoundException">The branch does not exist.</exception>
     /// <exception cref="ObjectAlreadyExistsException"><see cref="PutObjectOptions.IfNoneMatch"/> was set and the branch shows an object at the path.</exception>
     /// <exception cref="InvalidMetadataException">The content type or metadata breaks the rules of <see cref="MetadataLimits"/>.</exception>
+    [System.Diagnostics.CodeAnalysis.SuppressMessage("ApiDesign", "RS0026:Do not add multiple public overloads with optional parameters", Justification = "The overloads differ in the type of the required content (a stream, bytes or text) and share one optional tail (options, CancellationToken).")]
     public async Task<ObjectInfo> PutObjectAsync(
         string branch, string path, Stream content, PutObjectOptions? options = null, CancellationToken cancellationToken = default)
     {
@@ -74,6 +75,7 @@ public sealed partial class Repository
     /// <exception cref="BranchNotFoundException">The branch does not exist.</exception>
     /// <exception cref="ObjectAlreadyExistsException"><see cref="PutObjectOptions.IfNoneMatch"/> was set and the branch shows an object at the path.</exception>
     /// <exception cref="InvalidMetadataException">The content type or metadata breaks the rules of <see cref="MetadataLimits"/>.</exception>
+    [System.Diagnostics.CodeAnalysis.SuppressMessage("ApiDesign", "RS0026:Do not add multiple public overloads with optional parameters", Justification = "The overloads differ in the type of the required content (a stream, bytes or text) and share one optional tail (options, CancellationToken).")]
     public Task<ObjectInfo> PutObjectAsync(
         string branch, string path, ReadOnlyMemory<byte> content, PutObjectOptions? options = null, CancellationToken cancellationToken = default)
     {
@@ -93,6 +95,7 @@ public sealed partial class Repository
     /// <exception cref="BranchNotFoundException">The branch does not exist.</exception>
     /// <exception cref="ObjectAlreadyExistsException"><see cref="PutObjectOptions.IfNoneMatch"/> was set and the branch shows an object at the path.</exception>
     /// <exception cref="InvalidMetadataException">The content type or metadata breaks the rules of <see cref="MetadataLimits"/>.</exception>
+    [System.Diagnostics.CodeAnalysis.SuppressMessage("ApiDesign", "RS0026:Do not add multiple public overloads with optional parameters", Justification = "The overloads differ in the type of the required content (a stream, bytes or text) and share one optional tail (options, CancellationToken).")]
     public Task<ObjectInfo> PutObjectAsync(
         string branch, string path, string text, PutObjectOptions? options = null, CancellationToken cancellationToken = default)
     {
@@ -245,6 +248,7 @@ public sealed partial class Repository
     /// which is taken to be the SHA-256 of its bytes.
     /// </remarks>
     /// <exception cref="ObjectNotFoundException">No object at the path on that ref.</exception>
+    [System.Diagnostics.CodeAnalysis.SuppressMessage("ApiDesign", "RS0026:Do not add multiple public overloads with optional parameters", Justification = "The overloads differ in their required parameters (a ref and a path, or an ObjectInfo) and share one optional tail (range, CancellationToken).")]
     public async Task<Stream> OpenReadAsync(string @ref, string path, ByteRange? range = null, CancellationToken cancellationToken = default)
     {
         ThrowIfDisposedOrCanceled(cancellationToken);
@@ -264,6 +268,7 @@ public sealed partial class Repository
     /// <exception cref="ImportSourceNotFoundException">The object was imported from a source this repository was opened without.</exception>
     /// <exception cref="ImportedObjectMissingException">The imported object is gone from its source.</exception>
     /// <exception cref="CorruptDataException">The bytes are missing from the repository's store.</exception>
+    [System.Diagnostics.CodeAnalysis.SuppressMessage("ApiDesign", "RS0026:Do not add multiple public overloads with optional parameters", Justification = "The overloads differ in their required parameters (a ref and a path, or an ObjectInfo) and share one optional tail (range, CancellationToken).")]
     public async Task<Stream> OpenReadAsync(ObjectInfo info, ByteRange? range = null, CancellationToken cancellationToken = default)
     {
         ThrowIfDisposedOrCanceled(cancellationToken);

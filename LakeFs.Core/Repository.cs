@@ -74,6 +74,7 @@ public sealed partial class Repository : IAsyncDisposable
 
     /// <summary>Creates a repository in a local folder: objects under <c>objects/</c>, refs in <c>refs.db</c>.</summary>
     /// <exception cref="RepositoryAlreadyExistsException">The folder holds a repository already.</exception>
+    [System.Diagnostics.CodeAnalysis.SuppressMessage("ApiDesign", "RS0026:Do not add multiple public overloads with optional parameters", Justification = "The overloads differ in the type of their one required parameter (a folder or options); the only optional one is the CancellationToken, last, by .NET convention.")]
     public static async Task<Repository> CreateAsync(string folder, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(folder);
@@ -93,6 +94,7 @@ public sealed partial class Repository : IAsyncDisposable
 
     /// <summary>Opens the repository in a local folder created by <see cref="CreateAsync(string, CancellationToken)"/>.</summary>
     /// <exception cref="RepositoryNotFoundException">The folder holds no repository.</exception>
+    [System.Diagnostics.CodeAnalysis.SuppressMessage("ApiDesign", "RS0026:Do not add multiple public overloads with optional parameters", Justification = "The overloads differ in the type of their one required parameter (a folder or options); the only optional one is the CancellationToken, last, by .NET convention.")]
     public static async Task<Repository> OpenAsync(string folder, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(folder);
@@ -131,6 +133,7 @@ public sealed partial class Repository : IAsyncDisposable
     /// The object store gave back other bytes than it was given (checked with a small object written, read back and
     /// deleted before anything else); the message names the fix. Nothing is left behind.
     /// </exception>
+    [System.Diagnostics.CodeAnalysis.SuppressMessage("ApiDesign", "RS0026:Do not add multiple public overloads with optional parameters", Justification = "The overloads differ in the type of their one required parameter (a folder or options); the only optional one is the CancellationToken, last, by .NET convention.")]
     public static async Task<Repository> CreateAsync(RepositoryOptions options, CancellationToken cancellationToken = default)
     {
         ValidateOptions(options);
@@ -184,6 +187,7 @@ public sealed partial class Repository : IAsyncDisposable
     /// <summary>Opens an existing repository.</summary>
     /// <exception cref="RepositoryNotFoundException">The ref store holds no repository, or the object store belongs to another one.</exception>
     /// <exception cref="StorageIntegrityException">The object store gave back other bytes than it was given (the same check as at create).</exception>
+    [System.Diagnostics.CodeAnalysis.SuppressMessage("ApiDesign", "RS0026:Do not add multiple public overloads with optional parameters", Justification = "The overloads differ in the type of their one required parameter (a folder or options); the only optional one is the CancellationToken, last, by .NET convention.")]
     public static async Task<Repository> OpenAsync(RepositoryOptions options, CancellationToken cancellationToken = default)
     {
         ValidateOptions(options);

@@ -36,9 +36,13 @@ public sealed class AzureBlobObjectStore : IObjectStore
     public string Prefix => _root;
 
     /// <summary>Creates a store from a location <c>az://container/prefix</c> in the account of <paramref name="service"/>.</summary>
-    public static AzureBlobObjectStore FromUri(string location, BlobServiceClient service, AzureBlobObjectStoreOptions? options = null)
+    public static AzureBlobObjectStore FromUri(string location, BlobServiceClient service) => FromUri(location, service, new AzureBlobObjectStoreOptions());
+
+    /// <summary>Creates a store from a location <c>az://container/prefix</c> in the account of <paramref name="service"/>, with the given options.</summary>
+    public static AzureBlobObjectStore FromUri(string location, BlobServiceClient service, AzureBlobObjectStoreOptions options)
     {
         ArgumentNullException.ThrowIfNull(service);
+        ArgumentNullException.ThrowIfNull(options);
         var parsed = CloudLocation.Parse(location, "az");
         return new AzureBlobObjectStore(service.GetBlobContainerClient(parsed.Container), parsed.Prefix, options);
     }
@@ -47,8 +51,15 @@ public sealed class AzureBlobObjectStore : IObjectStore
     /// Creates a store from a location <c>az://container/prefix</c> in the account a connection string names.
     /// The SDK's own retries are off: wrap the store in <see cref="RetryingObjectStore"/>.
     /// </summary>
-    public static AzureBlobObjectStore FromUri(string location, string connectionString, AzureBlobObjectStoreOptions? options = null)
+    public static AzureBlobObjectStore FromUri(string location, string connectionString) => FromUri(location, connectionString, new AzureBlobObjectStoreOptions());
+
+    /// <summary>
+    /// Creates a store from a location <c>az://container/prefix</c> in the account a connection string names, with the
+    /// given options. The SDK's own retries are off: wrap the store in <see cref="RetryingObjectStore"/>.
+    /// </summary>
+    public static AzureBlobObjectStore FromUri(string location, string connectionString, AzureBlobObjectStoreOptions options)
     {
+        ArgumentNullException.ThrowIfNull(options);
         ArgumentException.ThrowIfNullOrEmpty(connectionString);
         var clientOptions = new BlobClientOptions();
         clientOptions.Retry.MaxRetries = 0;

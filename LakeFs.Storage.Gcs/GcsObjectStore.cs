@@ -54,8 +54,15 @@ public sealed class GcsObjectStore : IObjectStore, IDisposable
     }
 
     /// <summary>Creates a store from a location <c>gs://bucket/prefix</c> with a client (which it owns) on Application Default Credentials.</summary>
-    public static GcsObjectStore FromUri(string location, GcsObjectStoreOptions? options = null)
+    public static GcsObjectStore FromUri(string location) => FromUri(location, new GcsObjectStoreOptions());
+
+    /// <summary>
+    /// Creates a store from a location <c>gs://bucket/prefix</c> with a client (which it owns) on Application Default
+    /// Credentials, and the given options.
+    /// </summary>
+    public static GcsObjectStore FromUri(string location, GcsObjectStoreOptions options)
     {
+        ArgumentNullException.ThrowIfNull(options);
         var parsed = CloudLocation.Parse(location, "gs");
         return new GcsObjectStore(StorageClient.Create(), ownsClient: true, parsed.Container, parsed.Prefix, options);
     }

@@ -55,13 +55,19 @@ public sealed class S3ObjectStore : IObjectStore, IDisposable
     }
 
     /// <summary>
+    /// Creates a store from a location <c>s3://bucket/prefix</c>, building (and owning) a client with the default
+    /// options: the SDK's default region and credential chain. The SDK's own retries are off: wrap the store in <see cref="RetryingObjectStore"/>.
+    /// </summary>
+    public static S3ObjectStore FromUri(string location) => FromUri(location, new S3ObjectStoreOptions());
+
+    /// <summary>
     /// Creates a store from a location <c>s3://bucket/prefix</c>, building (and owning) a client from the options'
     /// <see cref="S3ObjectStoreOptions.ServiceUrl"/>, <see cref="S3ObjectStoreOptions.Region"/> and
     /// <see cref="S3ObjectStoreOptions.Credentials"/>. The SDK's own retries are off: wrap the store in <see cref="RetryingObjectStore"/>.
     /// </summary>
-    public static S3ObjectStore FromUri(string location, S3ObjectStoreOptions? options = null)
+    public static S3ObjectStore FromUri(string location, S3ObjectStoreOptions options)
     {
-        options ??= new S3ObjectStoreOptions();
+        ArgumentNullException.ThrowIfNull(options);
         var config = new AmazonS3Config { ForcePathStyle = options.ForcePathStyle, MaxErrorRetry = 0 };
         if (options.ServiceUrl is not null)
         {
