@@ -32,6 +32,7 @@ internal sealed record Entry(
         ContentType = ContentType,
         Metadata = Metadata,
         LastModified = LastModified,
+        ImportSource = Source,
     };
 
     /// <summary>Two entries with the same identity are the same version, whatever their address or time.</summary>

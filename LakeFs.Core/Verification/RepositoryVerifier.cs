@@ -199,7 +199,7 @@ internal sealed class RepositoryVerifier(IRefStore refs, IObjectStore store, Ver
     {
         var id = commit.MetaRangeId;
         var key = TreeStore.MetaRangePrefix + id;
-        VerifyProblem Problem(VerifyProblemKind kind, string message) => new() { Kind = kind, Message = message };
+        VerifyProblem Problem(VerifyProblemKind kind, string message) => new() { Kind = kind, Message = message, Ref = @ref, CommitId = commit.Id, File = key };
 
         var bytes = await ReadFileAsync(key, cancellationToken).ConfigureAwait(false);
         if (bytes.Missing)
@@ -246,7 +246,7 @@ internal sealed class RepositoryVerifier(IRefStore refs, IObjectStore store, Ver
         var key = TreeStore.RangePrefix + range.Id;
         var firstPath = Repository.Utf8(range.MinKey);
         var covers = $"paths '{firstPath}' to '{Repository.Utf8(range.MaxKey)}'";
-        VerifyProblem Problem(VerifyProblemKind kind, string message) => new() { Kind = kind, Message = message };
+        VerifyProblem Problem(VerifyProblemKind kind, string message) => new() { Kind = kind, Message = message, Ref = @ref, CommitId = commit.Id, Path = firstPath, File = key };
 
         var bytes = await ReadFileAsync(key, cancellationToken).ConfigureAwait(false);
         if (bytes.Missing)
@@ -390,7 +390,7 @@ internal sealed class RepositoryVerifier(IRefStore refs, IObjectStore store, Ver
     {
         var where = check.CommitId is null ? $"uncommitted on branch '{check.Ref}'" : $"in commit {check.CommitId} (reached from '{check.Ref}')";
         VerifyProblem Problem(VerifyProblemKind kind, string message) =>
-            new() { Kind = kind, Message = message };
+            new() { Kind = kind, Message = message, Ref = check.Ref, CommitId = check.CommitId, Path = check.Path, File = check.Address };
 
         ObjectStat? stat;
         try
