@@ -126,6 +126,7 @@ public sealed partial class ReadmeTests
     [TestCase("LakeFs.Storage.Gcs/README.md")]
     [TestCase("LakeFs.Gateway/README.md")]
     [TestCase("LakeFs.Extensions.DependencyInjection/README.md")]
+    [TestCase("LakeFs.RefStore.PostgreSql/README.md")]
     public async Task Every_csharp_block_of_a_package_readme_compiles(string path)
     {
         var (blocks, failures) = await CompileBlocksAsync(path);
