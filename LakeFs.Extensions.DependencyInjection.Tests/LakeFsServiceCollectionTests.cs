@@ -8,7 +8,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Time.Testing;
 
-namespace LakeFs.Core.Tests.DependencyInjection;
+namespace LakeFs.Extensions.DependencyInjection.Tests;
 
 /// <summary>
 /// <c>AddLakeFsRepository</c> in a real host (<see cref="Host.CreateApplicationBuilder()"/>) with in-memory
