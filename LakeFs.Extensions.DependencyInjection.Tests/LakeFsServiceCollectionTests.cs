@@ -1,3 +1,4 @@
+using LakeFs.Core;
 using LakeFs.Core.Errors;
 using LakeFs.Core.Model;
 using LakeFs.Core.Tests.TestSupport;
@@ -25,9 +26,9 @@ public sealed class LakeFsServiceCollectionTests
     [TearDown]
     public void TearDown() => _temp.Dispose();
 
-    private static HostApplicationBuilder Builder(Dictionary<string, string?> settings)
+    private static HostApplicationBuilder Builder(Dictionary<string, string?> settings, string? contentRoot = null)
     {
-        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true, ContentRootPath = contentRoot });
         builder.Configuration.AddInMemoryCollection(settings);
         return builder;
     }
@@ -53,7 +54,7 @@ public sealed class LakeFsServiceCollectionTests
             repo = host.Services.GetRequiredService<Repository>();
             Assert.That(host.Services.GetRequiredService<Repository>(), Is.SameAs(repo));
             Assert.That(await host.Services.GetRequiredService<LakeFsRepositoryProvider>().GetRepositoryAsync(), Is.SameAs(repo));
-            Assert.That(await repo.ReadBytesAsync("main", "a.txt"), Is.EqualTo("a"u8.ToArray()));
+            Assert.That(await ReadBytesAsync(repo, "main", "a.txt"), Is.EqualTo("a"u8.ToArray()));
             await repo.PutObjectAsync("main", "b.txt", new MemoryStream("b"u8.ToArray()));
             var commit = await repo.CommitAsync("main", "second");
             Assert.That(commit.Committer, Is.EqualTo("nightly-job"));
@@ -62,7 +63,7 @@ public sealed class LakeFsServiceCollectionTests
         }
         Assert.That(async () => await repo.GetBranchAsync("main"), Throws.InstanceOf<ObjectDisposedException>());
         await using var reopened = await Repository.OpenAsync(folder);
-        Assert.That(await reopened.ReadBytesAsync("main", "b.txt"), Is.EqualTo("b"u8.ToArray()));
+        Assert.That(await ReadBytesAsync(reopened, "main", "b.txt"), Is.EqualTo("b"u8.ToArray()));
     }
 
     [Test]
@@ -198,5 +199,107 @@ public sealed class LakeFsServiceCollectionTests
         Assert.That(async () => await repo.GetBranchAsync("main"), Throws.InstanceOf<ObjectDisposedException>());
         await using var again = await Repository.OpenAsync(folder);
         Assert.That((await again.GetBranchAsync("main")).Name, Is.EqualTo("main"));
+    }
+
+    [Test]
+    public async Task Hosted_services_get_the_repository_whatever_their_order_of_registration()
+    {
+        var folder = _temp.Combine("lake");
+        var builder = Builder(new() { ["LakeFs:Path"] = folder, ["LakeFs:CreateIfMissing"] = "true" });
+        // Registered before the repository: they still start after it is open.
+        builder.Services.AddSingleton<ResolvesAtStart>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<ResolvesAtStart>());
+        builder.Services.AddSingleton<AwaitsTheProvider>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<AwaitsTheProvider>());
+        builder.Services.AddLakeFsRepository(builder.Configuration.GetSection("LakeFs"));
+        using var host = builder.Build();
+        await host.StartAsync();
+
+        var repo = host.Services.GetRequiredService<Repository>();
+        Assert.That(host.Services.GetRequiredService<ResolvesAtStart>().Seen, Is.SameAs(repo));
+        Assert.That(await host.Services.GetRequiredService<AwaitsTheProvider>().Seen, Is.SameAs(repo));
+        await host.StopAsync();
+    }
+
+    [Test]
+    public void A_hosted_service_taking_the_repository_in_its_constructor_is_told_to_take_the_provider()
+    {
+        var builder = Builder(new() { ["LakeFs:Path"] = _temp.Combine("lake"), ["LakeFs:CreateIfMissing"] = "true" });
+        builder.Services.AddLakeFsRepository("sales", builder.Configuration.GetSection("LakeFs"));
+        builder.Services.AddHostedService(sp => new TakesTheRepository(sp.GetRequiredKeyedService<Repository>("sales")));
+        using var host = builder.Build();
+        Assert.That(async () => await host.StartAsync(), Throws.InvalidOperationException
+            .With.Message.Contains("constructor")
+            .And.Message.Contains("[FromKeyedServices(\"sales\")] LakeFsRepositoryProvider"));
+    }
+
+    [Test]
+    public async Task Relative_paths_are_relative_to_the_content_root_not_the_current_folder()
+    {
+        var builder = Builder(new()
+        {
+            ["Lakes:Local:Path"] = "data/lake",
+            ["Lakes:Local:CreateIfMissing"] = "true",
+            ["Lakes:Remote:Store"] = "mem://remote",
+            ["Lakes:Remote:RefsPath"] = "data/remote-refs.db",
+            ["Lakes:Remote:CreateIfMissing"] = "true",
+        }, contentRoot: _temp.Path);
+        builder.Services.AddLakeFsRepository("local", builder.Configuration.GetSection("Lakes:Local"));
+        builder.Services.AddLakeFsRepository("remote", builder.Configuration.GetSection("Lakes:Remote"))
+            .WithObjectStore((_, _) => new MemoryObjectStore());
+        using (var host = builder.Build())
+        {
+            await host.StartAsync();
+            await host.StopAsync();
+        }
+        Assert.That(File.Exists(_temp.Combine("data", "lake", Repository.LocalRefStoreFileName)), Is.True);
+        Assert.That(File.Exists(_temp.Combine("data", "remote-refs.db")), Is.True);
+        await using var reopened = await Repository.OpenAsync(_temp.Combine("data", "lake"));
+        Assert.That((await reopened.GetBranchAsync("main")).Name, Is.EqualTo("main"));
+    }
+
+    private static async Task<byte[]> ReadBytesAsync(Repository repo, string @ref, string path)
+    {
+        var stream = await repo.OpenReadAsync(@ref, path);
+        await using (stream)
+        {
+            using var buffer = new MemoryStream();
+            await stream.CopyToAsync(buffer);
+            return buffer.ToArray();
+        }
+    }
+
+    /// <summary>Resolves the repository from the services when it starts, as code that is not constructor-injected does.</summary>
+    private sealed class ResolvesAtStart(IServiceProvider services) : IHostedService
+    {
+        public Repository? Seen { get; private set; }
+
+        public Task StartAsync(CancellationToken cancellationToken)
+        {
+            Seen = services.GetRequiredService<Repository>();
+            return Task.CompletedTask;
+        }
+
+        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    }
+
+    /// <summary>The pattern the docs recommend for a worker: take the provider, await the repository.</summary>
+    private sealed class AwaitsTheProvider(LakeFsRepositoryProvider lake) : BackgroundService
+    {
+        private readonly TaskCompletionSource<Repository> _seen = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public Task<Repository> Seen => _seen.Task;
+
+        protected override async Task ExecuteAsync(CancellationToken stoppingToken) =>
+            _seen.SetResult(await lake.GetRepositoryAsync(stoppingToken));
+    }
+
+    private sealed class TakesTheRepository(Repository repository) : IHostedService
+    {
+        public Repository Repository { get; } = repository;
+
+        public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
     }
 }

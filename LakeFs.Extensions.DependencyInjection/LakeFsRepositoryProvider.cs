@@ -1,6 +1,7 @@
 using LakeFs.Core;
 using LakeFs.Core.Errors;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
 namespace LakeFs.Extensions.DependencyInjection;
@@ -11,6 +12,17 @@ namespace LakeFs.Extensions.DependencyInjection;
 /// <see cref="GetRepositoryAsync"/> before resolving <see cref="Repository"/>. Resolve it as a service (keyed by the
 /// repository's name for a named one).
 /// </summary>
+/// <remarks>
+/// Opening reads the ref store and the object store, which is asynchronous, and a service factory is synchronous: a
+/// factory that opened the repository would have to block on a task (sync over async), which can deadlock and starves
+/// the thread pool. So the repository is opened asynchronously, once: by the host's start (a hosted service the
+/// package registers to start before the application's own), or by whichever first caller of
+/// <see cref="GetRepositoryAsync"/> gets there before it. The open runs under a lock, so concurrent first calls (the
+/// host's start and a <c>BackgroundService</c>, or requests when the host starts its services concurrently) open one
+/// repository and all get it; a failed open is not kept, so the next call tries again. Resolving
+/// <see cref="Core.Repository"/> before that is an error rather than a wait: a hosted service is constructed before
+/// the host starts, so one that needs the repository takes this provider and awaits <see cref="GetRepositoryAsync"/>.
+/// </remarks>
 public sealed class LakeFsRepositoryProvider : IAsyncDisposable
 {
     private readonly LakeFsRepositorySettings _settings;
@@ -39,8 +51,10 @@ public sealed class LakeFsRepositoryProvider : IAsyncDisposable
         {
             ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
             return Volatile.Read(ref _repository) ?? throw new InvalidOperationException(
-                $"The LakeFs repository {Describe()} is not open yet. The host opens it when it starts (IHost.StartAsync); "
-                + $"without a host, await {nameof(LakeFsRepositoryProvider)}.{nameof(GetRepositoryAsync)}() first.");
+                $"The LakeFs repository {Describe()} is not open yet: the host opens it when it starts (IHost.StartAsync). "
+                + $"A hosted service is constructed before the host starts, so it cannot take Repository in its constructor: "
+                + $"take {ProviderParameter()} instead and await {nameof(GetRepositoryAsync)}() in StartAsync or ExecuteAsync. "
+                + $"Without a host, await {nameof(LakeFsRepositoryProvider)}.{nameof(GetRepositoryAsync)}() first.");
         }
     }
 
@@ -78,8 +92,9 @@ public sealed class LakeFsRepositoryProvider : IAsyncDisposable
     {
         var s = _settings;
         RepositoryOptions options;
-        if (s.Path is { } folder)
+        if (s.Path is { } path)
         {
+            var folder = FullPath(path);
             // Checked before the local options are built (they make the objects folder): a failed open leaves nothing.
             if (!s.CreateIfMissing && !File.Exists(System.IO.Path.Combine(folder, Repository.LocalRefStoreFileName))
                 && !Directory.Exists(System.IO.Path.Combine(folder, Repository.LocalObjectsFolderName)))
@@ -99,7 +114,7 @@ public sealed class LakeFsRepositoryProvider : IAsyncDisposable
                     ? throw new InvalidOperationException(
                         $"The LakeFs repository {Describe()} has Store '{s.Store}' and no ref store: set RefsPath to a SQLite file, "
                         + $"or call .{nameof(LakeFsRepositoryBuilder.WithRefStore)}(...) on what AddLakeFsRepository returns (for PostgreSQL).")
-                    : new SqliteRefStoreOptions(s.RefsPath));
+                    : new SqliteRefStoreOptions(FullPath(s.RefsPath)));
             options = new RepositoryOptions
             {
                 ObjectStore = factory(_services, s.Store!) ?? throw new InvalidOperationException($"The object store factory of the LakeFs repository {Describe()} returned null."),
@@ -148,6 +163,19 @@ public sealed class LakeFsRepositoryProvider : IAsyncDisposable
         new($"{what}. Create the repository first (Repository.CreateAsync), or set CreateIfMissing to true in the settings of the LakeFs repository {Describe()}.", inner);
 
     private string Describe() => _builder.Name is { } name ? $"'{name}'" : "(unnamed)";
+
+    private string ProviderParameter() =>
+        _builder.Name is { } name ? $"[FromKeyedServices(\"{name}\")] {nameof(LakeFsRepositoryProvider)}" : nameof(LakeFsRepositoryProvider);
+
+    /// <summary>
+    /// A relative <c>Path</c> or <c>RefsPath</c> is relative to the host's content root, not to the process's current
+    /// folder, which a service manager sets to something else (a Windows service starts in System32, a systemd unit in /).
+    /// </summary>
+    private string FullPath(string path)
+    {
+        var root = _services.GetService<IHostEnvironment>()?.ContentRootPath;
+        return string.IsNullOrEmpty(root) ? System.IO.Path.GetFullPath(path) : System.IO.Path.GetFullPath(path, root);
+    }
 
     /// <summary>Disposes the repository if it was opened; afterwards the provider refuses every call.</summary>
     public async ValueTask DisposeAsync()

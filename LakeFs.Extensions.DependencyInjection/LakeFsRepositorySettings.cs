@@ -13,7 +13,8 @@ public sealed class LakeFsRepositorySettings
 {
     /// <summary>
     /// A local folder holding the whole repository: objects under <c>objects/</c> and the refs in <c>refs.db</c>, as
-    /// <see cref="Core.Repository.CreateAsync(string, CancellationToken)"/> lays it out.
+    /// <see cref="Core.Repository.CreateAsync(string, CancellationToken)"/> lays it out. A relative path is relative to
+    /// the host's content root (<c>IHostEnvironment.ContentRootPath</c>), or to the current folder without a host.
     /// </summary>
     public string? Path { get; set; }
 
@@ -26,7 +27,8 @@ public sealed class LakeFsRepositorySettings
 
     /// <summary>
     /// The SQLite file of the refs when <see cref="Store"/> is set (ignored with <see cref="Path"/>, whose refs are in
-    /// its folder). Not needed when <see cref="LakeFsRepositoryBuilder.WithRefStore"/> supplies the ref store (PostgreSQL).
+    /// its folder), relative to the content root like <see cref="Path"/>. Not needed when
+    /// <see cref="LakeFsRepositoryBuilder.WithRefStore"/> supplies the ref store (PostgreSQL).
     /// </summary>
     public string? RefsPath { get; set; }
 

@@ -1,7 +1,6 @@
 using LakeFs.Core;
 using LakeFs.Extensions.DependencyInjection;
 using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 
 namespace Microsoft.Extensions.DependencyInjection;
@@ -66,7 +65,9 @@ public static class LakeFsServiceCollectionExtensions
         {
             registry = new LakeFsRepositoryRegistry();
             services.AddSingleton(registry);
-            services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, LakeFsRepositoryOpener>());
+            // First among the hosted services, so the repositories are open before any of the application's own
+            // hosted services (or the web server) starts, whatever the order of registration.
+            services.Insert(0, ServiceDescriptor.Singleton<IHostedService, LakeFsRepositoryOpener>());
         }
         if (registry.Names.Contains(name))
         {
