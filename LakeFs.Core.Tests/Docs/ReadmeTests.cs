@@ -83,10 +83,13 @@ public sealed partial class ReadmeTests
                 body.Append('\n');
             }
         }
+        var (statements, types) = SplitTypeDeclarations(body.ToString());
         source.Append("using static ReadmeGiven;\n")
             .Append("public static class Snippet\n{\n    public static async System.Threading.Tasks.Task RunAsync()\n    {\n#line 1\n")
-            .Append(body)
+            .Append(statements)
             .Append("#line default\n        await System.Threading.Tasks.Task.CompletedTask;\n    }\n}\n")
+            .Append(types)
+            .Append("#line default\n")
             .Append(Given);
         var compilation = CSharpCompilation.Create(
             "Snippet",
@@ -148,6 +151,44 @@ public sealed partial class ReadmeTests
             usings.AddRange(code.Split('\n').Where(l => UsingDirective().IsMatch(l)).Select(l => l.Trim()[6..^1]).Except(usings));
         }
         return (blocks.Count, failures);
+    }
+
+    /// <summary>
+    /// A block may declare a type (a hosted service, say) after its statements, as a program's top-level statements
+    /// may: the types go beside the snippet's method, each with a #line of its place in the block, and their lines
+    /// are left blank in the statements so the others keep their numbers.
+    /// </summary>
+    private static (string Statements, string Types) SplitTypeDeclarations(string body)
+    {
+        var root = CSharpSyntaxTree.ParseText(body, new CSharpParseOptions(LanguageVersion.Latest)).GetCompilationUnitRoot();
+        var declarations = root.Members.OfType<Microsoft.CodeAnalysis.CSharp.Syntax.BaseTypeDeclarationSyntax>().ToList();
+        if (declarations.Count == 0)
+        {
+            return (body, "");
+        }
+        var lines = body.Split('\n');
+        var types = new StringBuilder();
+        foreach (var declaration in declarations)
+        {
+            var span = declaration.GetLocation().GetLineSpan();
+            int first = span.StartLinePosition.Line, last = span.EndLinePosition.Line;
+            types.Append("#line ").Append(first + 1).Append('\n');
+            for (var line = first; line <= last; line++)
+            {
+                types.Append(lines[line]).Append('\n');
+                lines[line] = "";
+            }
+        }
+        return (string.Join('\n', lines), types.ToString());
+    }
+
+    [Test]
+    public void A_block_may_declare_a_type_after_its_statements()
+    {
+        const string block = "var n = new Counter().Next();\n\nsealed class Counter\n{\n    public int Next() => 1;\n}\n";
+        Assert.That(Compile(block, ImplicitUsings), Is.Empty);
+        Assert.That(Compile(block.Replace("=> 1", "=> \"one\"", StringComparison.Ordinal), ImplicitUsings),
+            Has.Some.StartsWith("line 5: CS0029"), "an error in the type names its line in the block");
     }
 
     [Test]
