@@ -153,6 +153,9 @@ public sealed class LakeFsServiceCollectionTests
 
     [TestCase("Path=/a;Store=s3://b/c", "both Path")]
     [TestCase("", "neither Path nor Store")]
+    [TestCase("Store=/data/lake", "set Path instead")]
+    [TestCase("Store=C:\\data\\lake", "set Path instead")]
+    [TestCase("Store=my-bucket/lake", "not a location such as s3://")]
     [TestCase("Path=/a;CreateIfMisssing=true", "'CreateIfMisssing'")]
     [TestCase("Path=/a;CreateIfMissing=yes", "true or false")]
     [TestCase("Path=/a;Durability=Fast", "ProcessCrash or PowerLoss")]

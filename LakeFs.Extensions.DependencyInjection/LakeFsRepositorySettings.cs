@@ -19,7 +19,7 @@ public sealed class LakeFsRepositorySettings
     public string? Path { get; set; }
 
     /// <summary>
-    /// The location of the repository's objects on another object store, such as <c>s3://bucket/prefix</c>,
+    /// The location of the repository's objects on another object store, a <c>scheme://</c> location such as <c>s3://bucket/prefix</c>,
     /// <c>az://container/prefix</c> or <c>gs://bucket/prefix</c>. The store is built by the factory given to
     /// <see cref="LakeFsRepositoryBuilder.WithObjectStore"/>, which receives this value.
     /// </summary>
@@ -86,7 +86,7 @@ public sealed class LakeFsRepositorySettings
     }
 
     /// <summary>Checks that the settings name one repository location.</summary>
-    /// <exception cref="InvalidOperationException">Neither or both of Path and Store are set, or a value is blank.</exception>
+    /// <exception cref="InvalidOperationException">Neither or both of Path and Store are set, Store is no <c>scheme://</c> location, or a value is blank.</exception>
     internal void Validate(string where)
     {
         var hasPath = !string.IsNullOrWhiteSpace(Path);
@@ -97,6 +97,11 @@ public sealed class LakeFsRepositorySettings
                 ? $"The LakeFs settings in {where} set both Path ('{Path}') and Store ('{Store}'). Set Path for a repository in a local folder, or Store for one on another object store, not both."
                 : $"The LakeFs settings in {where} set neither Path nor Store. Set Path to a local folder (\"Path\": \"/data/lake\"), or Store to a location such as s3://bucket/prefix.");
         }
+        if (hasStore && !HasScheme(Store!))
+        {
+            throw new InvalidOperationException(
+                $"The LakeFs setting Store in {where} is '{Store}', which is not a location such as s3://bucket/prefix. For a repository in a local folder, set Path instead.");
+        }
         if (DefaultBranch is not null && string.IsNullOrWhiteSpace(DefaultBranch))
         {
             throw new InvalidOperationException($"The LakeFs setting DefaultBranch in {where} is blank. Remove it for the default (\"main\") or name a branch.");
@@ -105,6 +110,13 @@ public sealed class LakeFsRepositorySettings
         {
             throw new InvalidOperationException($"The LakeFs setting Durability in {where} is {(int)Durability}, which is no Durability value.");
         }
+    }
+
+    /// <summary>Whether a location starts with a scheme and "://" (a drive letter such as <c>C:\</c> is none).</summary>
+    private static bool HasScheme(string location)
+    {
+        var end = location.IndexOf("://", StringComparison.Ordinal);
+        return end > 1 && Uri.CheckSchemeName(location[..end]);
     }
 
     private static InvalidOperationException Invalid(string where, string key, string? value, string expected) =>
