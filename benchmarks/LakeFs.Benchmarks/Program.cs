@@ -3,7 +3,7 @@ using LakeFs.Benchmarks;
 using LakeFs.Benchmarks.Infrastructure;
 
 // dotnet run -c Release --project benchmarks/LakeFs.Benchmarks -- [--scale N] [--only SCENARIO[,SCENARIO]] [--out DIR]
-//     [--runs N] [--warmups N] [--no-side-by-side] [--temp DIR]
+//     [--runs N] [--warmups N] [--no-side-by-side] [--temp DIR] [--telemetry]
 var scale = 1.0;
 var only = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
 string? outDir = null;
@@ -11,6 +11,7 @@ string? temp = null;
 var runs = 5;
 var warmups = 1;
 var sideBySide = true;
+var telemetry = false;
 for (var i = 0; i < args.Length; i++)
 {
     string Next() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value.");
@@ -23,6 +24,7 @@ for (var i = 0; i < args.Length; i++)
         case "--runs": runs = int.Parse(Next(), CultureInfo.InvariantCulture); break;
         case "--warmups": warmups = int.Parse(Next(), CultureInfo.InvariantCulture); break;
         case "--no-side-by-side": sideBySide = false; break;
+        case "--telemetry": telemetry = true; break;
         case "--list":
             foreach (var s in BenchmarkSuite.All())
             {
@@ -42,6 +44,7 @@ for (var i = 0; i < args.Length; i++)
                   --runs N             measured runs per metric (default 5); --warmups N (default 1)
                   --no-side-by-side    skip the git CLI and LibGit2Sharp columns
                   --temp DIR           parent folder for the temporary data (default: the system temp folder)
+                  --telemetry          listen to the "LakeFs" traces and metrics as an exporter would (their cost on)
                 """);
             return 0;
         default:
@@ -62,7 +65,12 @@ Console.CancelKeyPress += (_, e) =>
     e.Cancel = true;
     cancel.Cancel();
 };
+using var listeners = telemetry ? new TelemetryListeners() : null;
 var result = await BenchmarkSuite.RunAsync(options, cancel.Token);
+if (listeners is not null)
+{
+    Console.WriteLine($"Telemetry on: {listeners.Counts.Spans:N0} spans and {listeners.Counts.Measurements:N0} measurements recorded.");
+}
 Console.WriteLine();
 Console.WriteLine(Report.Console(result));
 if (outDir is not null)
