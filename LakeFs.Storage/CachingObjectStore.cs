@@ -137,6 +137,10 @@ public sealed class CachingObjectStore : IObjectStore
         _inner.ListFoldersAsync(prefix, cancellationToken);
 
     /// <inheritdoc />
+    public IAsyncEnumerable<ObjectStat> ListWhereAsync(string prefix, Func<string, bool> include, string? startAfter = null, CancellationToken cancellationToken = default) =>
+        _inner.ListWhereAsync(prefix, include, startAfter, cancellationToken);
+
+    /// <inheritdoc />
     public async Task<bool> DeleteAsync(string key, CancellationToken cancellationToken = default)
     {
         bool deleted = await _inner.DeleteAsync(key, cancellationToken).ConfigureAwait(false);

@@ -29,6 +29,21 @@ public interface IObjectStore
     /// </summary>
     IAsyncEnumerable<ObjectStat> ListAsync(string prefix, string? startAfter = null, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// Lists the objects under <paramref name="prefix"/> (as <see cref="ListAsync"/> does) whose key
+    /// <paramref name="include"/> accepts. Each key is offered to <paramref name="include"/> once, in key order, before
+    /// anything else about its object is read, and an accepted key's object is returned before the next key is offered,
+    /// so the filter may keep state (a cursor over a sorted set). Stores that learn a key before its size and time
+    /// (local folders) read those only for accepted keys; the default filters <see cref="ListAsync"/>.
+    /// </summary>
+    /// <exception cref="InvalidStorageKeyException">The prefix is not valid.</exception>
+    IAsyncEnumerable<ObjectStat> ListWhereAsync(string prefix, Func<string, bool> include, string? startAfter = null, CancellationToken cancellationToken = default)
+    {
+        StorageKeys.ValidatePrefix(prefix);
+        ArgumentNullException.ThrowIfNull(include);
+        return ObjectStoreDefaults.ListWhereAsync(this, prefix, include, startAfter, cancellationToken);
+    }
+
     /// <summary>Deletes the object. Returns <c>false</c> when there was none.</summary>
     Task<bool> DeleteAsync(string key, CancellationToken cancellationToken = default);
 

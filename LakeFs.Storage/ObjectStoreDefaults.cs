@@ -20,6 +20,18 @@ internal static class ObjectStoreDefaults
             async (key, token) => await store.DeleteAsync(key, token).ConfigureAwait(false)).ConfigureAwait(false);
     }
 
+    /// <summary>The objects of <see cref="IObjectStore.ListAsync"/> whose key <paramref name="include"/> accepts.</summary>
+    public static async IAsyncEnumerable<ObjectStat> ListWhereAsync(IObjectStore store, string prefix, Func<string, bool> include, string? startAfter, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        await foreach (var item in store.ListAsync(prefix, startAfter, cancellationToken).ConfigureAwait(false))
+        {
+            if (include(item.Key))
+            {
+                yield return item;
+            }
+        }
+    }
+
     /// <summary>
     /// The folders directly under <paramref name="prefix"/> found by listing from the start, taking the first key,
     /// and starting the next listing past every key of that key's folder: a key under "a/b/" sorts before "a/b0"

@@ -16,7 +16,7 @@ namespace LakeFs.Storage;
 /// </summary>
 /// <remarks>
 /// A put is retried only when its stream can seek back to where it started: the decorator never buffers a body.
-/// A listing that fails part way resumes after the last key it returned, each item with a fresh pipeline run. A retried
+/// A listing that fails part way resumes after the last key it returned (or offered to a filter), each item with a fresh pipeline run. A retried
 /// conditional create or delete whose first attempt did reach the store reports "exists" or <c>false</c>, as a second
 /// attempt would without the retry.
 /// Every retry is logged at Warning (category <c>LakeFs.Storage.RetryingObjectStore</c>, through
@@ -113,22 +113,58 @@ public sealed class RetryingObjectStore : IObjectStore
         RunAsync("delete", key, (_, token) => _inner.DeleteAsync(key, token), cancellationToken);
 
     /// <inheritdoc />
-    public async IAsyncEnumerable<ObjectStat> ListAsync(string prefix, string? startAfter = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    public IAsyncEnumerable<ObjectStat> ListAsync(string prefix, string? startAfter = null, CancellationToken cancellationToken = default) =>
+        ListCoreAsync(prefix, null, startAfter, cancellationToken);
+
+    /// <inheritdoc />
+    /// <remarks>
+    /// A listing that fails part way resumes after the last key offered, so no key is offered twice; a key accepted
+    /// just before the failure is read alone (<see cref="IObjectStore.StatAsync"/>) and returned if it still exists.
+    /// </remarks>
+    public IAsyncEnumerable<ObjectStat> ListWhereAsync(string prefix, Func<string, bool> include, string? startAfter = null, CancellationToken cancellationToken = default)
     {
+        StorageKeys.ValidatePrefix(prefix);
+        ArgumentNullException.ThrowIfNull(include);
+        return ListCoreAsync(prefix, include, startAfter, cancellationToken);
+    }
+
+    private async IAsyncEnumerable<ObjectStat> ListCoreAsync(string prefix, Func<string, bool>? include, string? startAfter, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        // Where a fresh listing starts: after the last key returned or, with a filter, the last key offered.
         string? after = startAfter;
+        // A key the filter accepted whose object the failed listing did not return yet.
+        string? accepted = null;
+        Func<string, bool>? offer = include is null ? null : key =>
+        {
+            after = key;
+            bool yes = include(key);
+            accepted = yes ? key : null;
+            return yes;
+        };
         IAsyncEnumerator<ObjectStat>? enumerator = null;
         try
         {
             while (true)
             {
-                // Each item is one pipeline run: a failure re-lists after the last key returned, and progress resets the attempts.
-                bool moved = await RunAsync("list", prefix, async (_, _) =>
+                // Each item is one pipeline run: a failure re-lists after the resume point, and progress resets the attempts.
+                var next = await RunAsync<ObjectStat?>("list", prefix, async (_, _) =>
                 {
+                    if (enumerator is null && accepted is not null)
+                    {
+                        var alone = await _inner.StatAsync(accepted, cancellationToken).ConfigureAwait(false);
+                        accepted = null;
+                        if (alone is not null)
+                        {
+                            return alone;
+                        }
+                    }
                     // The listing lives across runs, so it takes the caller's token rather than one run's.
-                    enumerator ??= _inner.ListAsync(prefix, after, cancellationToken).GetAsyncEnumerator(cancellationToken);
+                    enumerator ??= (offer is null
+                        ? _inner.ListAsync(prefix, after, cancellationToken)
+                        : _inner.ListWhereAsync(prefix, offer, after, cancellationToken)).GetAsyncEnumerator(cancellationToken);
                     try
                     {
-                        return await enumerator.MoveNextAsync().ConfigureAwait(false);
+                        return await enumerator.MoveNextAsync().ConfigureAwait(false) ? enumerator.Current : null;
                     }
                     catch (TransientStorageException)
                     {
@@ -138,12 +174,13 @@ public sealed class RetryingObjectStore : IObjectStore
                         throw;
                     }
                 }, cancellationToken).ConfigureAwait(false);
-                if (!moved)
+                if (next is null)
                 {
                     yield break;
                 }
-                after = enumerator!.Current.Key;
-                yield return enumerator.Current;
+                after = next.Key;
+                accepted = null;
+                yield return next;
             }
         }
         finally

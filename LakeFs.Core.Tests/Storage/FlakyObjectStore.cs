@@ -68,6 +68,27 @@ internal sealed class FlakyObjectStore : IObjectStore
         }
     }
 
+    /// <summary>Offers each key to <paramref name="include"/> and fails right after accepting the item that <see cref="ListFailsAfter"/> counts.</summary>
+    public async IAsyncEnumerable<ObjectStat> ListWhereAsync(string prefix, Func<string, bool> include, string? startAfter = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        Lists++;
+        ListStarts.Add(startAfter);
+        int yielded = 0;
+        await foreach (var stat in _inner.ListAsync(prefix, startAfter, cancellationToken))
+        {
+            if (!include(stat.Key))
+            {
+                continue;
+            }
+            if (yielded == ListFailsAfter && TakeFailure())
+            {
+                throw new TransientStorageException($"list failed after accepting '{stat.Key}'");
+            }
+            yielded++;
+            yield return stat;
+        }
+    }
+
     public Task<bool> DeleteAsync(string key, CancellationToken cancellationToken = default)
     {
         Deletes++;

@@ -406,6 +406,40 @@ public abstract class ObjectStoreContractTests
         Assert.That(await ListKeysAsync("a/"), Is.Empty);
     }
 
+    [Test]
+    public async Task List_where_offers_each_key_once_in_order_and_returns_an_accepted_one_before_offering_the_next()
+    {
+        string[] keys = ["w/a", "w/b/c", "w/b/d", "w/b0", "w/c", "w/d/e/f", "x", "v"];
+        foreach (string key in keys)
+        {
+            await PutTextAsync(key, key + "!");
+        }
+        var events = new List<string>();
+
+        await foreach (var item in Store.ListWhereAsync("w/", key =>
+        {
+            events.Add("offered " + key);
+            return key is "w/b/c" or "w/b0" or "w/d/e/f";
+        }))
+        {
+            events.Add($"returned {item.Key} {item.Size}");
+        }
+        var tail = new List<string>();
+        await foreach (var item in Store.ListWhereAsync("w/", key => key != "w/d/e/f", startAfter: "w/b/c"))
+        {
+            tail.Add(item.Key);
+        }
+
+        Assert.That(events, Is.EqualTo(new[]
+        {
+            "offered w/a", "offered w/b/c", "returned w/b/c 6", "offered w/b/d", "offered w/b0", "returned w/b0 5",
+            "offered w/c", "offered w/d/e/f", "returned w/d/e/f 8",
+        }));
+        Assert.That(tail, Is.EqualTo(new[] { "w/b/d", "w/b0", "w/c" }));
+        Assert.That(() => Store.ListWhereAsync("/w", _ => true), Throws.InstanceOf<InvalidStorageKeyException>(), "checked before listing");
+        Assert.That(() => Store.ListWhereAsync("w/", null!), Throws.ArgumentNullException);
+    }
+
     // ---- delete ------------------------------------------------------------------------------------------
 
     [Test]

@@ -100,6 +100,35 @@ public sealed class RetryingObjectStoreTests
     }
 
     [Test]
+    public async Task A_filtered_listing_that_fails_after_accepting_a_key_returns_it_and_offers_no_key_twice()
+    {
+        var flaky = new FlakyObjectStore();
+        var store = new RetryingObjectStore(flaky, NoWait);
+        foreach (var key in new[] { "a", "b", "c", "d", "e" })
+        {
+            await store.PutAsync(key, new MemoryStream("v"u8.ToArray()));
+        }
+        flaky.ListFailsAfter = 1;
+        flaky.FailuresLeft = 1;
+        var offered = new List<string>();
+
+        var keys = new List<string>();
+        await foreach (var stat in store.ListWhereAsync("", key =>
+        {
+            offered.Add(key);
+            return key is "b" or "c" or "e";
+        }))
+        {
+            keys.Add(stat.Key);
+        }
+
+        Assert.That(keys, Is.EqualTo(new[] { "b", "c", "e" }));
+        Assert.That(offered, Is.EqualTo(new[] { "a", "b", "c", "d", "e" }));
+        Assert.That(flaky.ListStarts, Is.EqualTo(new[] { null, "c" }), "the new listing starts after the key accepted when the first failed");
+        Assert.That(flaky.Stats, Is.EqualTo(1), "that key is read alone");
+    }
+
+    [Test]
     public void Cancellation_stops_the_backoff()
     {
         var flaky = new FlakyObjectStore { FailuresLeft = 10 };

@@ -343,12 +343,11 @@ internal sealed class GarbageCollector(
     private async Task<List<string>> ListUnusedAsync(string prefix, HashSet<string> used, CancellationToken cancellationToken)
     {
         var unused = new List<string>();
-        await foreach (var file in store.ListAsync(prefix, null, cancellationToken).ConfigureAwait(false))
+        await foreach (var file in store.ListWhereAsync(prefix, key => !used.Contains(key[prefix.Length..]), null, cancellationToken).ConfigureAwait(false))
         {
-            var id = file.Key[prefix.Length..];
-            if (!used.Contains(id) && Old(file.LastModified))
+            if (Old(file.LastModified))
             {
-                unused.Add(id);
+                unused.Add(file.Key[prefix.Length..]);
             }
         }
         return unused;
@@ -489,17 +488,14 @@ internal sealed class GarbageCollector(
         var closed = Closed(hour);
         var young = false;
         var doomed = new List<ObjectStat>(DeleteBatch);
-        await foreach (var file in store.ListAsync(DataAddress.PartitionPrefix(hour), null, cancellationToken).ConfigureAwait(false))
+        // Keys come in order, so the marks are walked once; only the unmarked files' size and time are read.
+        bool Unmarked(string key)
         {
             _listed++;
-            if (!DataAddress.TryParse(file.Key, out var fileHour, out var id) || fileHour != hour)
-            {
-                continue;
-            }
-            if (marks.Contains(new Mark(hour, id)))
-            {
-                continue;
-            }
+            return DataAddress.TryParse(key, out var fileHour, out var id) && fileHour == hour && !marks.Contains(new Mark(hour, id));
+        }
+        await foreach (var file in store.ListWhereAsync(DataAddress.PartitionPrefix(hour), Unmarked, null, cancellationToken).ConfigureAwait(false))
+        {
             if (!closed || !Old(file.LastModified))
             {
                 young = true;

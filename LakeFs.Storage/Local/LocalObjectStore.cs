@@ -494,7 +494,16 @@ public sealed class LocalObjectStore : IObjectStore
     public IAsyncEnumerable<ObjectStat> ListAsync(string prefix, string? startAfter = null, CancellationToken cancellationToken = default)
     {
         StorageKeys.ValidatePrefix(prefix);
-        return ListCoreAsync(prefix, startAfter, cancellationToken);
+        return ListCoreAsync(prefix, startAfter, null, cancellationToken);
+    }
+
+    /// <inheritdoc/>
+    /// <remarks>Linux: a file's size and time are read only when the filter accepts its key.</remarks>
+    public IAsyncEnumerable<ObjectStat> ListWhereAsync(string prefix, Func<string, bool> include, string? startAfter = null, CancellationToken cancellationToken = default)
+    {
+        StorageKeys.ValidatePrefix(prefix);
+        ArgumentNullException.ThrowIfNull(include);
+        return ListCoreAsync(prefix, startAfter, include, cancellationToken);
     }
 
     /// <inheritdoc/>
@@ -552,7 +561,8 @@ public sealed class LocalObjectStore : IObjectStore
             {
                 yield break;
             }
-            entries = ReadFolder(prefix, string.Empty, foldersOnly: true);
+            using var frame = ReadFolder(prefix, string.Empty, foldersOnly: true);
+            entries = frame.Entries;
         }
         catch (StorageException) when (prefix.Length > 0)
         {
@@ -571,15 +581,15 @@ public sealed class LocalObjectStore : IObjectStore
         await Task.CompletedTask.ConfigureAwait(false);
     }
 
-    private async IAsyncEnumerable<ObjectStat> ListCoreAsync(string prefix, string? startAfter, [EnumeratorCancellation] CancellationToken cancellationToken)
+    private async IAsyncEnumerable<ObjectStat> ListCoreAsync(string prefix, string? startAfter, Func<string, bool>? include, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        foreach (var stat in List(prefix, startAfter, cancellationToken))
+        foreach (var stat in List(prefix, startAfter, include, cancellationToken))
         {
             yield return stat;
         }
     }
 
-    private IEnumerable<ObjectStat> List(string prefix, string? startAfter, CancellationToken cancellationToken)
+    private IEnumerable<ObjectStat> List(string prefix, string? startAfter, Func<string, bool>? include, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
         int slash = prefix.LastIndexOf('/');
@@ -597,72 +607,83 @@ public sealed class LocalObjectStore : IObjectStore
         }
 
         var stack = new Stack<LocalListingFrame>();
-        string top = prefix[..(slash + 1)];
-        stack.Push(new LocalListingFrame(top, ReadFolder(top, prefix[(slash + 1)..])));
-        while (stack.TryPeek(out var frame))
+        try
         {
-            if (frame.Next == frame.Entries.Length)
+            string top = prefix[..(slash + 1)];
+            stack.Push(ReadFolder(top, prefix[(slash + 1)..]));
+            while (stack.TryPeek(out var frame))
             {
-                stack.Pop();
-                continue;
-            }
-            cancellationToken.ThrowIfCancellationRequested();
-            var entry = frame.Entries[frame.Next++];
-            if (entry.IsFolder)
-            {
-                string folderKey = string.Concat(frame.KeyPrefix, entry.Name, "/");
-                bool allBefore = startAfter is not null
-                    && StorageKeys.Compare(folderKey, startAfter) <= 0
-                    && !startAfter.StartsWith(folderKey, StringComparison.Ordinal);
-                if (!allBefore)
+                if (frame.Next == frame.Entries.Length)
                 {
-                    stack.Push(new LocalListingFrame(folderKey, ReadFolder(folderKey, string.Empty)));
+                    stack.Pop().Dispose();
+                    continue;
                 }
-                continue;
-            }
-            string key = frame.KeyPrefix + entry.Name;
-            if (startAfter is not null && StorageKeys.Compare(key, startAfter) <= 0)
-            {
-                continue;
-            }
-            if (StorageKeys.IsValid(key))
-            {
+                cancellationToken.ThrowIfCancellationRequested();
+                var entry = frame.Entries[frame.Next++];
+                if (entry.IsFolder)
+                {
+                    string folderKey = string.Concat(frame.KeyPrefix, entry.Name, "/");
+                    bool allBefore = startAfter is not null
+                        && StorageKeys.Compare(folderKey, startAfter) <= 0
+                        && !startAfter.StartsWith(folderKey, StringComparison.Ordinal);
+                    if (!allBefore)
+                    {
+                        stack.Push(ReadFolder(folderKey, string.Empty));
+                    }
+                    continue;
+                }
+                string key = frame.KeyPrefix + entry.Name;
+                if ((startAfter is not null && StorageKeys.Compare(key, startAfter) <= 0)
+                    || !StorageKeys.IsValid(key)
+                    || (include is not null && !include(key))
+                    || !frame.TryGetFacts(entry, out long size, out var lastWrite))
+                {
+                    continue;
+                }
                 yield return new ObjectStat
                 {
                     Key = key,
-                    Size = entry.Length,
-                    LastModified = new DateTimeOffset(entry.LastWriteTimeUtc, TimeSpan.Zero),
+                    Size = size,
+                    LastModified = new DateTimeOffset(lastWrite, TimeSpan.Zero),
                 };
+            }
+        }
+        finally
+        {
+            while (stack.TryPop(out var frame))
+            {
+                frame.Dispose();
             }
         }
     }
 
-    private LocalListingEntry[] ReadFolder(string keyPrefix, string namePrefix, bool foldersOnly = false)
+    private LocalListingFrame ReadFolder(string keyPrefix, string namePrefix, bool foldersOnly = false)
     {
-        var entries = _root is not null ? ReadFolderBeneath(_root, keyPrefix, namePrefix, foldersOnly) : ReadFolderByPath(keyPrefix, namePrefix, foldersOnly);
-        Array.Sort(entries, static (a, b) => StorageKeys.Compare(a.SortName, b.SortName));
-        return entries;
+        var frame = _root is not null ? ReadFolderBeneath(_root, keyPrefix, namePrefix, foldersOnly) : ReadFolderByPath(keyPrefix, namePrefix, foldersOnly);
+        Array.Sort(frame.Entries, static (a, b) => StorageKeys.Compare(a.SortName, b.SortName));
+        return frame;
     }
 
     /// <summary>
     /// Linux: reads the folder through a descriptor opened beneath the root, and what each child is relative to it
     /// (never following a link). A folder that is missing, a file, a link or unreadable lists nothing, as do links in it.
     /// </summary>
-    private unsafe LocalListingEntry[] ReadFolderBeneath(LocalRootFolder root, string keyPrefix, string namePrefix, bool foldersOnly)
+    private unsafe LocalListingFrame ReadFolderBeneath(LocalRootFolder root, string keyPrefix, string namePrefix, bool foldersOnly)
     {
         const int NameOffset = 19, TypeOffset = 18;
         int fd = root.OpenFolder(keyPrefix.Length == 0 ? string.Empty : keyPrefix[..^1], create: false, out _, fresh: true);
         if (fd < 0)
         {
-            return [];
+            return new LocalListingFrame(keyPrefix, []);
         }
         nint folder = NativeMethods.FdOpenDir(fd);
         if (folder == 0)
         {
             _ = NativeMethods.Close(fd);
-            return [];
+            return new LocalListingFrame(keyPrefix, []);
         }
         var entries = new List<LocalListingEntry>();
+        bool keepOpen = false;
         try
         {
             nint entry;
@@ -683,7 +704,13 @@ public sealed class LocalObjectStore : IObjectStore
                 {
                     continue;
                 }
-                if (kind is NativeMethods.FileKind.Regular or NativeMethods.FileKind.Unknown)
+                if (kind == NativeMethods.FileKind.Regular)
+                {
+                    // Its size and time are read when the listing reaches it, and only if its key is wanted.
+                    entries.Add(new LocalListingEntry(name, false, 0, default, NeedsStat: true));
+                    continue;
+                }
+                if (kind == NativeMethods.FileKind.Unknown)
                 {
                     if (NativeMethods.StatAt(fd, name, out var facts) != 0)
                     {
@@ -705,21 +732,25 @@ public sealed class LocalObjectStore : IObjectStore
             if (errno == NativeMethods.ENOENT)
             {
                 // Removed by a concurrent delete after it emptied it.
-                return [];
+                return new LocalListingFrame(keyPrefix, []);
             }
             if (errno != 0)
             {
                 throw new StorageException($"Cannot list '{keyPrefix}' under '{RootPath}': {NativeMethods.Describe(errno)}.");
             }
+            keepOpen = !foldersOnly;
+            return new LocalListingFrame(keyPrefix, [.. entries], keepOpen ? folder : 0);
         }
         finally
         {
-            _ = NativeMethods.CloseDir(folder);
+            if (!keepOpen)
+            {
+                _ = NativeMethods.CloseDir(folder);
+            }
         }
-        return [.. entries];
     }
 
-    private LocalListingEntry[] ReadFolderByPath(string keyPrefix, string namePrefix, bool foldersOnly)
+    private LocalListingFrame ReadFolderByPath(string keyPrefix, string namePrefix, bool foldersOnly)
     {
         string path = keyPrefix.Length == 0 ? RootPath : FullPath(keyPrefix[..^1]);
         try
@@ -738,12 +769,12 @@ public sealed class LocalObjectStore : IObjectStore
                     && entry.FileName.StartsWith(namePrefix, StringComparison.Ordinal)
                     && IsListableName(entry.FileName),
             };
-            return [.. children];
+            return new LocalListingFrame(keyPrefix, [.. children]);
         }
         catch (DirectoryNotFoundException)
         {
             // Removed by a concurrent delete after it emptied it.
-            return [];
+            return new LocalListingFrame(keyPrefix, []);
         }
     }
 

@@ -142,6 +142,9 @@ internal static partial class NativeMethods
     [LibraryImport(LibC, EntryPoint = "closedir", SetLastError = true)]
     public static partial int CloseDir(nint folder);
 
+    [LibraryImport(LibC, EntryPoint = "dirfd", SetLastError = true)]
+    public static partial int DirFd(nint folder);
+
     [LibraryImport(LibC, EntryPoint = "fsync", SetLastError = true)]
     public static partial int Fsync(int fd);
 

@@ -136,6 +136,31 @@ public sealed class LocalObjectStoreContractTests(bool linuxCalls, bool newestCa
     }
 
     [Test]
+    public async Task A_filtered_listing_on_linux_reads_a_files_size_when_its_key_is_reached()
+    {
+        await PutTextAsync("s/a", "1");
+        await PutTextAsync("s/b", "1");
+
+        var sizes = new List<long>();
+        await foreach (var stat in Store.ListWhereAsync("s/", key =>
+        {
+            if (key == "s/a")
+            {
+                // Replaced after the folder was read, before the listing reaches it.
+                File.WriteAllText(Path.Combine(Root, "s", "b"), "333");
+            }
+            return key == "s/b";
+        }))
+        {
+            sizes.Add(stat.Size);
+        }
+
+        // On Linux the folder read names the files only, and a file's facts are read when its key is accepted;
+        // the portable path reads them with the folder.
+        Assert.That(sizes, Is.EqualTo(new[] { linuxCalls && OperatingSystem.IsLinux() ? 3L : 1L }));
+    }
+
+    [Test]
     public async Task Puts_write_unnamed_files_on_linux_x64_and_arm64_unless_turned_off()
     {
         await PutTextAsync("k", "x");
