@@ -10,9 +10,10 @@ namespace LakeFs.Core.Tests.Probe;
 /// <summary>
 /// The child of the crash trials (<c>crash-mix &lt;folder&gt; &lt;seed&gt; &lt;journal&gt; &lt;durability&gt;</c>): opens the
 /// repository and runs a seeded random mix of puts, deletes, bulk puts (1,000 objects, then usually a large commit),
-/// commits, merges, reverts, cherry-picks, resets, tags and garbage collections (no grace period, so everything
-/// unreferenced goes at once, and a clock stepped an hour ahead first, so the data objects of earlier hours go too:
-/// <see cref="SteppingClock"/>) on three branches until it is killed. No retention rules are set, and no branch moves
+/// commits, merges (a third refused on a conflict, the rest taking the source's or the destination's side of each),
+/// reverts, cherry-picks, resets, tags and garbage collections (no grace period, so everything unreferenced goes at
+/// once, and a clock stepped an hour ahead first, so the data objects of earlier hours go too: <see cref="SteppingClock"/>)
+/// on three branches until it is killed. No retention rules are set, and no branch moves
 /// back, so every commit stays reachable and none may expire. Before each operation it
 /// appends a "B" line saying what it starts (with what the checker needs to recognise a half-done one); after it is
 /// acknowledged, a "D" line with the branch's view digest and head (and a "C" line with the commit's tree digest
@@ -192,9 +193,11 @@ public static class CrashMix
                 else if (roll is >= 75 and < 85)
                 {
                     var source = Branches.Where(b => b != branch).ElementAt(random.Next(Branches.Length - 1));
+                    // Every branch writes the same paths, so nearly every merge conflicts: most take one side.
+                    var strategy = (MergeStrategy)random.Next(3);
                     seq = await CommitStagedAsync(branch, seq);
-                    Write($"B {seq} merge {source} {branch}", sync: false);
-                    var result = await repo.MergeAsync(source, branch);
+                    Write($"B {seq} merge {source} {branch} {strategy}", sync: false);
+                    var result = await repo.MergeAsync(source, branch, new MergeOptions { Strategy = strategy });
                     await RefreshAsync(branch);
                     clean.Add(branch);
                     if (result.Commit is { } merge)

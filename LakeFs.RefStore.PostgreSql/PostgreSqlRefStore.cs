@@ -1176,46 +1176,11 @@ internal sealed class PostgreSqlRefStore : IRefStore
 
     private AuditRecord ReadAudit(NpgsqlDataReader r)
     {
-        var seq = r.GetInt64(0);
-        var ticks = r.GetInt64(1);
-        if (ticks < DateTimeOffset.MinValue.UtcTicks || ticks > DateTimeOffset.MaxValue.UtcTicks
-            || !Enum.TryParse<AuditAction>(r.GetString(3), out var action))
-        {
-            throw new CorruptDataException($"{Capitalized} is damaged: audit record {seq} has a time or action out of range.");
-        }
         string? Text(int i) => r.IsDBNull(i) ? null : r.GetString(i);
-        var refName = r.GetString(4);
-        var detail = Text(7);
-        HookRun? hook = null;
-        if (Text(8) is { } name)
-        {
-            if (!Enum.TryParse<LakeFs.Core.Hooks.HookEvent>(Text(9), out var hookEvent) || r.IsDBNull(10) || r.IsDBNull(11))
-            {
-                throw new CorruptDataException($"{Capitalized} is damaged: audit record {seq} names no hook event or result.");
-            }
-            var succeeded = r.GetBoolean(10);
-            hook = new HookRun
-            {
-                Hook = name,
-                Event = hookEvent,
-                Ref = refName,
-                Succeeded = succeeded,
-                Reason = succeeded ? null : detail,
-                Duration = TimeSpan.FromTicks(r.GetInt64(11)),
-            };
-        }
-        return new AuditRecord
-        {
-            Sequence = seq,
-            Time = new DateTimeOffset(ticks, TimeSpan.Zero),
-            Actor = r.GetString(2),
-            Action = action,
-            Ref = refName,
-            Before = Text(5),
-            After = Text(6),
-            Detail = hook is null ? detail : null,
-            Hook = hook,
-        };
+        return new AuditRow(
+            r.GetInt64(0), r.GetInt64(1), r.GetString(2), r.GetString(3), r.GetString(4), Text(5), Text(6), Text(7), Text(8), Text(9),
+            r.IsDBNull(10) ? null : r.GetBoolean(10), r.IsDBNull(11) ? null : r.GetInt64(11))
+            .ToRecord(Capitalized);
     }
 
     // ---- retention and garbage collection ----

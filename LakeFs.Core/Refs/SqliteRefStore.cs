@@ -1059,49 +1059,10 @@ internal sealed class SqliteRefStore : IRefStore
         return ValueTask.FromResult(reader.Read() ? ReadAudit(reader) : null);
     }
 
-    private static AuditRecord ReadAudit(SqliteRows r)
-    {
-        var seq = r.GetInt64(0);
-        var ticks = r.GetInt64(1);
-        if (ticks < DateTimeOffset.MinValue.UtcTicks || ticks > DateTimeOffset.MaxValue.UtcTicks
-            || !Enum.TryParse<AuditAction>(r.GetString(3), out var action))
-        {
-            throw new CorruptDataException($"The ref store '{r.Path}' is damaged: audit record {seq} has a time or action out of range.");
-        }
-        var time = new DateTimeOffset(ticks, TimeSpan.Zero);
-        var refName = r.GetString(4);
-        var detail = r.GetStringOrNull(7);
-        HookRun? hook = null;
-        if (r.GetStringOrNull(8) is { } name)
-        {
-            if (!Enum.TryParse<Hooks.HookEvent>(r.GetStringOrNull(9), out var hookEvent))
-            {
-                throw new CorruptDataException($"The ref store '{r.Path}' is damaged: audit record {seq} names no hook event.");
-            }
-            var succeeded = r.GetInt64(10) != 0;
-            hook = new HookRun
-            {
-                Hook = name,
-                Event = hookEvent,
-                Ref = refName,
-                Succeeded = succeeded,
-                Reason = succeeded ? null : detail,
-                Duration = TimeSpan.FromTicks(r.GetInt64(11)),
-            };
-        }
-        return new AuditRecord
-        {
-            Sequence = seq,
-            Time = time,
-            Actor = r.GetString(2),
-            Action = action,
-            Ref = refName,
-            Before = r.GetStringOrNull(5),
-            After = r.GetStringOrNull(6),
-            Detail = hook is null ? detail : null,
-            Hook = hook,
-        };
-    }
+    private static AuditRecord ReadAudit(SqliteRows r) => new AuditRow(
+        r.GetInt64(0), r.GetInt64(1), r.GetString(2), r.GetString(3), r.GetString(4), r.GetStringOrNull(5), r.GetStringOrNull(6),
+        r.GetStringOrNull(7), r.GetStringOrNull(8), r.GetStringOrNull(9), r.IsNull(10) ? null : r.GetInt64(10) != 0, r.IsNull(11) ? null : r.GetInt64(11))
+        .ToRecord($"The ref store '{r.Path}'");
 
     // ---- retention and garbage collection ----
 
