@@ -72,6 +72,43 @@ public sealed class RepositoryGcTests
     }
 
     [Test]
+    public async Task The_sweep_asks_the_store_for_the_facts_of_unmarked_objects_only()
+    {
+        var start = ThisHour();
+        var time = new FakeTimeProvider(start.AddMinutes(10));
+        var store = new HookedObjectStore(new MemoryObjectStore(time));
+        var answers = new List<(string Key, bool Accepted)>();
+        store.AfterOffer = (key, accepted) =>
+        {
+            if (key.StartsWith("data/", StringComparison.Ordinal))
+            {
+                answers.Add((key, accepted));
+            }
+        };
+        await using var repo = await Repository.CreateAsync(new RepositoryOptions
+        {
+            ObjectStore = store,
+            RefStore = new SqliteRefStoreOptions(_temp.Combine("refs.db")),
+            TimeProvider = time,
+            Tree = TestRepositories.SmallTree,
+        });
+        await repo.PutTextAsync("main", "a.txt", "1");
+        await repo.PutTextAsync("main", "a.txt", "2");
+        await repo.PutTextAsync("main", "b.txt", "3");
+        await repo.CommitAsync("main", "two objects kept, one overwritten");
+        time.SetUtcNow(start.AddHours(25));
+
+        var report = await repo.CollectGarbageAsync();
+
+        Assert.That(report.ObjectsDeleted, Is.EqualTo(1));
+        Assert.That(answers.Select(a => a.Key).ToList(), Is.Unique.And.Count.EqualTo(3), "each data object offered once");
+        var accepted = answers.Where(a => a.Accepted).Select(a => a.Key).ToList();
+        Assert.That(accepted, Has.Count.EqualTo(1), "the two marked objects are refused before their facts are read");
+        Assert.That(await store.StatAsync(accepted[0]), Is.Null, "the one accepted is the one deleted");
+        Assert.That((await repo.ReadTextAsync("main", "a.txt"), await repo.ReadTextAsync("main", "b.txt")), Is.EqualTo(("2", "3")));
+    }
+
+    [Test]
     public async Task A_later_run_lists_again_exactly_the_partitions_whose_objects_newly_expired_commits_used()
     {
         var start = ThisHour();

@@ -32,9 +32,10 @@ public interface IObjectStore
     /// <summary>
     /// Lists the objects under <paramref name="prefix"/> (as <see cref="ListAsync"/> does) whose key
     /// <paramref name="include"/> accepts. Each key is offered to <paramref name="include"/> once, in key order, before
-    /// anything else about its object is read, and an accepted key's object is returned before the next key is offered,
-    /// so the filter may keep state (a cursor over a sorted set). Stores that learn a key before its size and time
-    /// (local folders) read those only for accepted keys; the default filters <see cref="ListAsync"/>.
+    /// anything else about its object is read, and an accepted key's object (unless it is gone by then) is returned
+    /// before the next key is offered, so the filter may keep state (a cursor over a sorted set). Stores that learn a
+    /// key before its size and time (local folders) read those only for accepted keys; the default filters
+    /// <see cref="ListAsync"/>.
     /// </summary>
     /// <exception cref="InvalidStorageKeyException">The prefix is not valid.</exception>
     IAsyncEnumerable<ObjectStat> ListWhereAsync(string prefix, Func<string, bool> include, string? startAfter = null, CancellationToken cancellationToken = default)

@@ -34,5 +34,16 @@ internal sealed class HookedObjectStore(IObjectStore inner) : IObjectStore
     public IAsyncEnumerable<ObjectStat> ListAsync(string prefix, string? startAfter = null, CancellationToken cancellationToken = default) =>
         inner.ListAsync(prefix, startAfter, cancellationToken);
 
+    /// <summary>Called with each key a filtered listing offers and the filter's answer.</summary>
+    public Action<string, bool>? AfterOffer { get; set; }
+
+    public IAsyncEnumerable<ObjectStat> ListWhereAsync(string prefix, Func<string, bool> include, string? startAfter = null, CancellationToken cancellationToken = default) =>
+        inner.ListWhereAsync(prefix, key =>
+        {
+            bool accepted = include(key);
+            AfterOffer?.Invoke(key, accepted);
+            return accepted;
+        }, startAfter, cancellationToken);
+
     public Task<bool> DeleteAsync(string key, CancellationToken cancellationToken = default) => inner.DeleteAsync(key, cancellationToken);
 }
